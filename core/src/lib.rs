@@ -1,0 +1,43 @@
+//! # svelab-core
+//!
+//! A register-level model of how arm64 Linux keeps, saves, restores, traps and discards the
+//! FPSIMD/SVE registers of user tasks and KVM guests, on v5.19, on each patch of Mark
+//! Brown's series "arm64/sve: Clean up KVM integration and optimise syscalls" (v1), and on
+//! v6.2 where the series landed.
+//!
+//! The crate is pure: no I/O, no clocks, no printing. Front ends (the `svelab` REPL, the
+//! web playground, the tests) drive a [`Machine`] with [`Op`]s and render what comes back:
+//! [`Event`]s named after kernel functions, [`Counters`], and [`Violation`]s from the
+//! invariant checker.
+//!
+//! Module map (each module's docs say which kernel file it models):
+//! * [`kernel`]: the kernels and the named patch gates.
+//! * [`regs`]: register file and buffers with real values and provenance.
+//! * [`machine`]: CPUs, tasks, configuration (ground state only).
+//! * [`fpsimd`]: `arch/arm64/kernel/fpsimd.c`.
+//! * [`syscall`]: syscall entry (`fp_user_discard`), the syscalls, fork.
+//! * [`signal`]: signal frames and sigreturn.
+//! * [`ptrace`]: `NT_PRFPREG` / `NT_ARM_SVE`.
+//! * [`kvm`]: vCPUs and the host/guest handover.
+//! * [`ops`]: the operations and how they are carried out.
+//! * [`invariants`]: the checker.
+//! * [`view`]: derived views (ownership, user view, raw view).
+
+pub mod event;
+pub mod fpsimd;
+pub mod invariants;
+pub mod kernel;
+pub mod kvm;
+pub mod machine;
+pub mod ops;
+pub mod ptrace;
+pub mod regs;
+pub mod signal;
+pub mod syscall;
+pub mod view;
+
+pub use event::{Counter, Counters, Event, EventRecord, Format, Sig};
+pub use invariants::{Rule, Violation};
+pub use kernel::Kernel;
+pub use machine::{Config, CpuId, Machine, TaskId, VcpuId};
+pub use ops::{Op, Outcome, StepError};

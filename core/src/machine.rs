@@ -1,0 +1,472 @@
+//! The machine: CPUs, tasks, vCPUs and the global configuration — ground state only.
+//!
+//! Field names follow the kernel (v5.19 `arch/arm64/kernel/fpsimd.c`,
+//! `asm/processor.h`, `asm/thread_info.h`, `asm/kvm_host.h`) and the Arm ARM.
+//! Anything that can be derived (who owns a CPU's registers, what a task would read) is
+//! computed in [`crate::view`], never stored twice.
+
+use serde::{Deserialize, Serialize};
+use crate::event::{Counters, Event, EventRecord, Format, Sig, WarnSite};
+use crate::invariants::Violation;
+use crate::kernel::Kernel;
+use crate::kvm::{KvmMode, Vcpu};
+use crate::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
+use crate::signal::SigFrame;
+use std::fmt;
+
+/// Index of a CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CpuId(pub u8);
+
+/// Index of a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TaskId(pub u16);
+
+/// Index of a vCPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct VcpuId(pub u16);
+
+impl fmt::Display for CpuId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cpu{}", self.0)
+    }
+}
+
+/// Whose FP state a binding or a save refers to: a task's `thread` or a vCPU's `arch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Owner {
+    /// `&task->thread.uw.fpsimd_state` (and its `sve_state`, `fp_type`).
+    Task(TaskId),
+    /// `&vcpu->arch.ctxt.fp_regs` (and its `sve_state`, `fp_type`).
+    Vcpu(VcpuId),
+}
+
+/// `enum fp_type` (landed spelling; v1 called it `enum fp_state` and the first value
+/// `FP_STATE_TASK`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum FpType {
+    /// `FP_STATE_CURRENT` (v1: `FP_STATE_TASK`): "save based on the current task's state";
+    /// valid only as `to_save`.
+    Current,
+    /// `FP_STATE_FPSIMD`.
+    #[default]
+    Fpsimd,
+    /// `FP_STATE_SVE`.
+    Sve,
+}
+
+impl FpType {
+    /// Kernel name of the value, in the spelling of `kernel`.
+    pub fn kernel_name(self, kernel: Kernel) -> &'static str {
+        match self {
+            FpType::Current if matches!(kernel, Kernel::SeriesV1 { .. }) => "FP_STATE_TASK",
+            FpType::Current => "FP_STATE_CURRENT",
+            FpType::Fpsimd => "FP_STATE_FPSIMD",
+            FpType::Sve => "FP_STATE_SVE",
+        }
+    }
+
+    /// The register format this type names, if any.
+    pub fn format(self) -> Option<Format> {
+        match self {
+            FpType::Current => None,
+            FpType::Fpsimd => Some(Format::Fpsimd),
+            FpType::Sve => Some(Format::Sve),
+        }
+    }
+}
+
+/// A reference to one allocation of an owner's `sve_state` (the pointer the binding holds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SveRef {
+    /// Whose buffer.
+    pub owner: Owner,
+    /// Which allocation of it.
+    pub generation: u32,
+}
+
+/// `fpsimd_last_state` (`struct fpsimd_last_state_struct`; `struct cpu_fp_state` in
+/// v6.2): whose state the CPU's registers hold and where to save it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct LastState {
+    /// `st`: whose `user_fpsimd_state`; `None` is NULL ("nobody's").
+    pub st: Option<Owner>,
+    /// `sve_state`: the buffer pointer taken at bind time (`None` if it was NULL).
+    pub sve_state: Option<SveRef>,
+    /// `sve_vl`: VL in bytes of the bound state.
+    pub sve_vl: u16,
+    /// `type`/`fp_type` (patch 2+): whose `fp_type` the save records into.
+    pub fp_type: Option<Owner>,
+    /// `to_save` (patch 3+).
+    pub to_save: FpType,
+}
+
+/// What a CPU is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Curr {
+    /// The idle task (never owns user FP state).
+    #[default]
+    Idle,
+    /// A kernel thread (never owns user FP state).
+    Kthread,
+    /// A user task.
+    Task(TaskId),
+}
+
+/// One CPU.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cpu {
+    /// The FP/SIMD/SVE registers.
+    pub regs: RegFile,
+    /// `ZCR_EL1.LEN` as the host sees it (VQ - 1). Under VHE the kernel's accesses go to
+    /// `ZCR_EL2`; the model keeps one effective value for the host.
+    pub zcr_len: u8,
+    /// `CPACR_EL1.ZEN_EL0EN`: EL0 may execute SVE without trapping.
+    pub cpacr_zen_el0en: bool,
+    /// `fpsimd_last_state`.
+    pub last: LastState,
+    /// What runs on it.
+    pub curr: Curr,
+    /// Online (not hot-unplugged).
+    pub online: bool,
+    /// Events counted on this CPU.
+    pub counters: Counters,
+}
+
+/// Where a task that is not running will resume.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Resume {
+    /// Preempted at EL0 (IRQ): returns to user.
+    User,
+    /// Switched out inside a syscall (`yield`, a blocking call): finishes it and returns.
+    Syscall,
+    /// Switched out inside the SVE access trap after `sve_alloc()`: finishes
+    /// `do_sve_acc()`, returns, and retries the instruction.
+    SveTrap(crate::ops::UserInsn),
+    /// A new child: `ret_from_fork`, returns to user.
+    Fork,
+    /// A VMM switched out inside `KVM_RUN`: the vCPU is reloaded when it runs again.
+    KvmRun(VcpuId),
+}
+
+/// A task's scheduling state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TaskState {
+    /// Current on a CPU (which one is in [`Cpu::curr`]).
+    Running,
+    /// Not running; where it resumes.
+    Stopped(Resume),
+    /// Exited (its `sve_state` released).
+    Exited,
+}
+
+/// Level at which a running task executes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Level {
+    /// EL0, user code.
+    User,
+    /// Inside `KVM_RUN` with its vCPU loaded (the guest may be running).
+    KvmRun(VcpuId),
+}
+
+/// One user task (`struct task_struct`, the parts that matter).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Task {
+    /// Name used by scripts.
+    pub name: String,
+    /// `TIF_FOREIGN_FPSTATE`.
+    pub tif_foreign_fpstate: bool,
+    /// `TIF_SVE`.
+    pub tif_sve: bool,
+    /// `TIF_SVE_VL_INHERIT`.
+    pub tif_sve_vl_inherit: bool,
+    /// `thread.uw.fpsimd_state`.
+    pub fpsimd_state: UserFpsimdState,
+    /// `thread.sve_state` (NULL = `None`).
+    pub sve_state: Option<SveBuf>,
+    /// `thread.vl[ARM64_VEC_SVE]`, bytes.
+    pub vl: u16,
+    /// `thread.vl_onexec[ARM64_VEC_SVE]`, bytes (0 = none).
+    pub vl_onexec: u16,
+    /// `thread.fpsimd_cpu` (`None` = `NR_CPUS`).
+    pub fpsimd_cpu: Option<CpuId>,
+    /// `thread.fp_type` (patch 2+; kept by the model on every kernel, shown only where it
+    /// exists).
+    pub fp_type: FpType,
+    /// `regs->syscallno != NO_SYSCALL`: `in_syscall()`.
+    pub in_syscall: bool,
+    /// Scheduling state.
+    pub state: TaskState,
+    /// Level while running.
+    pub level: Level,
+    /// Signals sent but not yet delivered.
+    pub pending: Vec<Sig>,
+    /// Signal frames on the user stack, innermost last.
+    pub frames: Vec<SigFrame>,
+    /// `x0` as user space last saw it (syscall return values).
+    pub x0: i64,
+    /// Events counted for this task.
+    pub counters: Counters,
+    /// Model-only (ghost) state: which memory copy of V is the newest, for the stale-data
+    /// check. Not a kernel variable.
+    pub ghost_v_newest: Format,
+    /// Allocation counter for `sve_state` generations.
+    pub sve_generation: u32,
+}
+
+impl Task {
+    /// A task as `execve()` leaves it: zeroed FPSIMD state, no SVE state, not loaded.
+    pub fn new(name: &str, vl: u16) -> Task {
+        Task {
+            name: name.to_string(),
+            tif_foreign_fpstate: true,
+            tif_sve: false,
+            tif_sve_vl_inherit: false,
+            fpsimd_state: UserFpsimdState::default(),
+            sve_state: None,
+            vl,
+            vl_onexec: 0,
+            fpsimd_cpu: None,
+            fp_type: FpType::Fpsimd,
+            in_syscall: false,
+            state: TaskState::Stopped(Resume::User),
+            level: Level::User,
+            pending: Vec::new(),
+            frames: Vec::new(),
+            x0: 0,
+            counters: Counters::default(),
+            ghost_v_newest: Format::Fpsimd,
+            sve_generation: 0,
+        }
+    }
+
+    /// VQ of the task's SVE vector length.
+    pub fn vq(&self) -> usize {
+        sve_vq_from_vl(self.vl)
+    }
+
+    /// Is the task alive?
+    pub fn alive(&self) -> bool {
+        self.state != TaskState::Exited
+    }
+}
+
+/// Global configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Config {
+    /// Which kernel.
+    pub kernel: Kernel,
+    /// Number of CPUs (1–8).
+    pub cpus: usize,
+    /// Supported vector lengths in bytes, ascending (`vq_map`), shared by every CPU.
+    pub vls: Vec<u16>,
+    /// `abi.sve_default_vector_length` (bytes).
+    pub sve_default_vl: u16,
+    /// `abi.sve_syscall_clear_regs` (patch 7 only).
+    pub sve_syscall_clear_regs: bool,
+    /// VHE or nVHE host, for KVM.
+    pub kvm_mode: KvmMode,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            kernel: Kernel::V5_19,
+            cpus: 2,
+            vls: vec![16, 32, 64],
+            sve_default_vl: 64,
+            sve_syscall_clear_regs: false,
+            kvm_mode: KvmMode::Vhe,
+        }
+    }
+}
+
+impl Config {
+    /// `vl_info[ARM64_VEC_SVE].max_vl`.
+    pub fn max_vl(&self) -> u16 {
+        *self.vls.last().unwrap_or(&16)
+    }
+
+    /// `vl_info[ARM64_VEC_SVE].min_vl`.
+    pub fn min_vl(&self) -> u16 {
+        *self.vls.first().unwrap_or(&16)
+    }
+
+    /// `find_supported_vector_length()`: clamp to [min, max], then round down to a
+    /// supported vector length.
+    pub fn find_supported_vector_length(&self, vl: u32) -> u16 {
+        let vl = vl.clamp(u32::from(self.min_vl()), u32::from(self.max_vl()));
+        self.vls
+            .iter()
+            .rev()
+            .copied()
+            .find(|&v| u32::from(v) <= vl)
+            .unwrap_or(self.min_vl())
+    }
+}
+
+/// The whole machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Configuration.
+    pub config: Config,
+    /// CPUs.
+    pub cpus: Vec<Cpu>,
+    /// Tasks (exited ones stay, so ids are never reused).
+    pub tasks: Vec<Task>,
+    /// vCPUs.
+    pub vcpus: Vec<Vcpu>,
+    /// `WARN_ON_ONCE` sites that have already printed.
+    pub warned_once: Vec<WarnSite>,
+    /// Last ptrace regset read, as the tracer holds it.
+    pub tracer_buf: Option<crate::ptrace::RegsetDump>,
+    /// Events of the last step.
+    pub(crate) events: Vec<EventRecord>,
+    /// Violations detected during the last step (stale data reads, fatal kernel errors).
+    pub(crate) step_violations: Vec<Violation>,
+    /// Context of the code now running: for event attribution.
+    pub(crate) ctx: (Option<CpuId>, Option<TaskId>),
+}
+
+impl Machine {
+    /// A machine with `config.cpus` idle CPUs and no tasks.
+    pub fn new(config: Config) -> Machine {
+        let vq = sve_vq_from_vl(config.max_vl()).max(1);
+        let cpu = Cpu {
+            regs: RegFile::default(),
+            zcr_len: (vq - 1) as u8,
+            cpacr_zen_el0en: false,
+            last: LastState::default(),
+            curr: Curr::Idle,
+            online: true,
+            counters: Counters::default(),
+        };
+        Machine {
+            cpus: vec![cpu; config.cpus],
+            config,
+            tasks: Vec::new(),
+            vcpus: Vec::new(),
+            warned_once: Vec::new(),
+            tracer_buf: None,
+            events: Vec::new(),
+            step_violations: Vec::new(),
+            ctx: (None, None),
+        }
+    }
+
+    /// The kernel being modelled.
+    pub fn kernel(&self) -> Kernel {
+        self.config.kernel
+    }
+
+    /// Events of the last step.
+    pub fn events(&self) -> &[EventRecord] {
+        &self.events
+    }
+
+    /// Violations detected while the last step ran (in addition to [`Machine::check`]).
+    pub fn step_violations(&self) -> &[Violation] {
+        &self.step_violations
+    }
+
+    /// Looks a task up by name.
+    pub fn task_id(&self, name: &str) -> Option<TaskId> {
+        self.tasks
+            .iter()
+            .position(|t| t.name == name)
+            .map(|i| TaskId(i as u16))
+    }
+
+    /// Looks a vCPU up by name.
+    pub fn vcpu_id(&self, name: &str) -> Option<VcpuId> {
+        self.vcpus
+            .iter()
+            .position(|v| v.name == name)
+            .map(|i| VcpuId(i as u16))
+    }
+
+    /// A task.
+    pub fn task(&self, t: TaskId) -> &Task {
+        &self.tasks[usize::from(t.0)]
+    }
+
+    pub(crate) fn task_mut(&mut self, t: TaskId) -> &mut Task {
+        &mut self.tasks[usize::from(t.0)]
+    }
+
+    /// A CPU.
+    pub fn cpu(&self, c: CpuId) -> &Cpu {
+        &self.cpus[usize::from(c.0)]
+    }
+
+    pub(crate) fn cpu_mut(&mut self, c: CpuId) -> &mut Cpu {
+        &mut self.cpus[usize::from(c.0)]
+    }
+
+    /// A vCPU.
+    pub fn vcpu(&self, v: VcpuId) -> &Vcpu {
+        &self.vcpus[usize::from(v.0)]
+    }
+
+    pub(crate) fn vcpu_mut(&mut self, v: VcpuId) -> &mut Vcpu {
+        &mut self.vcpus[usize::from(v.0)]
+    }
+
+    /// The CPU a task is running on.
+    pub fn running_on(&self, t: TaskId) -> Option<CpuId> {
+        self.cpus
+            .iter()
+            .position(|c| c.curr == Curr::Task(t))
+            .map(|i| CpuId(i as u8))
+    }
+
+    /// The task running on a CPU.
+    pub fn current(&self, c: CpuId) -> Option<TaskId> {
+        match self.cpu(c).curr {
+            Curr::Task(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Records an event in the current context and counts it.
+    pub(crate) fn emit(&mut self, event: Event) {
+        let (cpu, task) = self.ctx;
+        self.emit_at(cpu, task, event);
+    }
+
+    /// Records an event with an explicit context and counts it.
+    pub(crate) fn emit_at(&mut self, cpu: Option<CpuId>, task: Option<TaskId>, event: Event) {
+        if let Some(c) = cpu {
+            self.cpus[usize::from(c.0)].counters.count(&event);
+        }
+        if let Some(t) = task {
+            self.tasks[usize::from(t.0)].counters.count(&event);
+        }
+        self.events.push(EventRecord { cpu, task, event });
+    }
+
+    /// A `WARN_ON`/`WARN_ON_ONCE` fired.
+    pub(crate) fn warn(&mut self, site: WarnSite) {
+        if !self.warned_once.contains(&site) {
+            self.warned_once.push(site);
+        }
+        self.emit(Event::Warn { site });
+    }
+
+    /// Sets the attribution context, returning the old one.
+    pub(crate) fn enter(&mut self, cpu: Option<CpuId>, task: Option<TaskId>) -> (Option<CpuId>, Option<TaskId>) {
+        std::mem::replace(&mut self.ctx, (cpu, task))
+    }
+
+    /// Sum of every CPU's counters (each event is counted on exactly one CPU, or on none
+    /// when it acted on a stopped task).
+    pub fn total_counters(&self) -> Counters {
+        let mut total = Counters::default();
+        for c in &self.cpus {
+            for (k, v) in c.counters.nonzero() {
+                total.add(k, v);
+            }
+        }
+        total
+    }
+}

@@ -1,0 +1,943 @@
+//! The operations that step the machine, and how each is carried out.
+//!
+//! An [`Op`] is one thing that happens from the outside: a user instruction, a syscall, a
+//! scheduling decision, a signal, a ptrace request, a kernel-side event. [`Machine::apply`]
+//! checks that it is possible in the current state (otherwise a [`StepError`], with the
+//! machine unchanged), then runs the kernel paths it triggers, in kernel order:
+//!
+//! * user SVE instruction with the trap armed: `el0_sve_acc` → `do_sve_acc()` → return to
+//!   user (`do_notify_resume`) → the instruction retried;
+//! * syscall: `el0_svc` → `fp_user_discard()` → the call → `do_notify_resume()` (signals,
+//!   then `fpsimd_restore_current_state()`);
+//! * context switch: (KVM sched-out notifier) → `__switch_to()` → `fpsimd_thread_switch()`
+//!   → (KVM sched-in notifier) → the next task resumes where it stopped.
+
+use serde::{Deserialize, Serialize};
+use crate::event::{Event, Sig};
+use crate::kvm::KvmOp;
+use crate::machine::{CpuId, Curr, Level, Machine, Resume, Task, TaskId, TaskState};
+use crate::ptrace::PtraceReq;
+use crate::regs::{sve_vq_from_vl, Origin};
+use crate::signal::FrameEdit;
+use std::fmt;
+
+/// A register a user instruction writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Reg {
+    /// `Zn` (SVE).
+    Z(u8),
+    /// `Pn` (SVE).
+    P(u8),
+    /// `FFR` (SVE).
+    Ffr,
+    /// `Vn` (FP/AdvSIMD).
+    V(u8),
+    /// `FPSR`.
+    Fpsr,
+    /// `FPCR`.
+    Fpcr,
+}
+
+impl Reg {
+    /// Needs SVE (traps when `CPACR_EL1.ZEN_EL0EN` is clear)?
+    pub fn is_sve(self) -> bool {
+        matches!(self, Reg::Z(_) | Reg::P(_) | Reg::Ffr)
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            Reg::Z(n) | Reg::V(n) => n,
+            Reg::P(n) => 0x40 + n,
+            Reg::Ffr => 0x50,
+            Reg::Fpsr => 0x60,
+            Reg::Fpcr => 0x61,
+        }
+    }
+}
+
+impl fmt::Display for Reg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reg::Z(n) => write!(f, "z{n}"),
+            Reg::P(n) => write!(f, "p{n}"),
+            Reg::Ffr => f.write_str("ffr"),
+            Reg::V(n) => write!(f, "v{n}"),
+            Reg::Fpsr => f.write_str("fpsr"),
+            Reg::Fpcr => f.write_str("fpcr"),
+        }
+    }
+}
+
+/// A register value, materialised at the vector length in force when it is written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Value {
+    /// A number, little-endian lanes, zero-extended (bytes, least significant first).
+    Hex(Vec<u8>),
+    /// Every byte the same.
+    Fill(u8),
+    /// All ones.
+    Ones,
+    /// All zeros.
+    Zero,
+    /// `pattern(seed)`: 32-bit lanes `seed:task:register:lane`, unique per task, register
+    /// and lane (like the kernel selftests' patterns).
+    Pattern(u8),
+}
+
+impl Value {
+    /// Writes the value into `out` (the register's width at the current VL).
+    /// Fails when a literal is wider than the register.
+    pub fn materialise(&self, out: &mut [u8], task: TaskId, reg: Reg) -> Result<(), String> {
+        match self {
+            Value::Hex(b) => {
+                if b.len() > out.len() {
+                    return Err(format!(
+                        "value has {} bytes but {reg} holds {} bytes here",
+                        b.len(),
+                        out.len()
+                    ));
+                }
+                out[..b.len()].copy_from_slice(b);
+                out[b.len()..].fill(0);
+            }
+            Value::Fill(x) => out.fill(*x),
+            Value::Ones => out.fill(0xff),
+            Value::Zero => out.fill(0),
+            Value::Pattern(seed) => {
+                for (k, lane) in out.chunks_mut(4).enumerate() {
+                    let word = [k as u8, reg.code(), (task.0 as u8).wrapping_add(1), *seed];
+                    lane.copy_from_slice(&word[..lane.len()]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes a literal needs (0 for the filling forms).
+    pub fn literal_len(&self) -> usize {
+        match self {
+            Value::Hex(b) => b.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// One register write of a user instruction.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RegWrite {
+    /// Which register.
+    pub reg: Reg,
+    /// What value.
+    pub value: Value,
+}
+
+/// A user-level instruction: an SVE one (traps when SVE is disabled for EL0) or an
+/// FP/AdvSIMD one (never traps on Linux). No writes = a read only.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UserInsn {
+    /// SVE (`sve-op`) or FP/AdvSIMD (`fp-op`).
+    pub sve: bool,
+    /// Registers written.
+    pub writes: Vec<RegWrite>,
+}
+
+/// What to switch a CPU to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Next {
+    /// A user task.
+    Task(TaskId),
+    /// The idle task.
+    Idle,
+    /// A kernel thread.
+    Kthread,
+}
+
+impl Next {
+    fn curr(self) -> Curr {
+        match self {
+            Next::Task(t) => Curr::Task(t),
+            Next::Idle => Curr::Idle,
+            Next::Kthread => Curr::Kthread,
+        }
+    }
+}
+
+/// Something that interrupts `do_sve_acc()` between `sve_alloc()` (IRQs on, may sleep)
+/// and the context lock: this is how the trap's memory branch is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum TrapInterrupt {
+    /// Nothing: the common case.
+    #[default]
+    None,
+    /// A softirq uses kernel-mode NEON on this CPU.
+    KernelNeon,
+    /// The task is preempted; the CPU switches to `next`. The trap finishes when the task
+    /// is switched back in (on any CPU).
+    Preempt(Next),
+}
+
+/// A syscall.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Syscall {
+    /// `getpid()`: does nothing to FP state.
+    Getpid,
+    /// `sched_yield()` (or any blocking call): switch to `next` inside the syscall.
+    Yield(Next),
+    /// `prctl(PR_SVE_SET_VL, vl | flags)`; `vl` in bytes.
+    PrctlSetVl {
+        /// Requested VL in bytes.
+        vl: u64,
+        /// `PR_SVE_VL_INHERIT` | `PR_SVE_SET_VL_ONEXEC`.
+        flags: u64,
+    },
+    /// `prctl(PR_SVE_GET_VL)`.
+    PrctlGetVl,
+    /// `fork()`/`clone()` creating a task with this name.
+    Fork(String),
+    /// `execve()`.
+    Exec,
+    /// `rt_sigreturn()` with the innermost frame, edited as given.
+    Sigreturn(FrameEdit),
+    /// `kill(target, sig)`.
+    Kill(TaskId, Sig),
+    /// `exit()`.
+    Exit,
+    /// A syscall whose kernel code uses kernel-mode NEON (e.g. `read()` of an encrypted file).
+    KernelNeon,
+    /// `ioctl(KVM_RUN)` on a vCPU.
+    KvmRun(crate::machine::VcpuId),
+}
+
+impl Syscall {
+    /// The syscall's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Syscall::Getpid => "getpid",
+            Syscall::Yield(_) => "sched_yield",
+            Syscall::PrctlSetVl { .. } => "prctl(PR_SVE_SET_VL)",
+            Syscall::PrctlGetVl => "prctl(PR_SVE_GET_VL)",
+            Syscall::Fork(_) => "clone",
+            Syscall::Exec => "execve",
+            Syscall::Sigreturn(_) => "rt_sigreturn",
+            Syscall::Kill(..) => "kill",
+            Syscall::Exit => "exit",
+            Syscall::KernelNeon => "read",
+            Syscall::KvmRun(_) => "ioctl(KVM_RUN)",
+        }
+    }
+}
+
+/// One step's input.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Op {
+    /// A user instruction by a task running at EL0.
+    User {
+        /// Which task.
+        task: TaskId,
+        /// The instruction.
+        insn: UserInsn,
+        /// What interrupts the SVE trap, if one is taken.
+        interrupt: TrapInterrupt,
+    },
+    /// A syscall by a task running at EL0.
+    Svc {
+        /// Which task.
+        task: TaskId,
+        /// The call.
+        call: Syscall,
+    },
+    /// Switch a CPU to another context. From a task at EL0 this is an IRQ preemption.
+    Ctxsw {
+        /// Which CPU.
+        cpu: CpuId,
+        /// To what.
+        next: Next,
+    },
+    /// Move a task to a CPU: preempt it where it runs, switch it in on `cpu`.
+    Migrate {
+        /// Which task.
+        task: TaskId,
+        /// Target CPU.
+        cpu: CpuId,
+    },
+    /// A signal from outside (delivered at the task's next return to user).
+    Signal {
+        /// To whom.
+        task: TaskId,
+        /// Which.
+        sig: Sig,
+    },
+    /// A ptrace regset access to a stopped task.
+    Ptrace {
+        /// The tracee.
+        task: TaskId,
+        /// The request.
+        req: PtraceReq,
+    },
+    /// A softirq using kernel-mode NEON on top of whatever runs on the CPU.
+    KernelNeon {
+        /// Which CPU.
+        cpu: CpuId,
+    },
+    /// CPU PM enter/exit (from the idle loop): state saved, registers lost.
+    CpuPm {
+        /// Which CPU.
+        cpu: CpuId,
+    },
+    /// Hot-unplug a CPU.
+    CpuOffline {
+        /// Which CPU.
+        cpu: CpuId,
+    },
+    /// Bring a CPU back.
+    CpuOnline {
+        /// Which CPU.
+        cpu: CpuId,
+    },
+    /// A KVM operation.
+    Kvm(KvmOp),
+}
+
+/// An operation that is impossible in the current state. The machine is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepError {
+    /// What is wrong.
+    pub message: String,
+    /// How to get what was meant.
+    pub hint: String,
+}
+
+impl StepError {
+    pub(crate) fn new(message: impl Into<String>, hint: impl Into<String>) -> StepError {
+        StepError {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (hint: {})", self.message, self.hint)
+    }
+}
+
+/// What a step returned to user space, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The syscall's return value (`x0`).
+    pub ret: Option<i64>,
+}
+
+impl Machine {
+    /// Creates a task as `execve()` leaves it, with VL `vl` bytes (default: the system
+    /// default), optionally switching it in on `on`.
+    pub fn add_task(
+        &mut self,
+        name: &str,
+        vl: Option<u16>,
+        on: Option<CpuId>,
+    ) -> Result<TaskId, StepError> {
+        if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
+            return Err(StepError::new(
+                format!("a task or vCPU named {name} already exists"),
+                "pick another name",
+            ));
+        }
+        if self.tasks.len() >= 64 {
+            return Err(StepError::new("too many tasks (64)", "use fewer tasks"));
+        }
+        let vl = vl.unwrap_or(self.config.sve_default_vl);
+        if !self.config.vls.contains(&vl) {
+            return Err(StepError::new(
+                format!("vl={} is not a supported vector length", u32::from(vl) * 8),
+                format!("supported: {}", self.vls_in_bits()),
+            ));
+        }
+        if let Some(c) = on {
+            self.check_cpu(c)?;
+            if let Curr::Task(t) = self.cpu(c).curr {
+                return Err(StepError::new(
+                    format!("{c} is running {}", self.task(t).name),
+                    format!("switch it away first (ctxsw {c} idle), or use another CPU"),
+                ));
+            }
+        }
+        self.events.clear();
+        self.step_violations.clear();
+        let id = TaskId(self.tasks.len() as u16);
+        self.tasks.push(Task::new(name, vl));
+        if let Some(c) = on {
+            self.context_switch(c, Next::Task(id), Resume::User);
+        }
+        Ok(id)
+    }
+
+    /// Supported VLs, in bits, for messages.
+    pub fn vls_in_bits(&self) -> String {
+        self.config
+            .vls
+            .iter()
+            .map(|v| (u32::from(*v) * 8).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Applies one operation. On error the machine is unchanged.
+    pub fn apply(&mut self, op: &Op) -> Result<Outcome, StepError> {
+        self.validate(op)?;
+        self.events.clear();
+        self.step_violations.clear();
+        let mut out = Outcome::default();
+        match op {
+            Op::User {
+                task,
+                insn,
+                interrupt,
+            } => {
+                let c = self.running_on(*task).expect("validated");
+                self.user_insn(c, *task, insn, *interrupt);
+            }
+            Op::Svc { task, call } => {
+                let c = self.running_on(*task).expect("validated");
+                out.ret = self.svc(c, *task, call);
+            }
+            Op::Ctxsw { cpu, next } => {
+                self.preempt_and_switch(*cpu, *next);
+            }
+            Op::Migrate { task, cpu } => {
+                if let Some(from) = self.running_on(*task) {
+                    self.preempt_and_switch(from, Next::Idle);
+                }
+                self.preempt_and_switch(*cpu, Next::Task(*task));
+            }
+            Op::Signal { task, sig } => {
+                self.enter(None, None);
+                self.send_signal(*task, *sig, None);
+            }
+            Op::Ptrace { task, req } => {
+                self.enter(None, Some(*task));
+                out.ret = Some(self.ptrace(*task, req));
+            }
+            Op::KernelNeon { cpu } => self.softirq_kernel_neon(*cpu),
+            Op::CpuPm { cpu } => {
+                self.enter(Some(*cpu), None);
+                self.cpu_pm_enter(*cpu);
+            }
+            Op::CpuOffline { cpu } => {
+                self.enter(Some(*cpu), None);
+                self.cpu_mut(*cpu).online = false;
+                self.fpsimd_cpu_dead(*cpu);
+            }
+            Op::CpuOnline { cpu } => {
+                let vq = sve_vq_from_vl(self.config.max_vl());
+                let c = self.cpu_mut(*cpu);
+                c.online = true;
+                c.cpacr_zen_el0en = false;
+                c.zcr_len = (vq - 1) as u8;
+            }
+            Op::Kvm(k) => self.kvm_op(k),
+        }
+        self.enter(None, None);
+        Ok(out)
+    }
+
+    fn check_cpu(&self, c: CpuId) -> Result<(), StepError> {
+        if usize::from(c.0) >= self.cpus.len() {
+            return Err(StepError::new(
+                format!("there is no {c}"),
+                format!(
+                    "this machine has cpu0–cpu{} (set `cpus N` before creating tasks)",
+                    self.cpus.len() - 1
+                ),
+            ));
+        }
+        if !self.cpu(c).online {
+            return Err(StepError::new(
+                format!("{c} is offline"),
+                format!("bring it back with `cpu-online {c}`"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_alive(&self, t: TaskId) -> Result<(), StepError> {
+        let task = self.task(t);
+        if !task.alive() {
+            return Err(StepError::new(
+                format!("{} has exited", task.name),
+                "create a new task with `task NAME`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The task must be running at EL0.
+    fn check_at_user(&self, t: TaskId) -> Result<CpuId, StepError> {
+        self.check_alive(t)?;
+        let task = self.task(t);
+        let Some(c) = self.running_on(t) else {
+            let why = match &task.state {
+                TaskState::Stopped(Resume::Syscall) => "it is switched out inside a syscall",
+                TaskState::Stopped(Resume::SveTrap(_)) => {
+                    "it is switched out inside the SVE access trap"
+                }
+                TaskState::Stopped(Resume::KvmRun(_)) => "it is switched out inside KVM_RUN",
+                TaskState::Stopped(_) => "it is not running",
+                _ => "it is not running",
+            };
+            return Err(StepError::new(
+                format!("{} cannot execute user code: {why}", task.name),
+                format!("switch it in first: `ctxsw cpu0 {}`", task.name),
+            ));
+        };
+        if let Level::KvmRun(v) = task.level {
+            return Err(StepError::new(
+                format!(
+                    "{} is inside KVM_RUN running vCPU {}",
+                    task.name,
+                    self.vcpu(v).name
+                ),
+                format!("return to user first: `kvm-exit {} to-user`", self.vcpu(v).name),
+            ));
+        }
+        Ok(c)
+    }
+
+    fn check_next(&self, c: CpuId, next: Next) -> Result<(), StepError> {
+        if let Next::Task(n) = next {
+            self.check_alive(n)?;
+            if let Some(on) = self.running_on(n) {
+                let name = &self.task(n).name;
+                return Err(if on == c {
+                    StepError::new(
+                        format!("{name} is already running on {c}"),
+                        "nothing to switch",
+                    )
+                } else {
+                    StepError::new(
+                        format!("{name} is running on {on}"),
+                        format!("to move it, use `migrate {name} {c}`"),
+                    )
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self, op: &Op) -> Result<(), StepError> {
+        match op {
+            Op::User {
+                task,
+                insn,
+                interrupt,
+            } => {
+                let c = self.check_at_user(*task)?;
+                let zen = self.cpu(c).cpacr_zen_el0en;
+                let vl = if zen || !insn.sve {
+                    self.rdvl(c)
+                } else {
+                    self.task(*task).vl
+                };
+                for w in &insn.writes {
+                    let width = match w.reg {
+                        Reg::Z(_) => usize::from(vl),
+                        Reg::P(_) | Reg::Ffr => usize::from(vl) / 8,
+                        Reg::V(_) => 16,
+                        Reg::Fpsr | Reg::Fpcr => 4,
+                    };
+                    if w.value.literal_len() > width {
+                        return Err(StepError::new(
+                            format!(
+                                "value for {} has {} bytes but {} is {} bits wide at {}'s vector length",
+                                w.reg,
+                                w.value.literal_len(),
+                                w.reg,
+                                width * 8,
+                                self.task(*task).name
+                            ),
+                            "use a shorter literal, or fill(..)/pattern(..)",
+                        ));
+                    }
+                }
+                if *interrupt != TrapInterrupt::None {
+                    if !insn.sve || zen {
+                        return Err(StepError::new(
+                            format!(
+                                "no SVE trap would be taken: SVE is enabled for {} at EL0 (CPACR_EL1.ZEN_EL0EN = 1)",
+                                self.task(*task).name
+                            ),
+                            "drop the interrupt clause, or run it when the trap is armed",
+                        ));
+                    }
+                    if let TrapInterrupt::Preempt(next) = interrupt {
+                        if *next == Next::Task(*task) {
+                            return Err(StepError::new(
+                                "a task cannot preempt itself",
+                                "name another task, idle or kthread",
+                            ));
+                        }
+                        self.check_next(c, *next)?;
+                    }
+                }
+                Ok(())
+            }
+            Op::Svc { task, call } => {
+                let c = self.check_at_user(*task)?;
+                match call {
+                    Syscall::Yield(next) => {
+                        if *next == Next::Task(*task) {
+                            return Err(StepError::new(
+                                "a task cannot yield to itself",
+                                "name another task, idle or kthread",
+                            ));
+                        }
+                        self.check_next(c, *next)
+                    }
+                    Syscall::Fork(name) => {
+                        if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
+                            Err(StepError::new(
+                                format!("a task or vCPU named {name} already exists"),
+                                "pick another name for the child",
+                            ))
+                        } else if self.tasks.len() >= 64 {
+                            Err(StepError::new("too many tasks (64)", "use fewer tasks"))
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    Syscall::Kill(target, _) => self.check_alive(*target),
+                    Syscall::KvmRun(v) => self.validate_kvm_run(*task, *v),
+                    _ => Ok(()),
+                }
+            }
+            Op::Ctxsw { cpu, next } => {
+                self.check_cpu(*cpu)?;
+                self.check_next(*cpu, *next)?;
+                if self.cpu(*cpu).curr == next.curr() {
+                    return Err(StepError::new(
+                        format!("{cpu} is already running that"),
+                        "nothing to switch",
+                    ));
+                }
+                Ok(())
+            }
+            Op::Migrate { task, cpu } => {
+                self.check_cpu(*cpu)?;
+                self.check_alive(*task)?;
+                if self.running_on(*task) == Some(*cpu) {
+                    return Err(StepError::new(
+                        format!("{} already runs on {cpu}", self.task(*task).name),
+                        "pick another CPU",
+                    ));
+                }
+                Ok(())
+            }
+            Op::Signal { task, .. } => self.check_alive(*task),
+            Op::Ptrace { task, req } => {
+                self.check_alive(*task)?;
+                if let Some(c) = self.running_on(*task) {
+                    return Err(StepError::new(
+                        format!(
+                            "{} is running on {c}; ptrace needs a stopped tracee",
+                            self.task(*task).name
+                        ),
+                        format!(
+                            "stop it first, e.g. `svc {} yield -> idle` (stopped in a syscall) or `ctxsw {c} idle` (stopped at user level)",
+                            self.task(*task).name
+                        ),
+                    ));
+                }
+                self.validate_ptrace(*task, req)
+            }
+            Op::KernelNeon { cpu } => self.check_cpu(*cpu),
+            Op::CpuPm { cpu } | Op::CpuOffline { cpu } => {
+                self.check_cpu(*cpu)?;
+                if let Curr::Task(t) = self.cpu(*cpu).curr {
+                    return Err(StepError::new(
+                        format!("{cpu} is running {}", self.task(t).name),
+                        format!(
+                            "CPU PM and hot-unplug happen on an idle CPU: `ctxsw {cpu} idle` first"
+                        ),
+                    ));
+                }
+                if matches!(op, Op::CpuOffline { .. })
+                    && self.cpus.iter().filter(|c| c.online).count() == 1
+                {
+                    return Err(StepError::new(
+                        "cannot take the last online CPU down",
+                        "bring another CPU online first",
+                    ));
+                }
+                Ok(())
+            }
+            Op::CpuOnline { cpu } => {
+                if usize::from(cpu.0) >= self.cpus.len() {
+                    return Err(StepError::new(format!("there is no {cpu}"), "check `cpus N`"));
+                }
+                if self.cpu(*cpu).online {
+                    return Err(StepError::new(format!("{cpu} is already online"), "nothing to do"));
+                }
+                Ok(())
+            }
+            Op::Kvm(k) => self.validate_kvm(k),
+        }
+    }
+
+    /// `schedule()` on `c` from whatever runs there: a task at EL0 is preempted by an IRQ
+    /// (`syscallno = NO_SYSCALL`); a VMM inside `KVM_RUN` is preempted in the kernel.
+    pub(crate) fn preempt_and_switch(&mut self, c: CpuId, next: Next) {
+        let resume = match self.cpu(c).curr {
+            Curr::Task(p) => {
+                self.enter(Some(c), Some(p));
+                match self.task(p).level {
+                    Level::User => {
+                        self.task_mut(p).in_syscall = false;
+                        self.emit(Event::IrqFromUser);
+                        Resume::User
+                    }
+                    Level::KvmRun(v) => Resume::KvmRun(v),
+                }
+            }
+            _ => Resume::User,
+        };
+        self.context_switch(c, next, resume);
+    }
+
+    /// `__schedule()` → `context_switch()` on `c`: KVM's sched-out notifier, then
+    /// `__switch_to()` → `fpsimd_thread_switch()`, then `next` resumes.
+    pub(crate) fn context_switch(&mut self, c: CpuId, next: Next, prev_resume: Resume) {
+        let prev = self.cpu(c).curr;
+        if let Curr::Task(p) = prev {
+            self.enter(Some(c), Some(p));
+            if let Level::KvmRun(v) = self.task(p).level {
+                // Preempt notifier kvm_sched_out() → kvm_arch_vcpu_put(), before switch_to.
+                self.kvm_arch_vcpu_put_fp(c, p, v);
+            }
+        } else {
+            self.enter(Some(c), None);
+        }
+        self.fpsimd_thread_switch(c, next.curr());
+        if let Curr::Task(p) = prev {
+            self.task_mut(p).state = TaskState::Stopped(prev_resume);
+        }
+        self.cpu_mut(c).curr = next.curr();
+        if let Next::Task(n) = next {
+            self.resume(c, n);
+        }
+    }
+
+    /// `next` continues on `c` from where it stopped.
+    fn resume(&mut self, c: CpuId, n: TaskId) {
+        self.enter(Some(c), Some(n));
+        let state = std::mem::replace(&mut self.task_mut(n).state, TaskState::Running);
+        let TaskState::Stopped(resume) = state else {
+            return;
+        };
+        match resume {
+            Resume::User | Resume::Fork => self.ret_to_user(c, n),
+            Resume::Syscall => {
+                // The syscall completes; the return path runs with syscallno still set.
+                self.ret_to_user(c, n);
+            }
+            Resume::SveTrap(insn) => {
+                self.do_sve_acc_finish(c, n);
+                self.ret_to_user(c, n);
+                if self.running_on(n) == Some(c) {
+                    self.execute_insn(c, n, &insn, 1);
+                }
+            }
+            Resume::KvmRun(v) => {
+                // Preempt notifier kvm_sched_in() → kvm_arch_vcpu_load().
+                self.kvm_arch_vcpu_load_fp(c, n, v);
+            }
+        }
+    }
+
+    /// `exit_to_user_mode()` → `do_notify_resume()`: signals first, then the FP restore.
+    pub(crate) fn ret_to_user(&mut self, c: CpuId, t: TaskId) {
+        self.enter(Some(c), Some(t));
+        if !self.task(t).pending.is_empty() {
+            // do_signal(): forget_syscall() before get_signal().
+            self.task_mut(t).in_syscall = false;
+            let pending = std::mem::take(&mut self.task_mut(t).pending);
+            for sig in pending {
+                if sig.is_fatal() {
+                    self.do_exit(c, t);
+                    return;
+                }
+                self.setup_rt_frame(c, t, sig);
+            }
+        }
+        self.fpsimd_restore_current_state(c, t);
+        let task = self.task_mut(t);
+        task.in_syscall = false;
+        task.level = Level::User;
+    }
+
+    /// `do_exit()`: the task schedules away for the last time and its state is released.
+    pub(crate) fn do_exit(&mut self, c: CpuId, t: TaskId) {
+        self.emit(Event::TaskExit { task: t });
+        self.context_switch(c, Next::Idle, Resume::User);
+        self.enter(Some(c), Some(t));
+        let task = self.task_mut(t);
+        task.state = TaskState::Exited;
+        task.pending.clear();
+        // fpsimd_release_task(): __sve_free().
+        if task.sve_state.take().is_some() {
+            self.emit(Event::ReleaseTask);
+        }
+    }
+
+    fn user_insn(&mut self, c: CpuId, t: TaskId, insn: &UserInsn, interrupt: TrapInterrupt) {
+        self.enter(Some(c), Some(t));
+        if insn.sve && !self.cpu(c).cpacr_zen_el0en {
+            // el0_sve_acc: entry from EL0 (syscallno = NO_SYSCALL), IRQs unmasked.
+            self.task_mut(t).in_syscall = false;
+            self.do_sve_acc_alloc(t);
+            match interrupt {
+                TrapInterrupt::None => {}
+                TrapInterrupt::KernelNeon => self.kernel_neon(c),
+                TrapInterrupt::Preempt(next) => {
+                    self.context_switch(c, next, Resume::SveTrap(insn.clone()));
+                    return;
+                }
+            }
+            self.enter(Some(c), Some(t));
+            self.do_sve_acc_finish(c, t);
+            self.ret_to_user(c, t);
+            if self.running_on(t) != Some(c) {
+                return;
+            }
+        }
+        self.execute_insn(c, t, insn, 1);
+    }
+
+    /// Executes a user instruction at EL0; an SVE one traps again if SVE is still
+    /// disabled (which only a kernel bug can cause after a trap).
+    fn execute_insn(&mut self, c: CpuId, t: TaskId, insn: &UserInsn, attempt: u32) {
+        self.enter(Some(c), Some(t));
+        if insn.sve && !self.cpu(c).cpacr_zen_el0en {
+            if attempt >= 3 {
+                self.step_violations
+                    .push(crate::invariants::Violation::kernel_crash(
+                        "do_sve_acc",
+                        format!(
+                            "{}'s SVE instruction still traps after {attempt} traps",
+                            self.task(t).name
+                        ),
+                    ));
+                return;
+            }
+            self.task_mut(t).in_syscall = false;
+            self.do_sve_acc_alloc(t);
+            self.do_sve_acc_finish(c, t);
+            self.ret_to_user(c, t);
+            if self.running_on(t) != Some(c) {
+                return;
+            }
+            return self.execute_insn(c, t, insn, attempt + 1);
+        }
+        let vl = usize::from(self.rdvl(c));
+        let mut buf = [0u8; crate::regs::ZREG_MAX_BYTES];
+        for w in &insn.writes {
+            let origin = Origin::Task(t);
+            let regs = &mut self.cpus[usize::from(c.0)].regs;
+            match w.reg {
+                Reg::Z(n) => {
+                    let out = &mut buf[..vl];
+                    if w.value.materialise(out, t, w.reg).is_ok() {
+                        regs.write_z(usize::from(n), out, origin);
+                    }
+                }
+                Reg::P(n) => {
+                    let out = &mut buf[..vl / 8];
+                    if w.value.materialise(out, t, w.reg).is_ok() {
+                        regs.write_p(usize::from(n), out, origin);
+                    }
+                }
+                Reg::Ffr => {
+                    let out = &mut buf[..vl / 8];
+                    if w.value.materialise(out, t, w.reg).is_ok() {
+                        regs.write_ffr(out, origin);
+                    }
+                }
+                Reg::V(n) => {
+                    let out = &mut buf[..16];
+                    if w.value.materialise(out, t, w.reg).is_ok() {
+                        let mut b = [0u8; 16];
+                        b.copy_from_slice(out);
+                        regs.write_v(usize::from(n), u128::from_le_bytes(b), origin);
+                    }
+                }
+                Reg::Fpsr | Reg::Fpcr => {
+                    let out = &mut buf[..4];
+                    if w.value.materialise(out, t, w.reg).is_ok() {
+                        let v = u32::from_le_bytes([out[0], out[1], out[2], out[3]]);
+                        if w.reg == Reg::Fpsr {
+                            regs.fpsr = v;
+                        } else {
+                            regs.fpcr = v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A softirq using kernel-mode NEON on top of whatever runs on `c`.
+    fn softirq_kernel_neon(&mut self, c: CpuId) {
+        match self.cpu(c).curr {
+            Curr::Task(t) => {
+                self.enter(Some(c), Some(t));
+                match self.task(t).level {
+                    Level::User => {
+                        // IRQ from EL0, softirq on its exit, then back to user.
+                        self.task_mut(t).in_syscall = false;
+                        self.emit(Event::IrqFromUser);
+                        self.kernel_neon(c);
+                        self.ret_to_user(c, t);
+                    }
+                    Level::KvmRun(v) => {
+                        // On top of a VMM inside KVM_RUN: the IRQ exits the guest first,
+                        // then the softirq runs (the guest's state may be bound).
+                        if self.vcpu(v).in_guest {
+                            self.kvm_guest_exit(c, t, v);
+                        }
+                        self.kernel_neon(c);
+                    }
+                }
+            }
+            _ => {
+                self.enter(Some(c), None);
+                self.kernel_neon(c);
+            }
+        }
+    }
+
+    /// `send_signal()`: queue `sig` for `target`; a target running at EL0 on another CPU
+    /// is interrupted (IPI) and takes it on its way back to user. `from` is the sending
+    /// task when it is `target` itself inside a syscall.
+    pub(crate) fn send_signal(&mut self, target: TaskId, sig: Sig, from: Option<TaskId>) {
+        self.emit_at(self.ctx.0, Some(target), Event::SignalSent { task: target, sig });
+        self.task_mut(target).pending.push(sig);
+        if from == Some(target) {
+            return;
+        }
+        if let Some(c) = self.running_on(target) {
+            if self.task(target).level == Level::User {
+                let saved = self.enter(Some(c), Some(target));
+                self.task_mut(target).in_syscall = false;
+                self.emit(Event::IrqFromUser);
+                self.ret_to_user(c, target);
+                self.ctx = saved;
+            }
+        }
+    }
+
+    /// `force_signal_inject()` on the current task: queued, acted on at return to user.
+    pub(crate) fn send_signal_event(&mut self, t: TaskId, sig: Sig) {
+        self.emit(Event::SignalSent { task: t, sig });
+        self.task_mut(t).pending.push(sig);
+    }
+}

@@ -1,0 +1,448 @@
+//! Registers and register buffers, with real values.
+//!
+//! * [`RegFile`]: a CPU's FP/SIMD/SVE register file (Arm ARM names): `Z0`–`Z31` up to the
+//!   architectural maximum of 2048 bits, `V0`–`V31` as bits [127:0] of the Z registers,
+//!   `P0`–`P15`, `FFR`, `FPSR`, `FPCR`.
+//! * [`UserFpsimdState`]: `struct user_fpsimd_state` (uapi `asm/ptrace.h`): 32 × 128-bit
+//!   `vregs`, `fpsr`, `fpcr`, 8 reserved bytes — 528 bytes.
+//! * [`SveBuf`]: a task's or vCPU's `sve_state`, in the signal-frame register layout of
+//!   uapi `asm/sigcontext.h`: `Zn` at `n·16·VQ`, `Pn` at `512·VQ + n·2·VQ`, `FFR` at
+//!   `544·VQ`, total `SVE_SIG_REGS_SIZE(vq)` = `546·VQ` bytes.
+//!
+//! Every register (and every register slot of a buffer) also carries an [`Origin`]: whose
+//! value it holds. The kernel has no such thing; the model keeps it so that the invariant
+//! checker can prove that no task ever sees another's register contents.
+
+use serde::{Deserialize, Serialize};
+use crate::machine::{TaskId, VcpuId};
+
+/// Largest vector length the architecture allows, in bytes (2048 bits).
+/// Also the kernel's `VL_ARCH_MAX` (0x100), to which `vec_set_vector_length()` clamps.
+pub const VL_ARCH_MAX: u16 = 256;
+/// Smallest vector length, in bytes (`SVE_VL_MIN`, 128 bits).
+pub const SVE_VL_MIN: u16 = 16;
+/// Bytes per quadword (`SVE_VQ_BYTES`).
+pub const SVE_VQ_BYTES: u16 = 16;
+/// Largest VQ the architecture allows.
+pub const VQ_MAX: usize = 16;
+/// Bytes of one Z register at the largest VL.
+pub const ZREG_MAX_BYTES: usize = VL_ARCH_MAX as usize;
+/// Bytes of one P register (or FFR) at the largest VL.
+pub const PREG_MAX_BYTES: usize = ZREG_MAX_BYTES / 8;
+/// `sizeof(struct user_fpsimd_state)`.
+pub const USER_FPSIMD_STATE_SIZE: usize = 528;
+
+/// `sve_vq_from_vl()`: quadwords in a vector length given in bytes.
+pub fn sve_vq_from_vl(vl: u16) -> usize {
+    usize::from(vl / SVE_VQ_BYTES)
+}
+
+/// `SVE_SIG_REGS_SIZE(vq)`: bytes of Z0–Z31, P0–P15 and FFR at `vq`.
+pub fn sve_sig_regs_size(vq: usize) -> usize {
+    546 * vq
+}
+
+/// `sve_vl_valid()`: a multiple of 16 bytes between 16 and `SVE_VL_MAX` (8192 bytes).
+pub fn sve_vl_valid(vl: u32) -> bool {
+    vl % u32::from(SVE_VQ_BYTES) == 0 && (u32::from(SVE_VL_MIN)..=8192).contains(&vl)
+}
+
+/// Whose value a register holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Origin {
+    /// Zero, put there by the kernel (a flush, a zeroed buffer, exec) or at reset.
+    #[default]
+    Zero,
+    /// A value written by this task (at EL0, or on its behalf by ptrace/sigreturn).
+    Task(TaskId),
+    /// A value written by this vCPU's guest.
+    Vcpu(VcpuId),
+    /// A value written by kernel-mode NEON code.
+    Kernel,
+}
+
+/// Provenance of every register slot of a register file or buffer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Origins {
+    /// Z bits [127:0] (= V).
+    pub z_lo: [Origin; 32],
+    /// Z bits above 127.
+    pub z_hi: [Origin; 32],
+    /// P0–P15.
+    pub p: [Origin; 16],
+    /// FFR.
+    pub ffr: Origin,
+}
+
+/// A CPU's FP/SIMD/SVE register file.
+///
+/// Storage covers the architectural maximum; bytes at and above the current vector length
+/// are inaccessible. Arm leaves them UNKNOWN when the vector length grows again; the model
+/// zeroes them whenever `ZCR_EL1.LEN` changes (see [`RegFile::set_vq`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RegFile {
+    /// Z0–Z31, byte i = bits [8i+7:8i].
+    #[serde(with = "hex_rows")]
+    pub z: [[u8; ZREG_MAX_BYTES]; 32],
+    /// P0–P15.
+    #[serde(with = "hex_rows")]
+    pub p: [[u8; PREG_MAX_BYTES]; 16],
+    /// FFR.
+    #[serde(with = "hex_row")]
+    pub ffr: [u8; PREG_MAX_BYTES],
+    /// FPSR.
+    pub fpsr: u32,
+    /// FPCR.
+    pub fpcr: u32,
+    /// Provenance of every register.
+    pub origin: Origins,
+}
+
+impl Default for RegFile {
+    fn default() -> Self {
+        RegFile {
+            z: [[0; ZREG_MAX_BYTES]; 32],
+            p: [[0; PREG_MAX_BYTES]; 16],
+            ffr: [0; PREG_MAX_BYTES],
+            fpsr: 0,
+            fpcr: 0,
+            origin: Origins::default(),
+        }
+    }
+}
+
+impl RegFile {
+    /// `Vn`: bits [127:0] of `Zn`.
+    pub fn v(&self, n: usize) -> u128 {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&self.z[n][..16]);
+        u128::from_le_bytes(b)
+    }
+
+    /// An FP/AdvSIMD write of `Vn`: sets bits [127:0] and zeroes the rest of `Zn`
+    /// (sve.rst Appendix A).
+    pub fn write_v(&mut self, n: usize, value: u128, origin: Origin) {
+        self.z[n][..16].copy_from_slice(&value.to_le_bytes());
+        self.z[n][16..].fill(0);
+        self.origin.z_lo[n] = origin;
+        self.origin.z_hi[n] = Origin::Zero;
+    }
+
+    /// An SVE write of `Zn` at vector length `vl` bytes (`bytes` holds `vl` bytes).
+    pub fn write_z(&mut self, n: usize, bytes: &[u8], origin: Origin) {
+        let vl = bytes.len();
+        self.z[n][..vl].copy_from_slice(bytes);
+        self.origin.z_lo[n] = origin;
+        self.origin.z_hi[n] = if vl > 16 { origin } else { Origin::Zero };
+    }
+
+    /// An SVE write of `Pn` (`bytes` holds VL/8 bytes).
+    pub fn write_p(&mut self, n: usize, bytes: &[u8], origin: Origin) {
+        self.p[n][..bytes.len()].copy_from_slice(bytes);
+        self.origin.p[n] = origin;
+    }
+
+    /// An SVE write of `FFR` (`bytes` holds VL/8 bytes).
+    pub fn write_ffr(&mut self, bytes: &[u8], origin: Origin) {
+        self.ffr[..bytes.len()].copy_from_slice(bytes);
+        self.origin.ffr = origin;
+    }
+
+    /// A change of the effective vector length to `vq` quadwords: bytes that become
+    /// inaccessible are zeroed (the model's choice for Arm's UNKNOWN).
+    pub fn set_vq(&mut self, vq: usize) {
+        let zl = vq * 16;
+        let pl = vq * 2;
+        for z in &mut self.z {
+            z[zl..].fill(0);
+        }
+        for p in &mut self.p {
+            p[pl..].fill(0);
+        }
+        self.ffr[pl..].fill(0);
+    }
+
+    /// `sve_flush_live(flush_ffr, vq - 1)` (entry-fpsimd.S): zero Z bits above 127 (only
+    /// when VQ > 1), P0–P15, and FFR if asked. V, FPSR and FPCR are kept.
+    pub fn sve_flush_live(&mut self, flush_ffr: bool, vq: usize) {
+        if vq > 1 {
+            for (n, z) in self.z.iter_mut().enumerate() {
+                z[16..vq * 16].fill(0);
+                self.origin.z_hi[n] = Origin::Zero;
+            }
+        }
+        for p in &mut self.p {
+            p.fill(0);
+        }
+        self.origin.p = [Origin::Zero; 16];
+        if flush_ffr {
+            self.ffr.fill(0);
+            self.origin.ffr = Origin::Zero;
+        }
+    }
+
+    /// `fpsimd_save_state()`: store V0–V31, FPSR, FPCR.
+    pub fn save_fpsimd(&self, st: &mut UserFpsimdState) {
+        for n in 0..32 {
+            st.vregs[n] = self.v(n);
+            st.origin[n] = self.origin.z_lo[n];
+        }
+        st.fpsr = self.fpsr;
+        st.fpcr = self.fpcr;
+    }
+
+    /// `fpsimd_load_state()`: load V0–V31 (zeroing Z above bit 127), FPSR, FPCR.
+    /// P0–P15 and FFR are untouched.
+    pub fn load_fpsimd(&mut self, st: &UserFpsimdState) {
+        for n in 0..32 {
+            self.write_v(n, st.vregs[n], st.origin[n]);
+        }
+        self.fpsr = st.fpsr;
+        self.fpcr = st.fpcr;
+    }
+
+    /// `sve_save_state()`: store Z, P, FFR at `vq` into `buf`, and FPSR/FPCR into `st`.
+    pub fn save_sve(&self, buf: &mut SveBuf, st: &mut UserFpsimdState) {
+        let vq = buf.vq;
+        for n in 0..32 {
+            buf.zreg_mut(n).copy_from_slice(&self.z[n][..vq * 16]);
+        }
+        for n in 0..16 {
+            buf.preg_mut(n).copy_from_slice(&self.p[n][..vq * 2]);
+        }
+        buf.ffr_mut().copy_from_slice(&self.ffr[..vq * 2]);
+        buf.origin = self.origin.clone();
+        st.fpsr = self.fpsr;
+        st.fpcr = self.fpcr;
+    }
+
+    /// `sve_load_state()`: load Z, P, FFR at `buf.vq` and FPSR/FPCR from `st`.
+    pub fn load_sve(&mut self, buf: &SveBuf, st: &UserFpsimdState) {
+        let vq = buf.vq;
+        for n in 0..32 {
+            self.z[n][..vq * 16].copy_from_slice(buf.zreg(n));
+        }
+        for n in 0..16 {
+            self.p[n][..vq * 2].copy_from_slice(buf.preg(n));
+        }
+        self.ffr[..vq * 2].copy_from_slice(buf.ffr());
+        self.origin = buf.origin.clone();
+        self.fpsr = st.fpsr;
+        self.fpcr = st.fpcr;
+    }
+
+    /// Power loss (CPU PM, hotplug): the model zeroes the register file.
+    pub fn lose_power(&mut self) {
+        *self = RegFile::default();
+    }
+}
+
+/// Hex strings for byte arrays too long for serde's built-in array support.
+mod hex_row {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn encode(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    pub fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
+        if s.len() != 2 * N || !s.is_ascii() {
+            return Err(format!("expected {} hex digits, found {}", 2 * N, s.len()));
+        }
+        let mut out = [0u8; N];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
+        }
+        Ok(out)
+    }
+
+    pub fn serialize<S: Serializer, const N: usize>(v: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+        decode(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+mod hex_rows {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer, const N: usize, const M: usize>(
+        v: &[[u8; N]; M],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|r| super::hex_row::encode(r)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize, const M: usize>(
+        d: D,
+    ) -> Result<[[u8; N]; M], D::Error> {
+        let rows = Vec::<String>::deserialize(d)?;
+        if rows.len() != M {
+            return Err(D::Error::custom(format!("expected {M} registers, found {}", rows.len())));
+        }
+        let mut out = [[0u8; N]; M];
+        for (o, r) in out.iter_mut().zip(&rows) {
+            *o = super::hex_row::decode(r).map_err(D::Error::custom)?;
+        }
+        Ok(out)
+    }
+}
+
+/// `struct user_fpsimd_state`: the FPSIMD view, `uw.fpsimd_state` of a task.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct UserFpsimdState {
+    /// V0–V31.
+    pub vregs: [u128; 32],
+    /// FPSR.
+    pub fpsr: u32,
+    /// FPCR.
+    pub fpcr: u32,
+    /// Provenance of each V register.
+    pub origin: [Origin; 32],
+}
+
+/// A `sve_state` buffer: Z0–Z31, P0–P15, FFR at `vq`, in the signal-frame layout.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SveBuf {
+    /// Quadwords per vector the buffer was allocated for.
+    pub vq: usize,
+    /// `546·vq` bytes.
+    pub bytes: Vec<u8>,
+    /// Allocation number: a new `kzalloc` gets a new one (so a binding that still names a
+    /// freed buffer can be told apart from the current one).
+    pub generation: u32,
+    /// Provenance of every register slot.
+    pub origin: Origins,
+}
+
+impl SveBuf {
+    /// A zeroed buffer (`kzalloc`).
+    pub fn zeroed(vq: usize, generation: u32) -> SveBuf {
+        SveBuf {
+            vq,
+            bytes: vec![0; sve_sig_regs_size(vq)],
+            generation,
+            origin: Origins::default(),
+        }
+    }
+
+    /// `memset(sve_state, 0, size)`.
+    pub fn zero(&mut self) {
+        self.bytes.fill(0);
+        self.origin = Origins::default();
+    }
+
+    /// Byte offset of `Zn` (`SVE_SIG_ZREG_OFFSET - SVE_SIG_REGS_OFFSET`).
+    pub fn zreg_offset(&self, n: usize) -> usize {
+        n * 16 * self.vq
+    }
+
+    /// Byte offset of `Pn`.
+    pub fn preg_offset(&self, n: usize) -> usize {
+        512 * self.vq + n * 2 * self.vq
+    }
+
+    /// Byte offset of `FFR` (`sve_ffr_offset()`).
+    pub fn ffr_offset(&self) -> usize {
+        544 * self.vq
+    }
+
+    /// `Zn`.
+    pub fn zreg(&self, n: usize) -> &[u8] {
+        let o = self.zreg_offset(n);
+        &self.bytes[o..o + 16 * self.vq]
+    }
+
+    /// `Zn`, mutable.
+    pub fn zreg_mut(&mut self, n: usize) -> &mut [u8] {
+        let o = self.zreg_offset(n);
+        let len = 16 * self.vq;
+        &mut self.bytes[o..o + len]
+    }
+
+    /// `Pn`.
+    pub fn preg(&self, n: usize) -> &[u8] {
+        let o = self.preg_offset(n);
+        &self.bytes[o..o + 2 * self.vq]
+    }
+
+    /// `Pn`, mutable.
+    pub fn preg_mut(&mut self, n: usize) -> &mut [u8] {
+        let o = self.preg_offset(n);
+        let len = 2 * self.vq;
+        &mut self.bytes[o..o + len]
+    }
+
+    /// `FFR`.
+    pub fn ffr(&self) -> &[u8] {
+        let o = self.ffr_offset();
+        &self.bytes[o..o + 2 * self.vq]
+    }
+
+    /// `FFR`, mutable.
+    pub fn ffr_mut(&mut self) -> &mut [u8] {
+        let o = self.ffr_offset();
+        let len = 2 * self.vq;
+        &mut self.bytes[o..o + len]
+    }
+
+    /// Bits [127:0] of `Zn`.
+    pub fn v(&self, n: usize) -> u128 {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&self.zreg(n)[..16]);
+        u128::from_le_bytes(b)
+    }
+
+    /// `__fpsimd_to_sve()` for one register: write `Vn` into bits [127:0] of `Zn`,
+    /// leaving the rest of the buffer alone.
+    pub fn set_v(&mut self, n: usize, v: u128, origin: Origin) {
+        self.zreg_mut(n)[..16].copy_from_slice(&v.to_le_bytes());
+        self.origin.z_lo[n] = origin;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sve_state_layout_matches_the_uapi_macros() {
+        // SVE_SIG_REGS_SIZE: 2184 bytes at VQ 4 (512 bits), 8736 at VQ 16 (2048 bits).
+        assert_eq!(sve_sig_regs_size(4), 2184);
+        assert_eq!(sve_sig_regs_size(16), 8736);
+        let b = SveBuf::zeroed(4, 0);
+        assert_eq!(b.zreg_offset(31), 31 * 64);
+        assert_eq!(b.preg_offset(0), 2048);
+        assert_eq!(b.preg_offset(15), 2048 + 15 * 8);
+        assert_eq!(b.ffr_offset(), 2176);
+        assert_eq!(b.bytes.len(), 2184);
+    }
+
+    #[test]
+    fn a_v_write_zeroes_the_rest_of_z() {
+        let mut r = RegFile::default();
+        r.write_z(3, &[0xaa; 64], Origin::Kernel);
+        r.write_v(3, 0x1234, Origin::Kernel);
+        assert_eq!(r.v(3), 0x1234);
+        assert!(r.z[3][16..].iter().all(|&b| b == 0));
+        assert_eq!(r.origin.z_hi[3], Origin::Zero);
+    }
+
+    #[test]
+    fn sve_flush_live_keeps_v_and_skips_z_at_vq_1() {
+        let mut r = RegFile::default();
+        r.write_z(0, &[0x55; 16], Origin::Kernel);
+        r.write_p(0, &[0xff; 2], Origin::Kernel);
+        r.write_ffr(&[0xff; 2], Origin::Kernel);
+        r.sve_flush_live(true, 1);
+        assert_eq!(r.v(0), u128::from_le_bytes([0x55; 16]));
+        assert_eq!(r.p[0][..2], [0, 0]);
+        assert_eq!(r.ffr[..2], [0, 0]);
+        r.write_z(1, &[0x66; 64], Origin::Kernel);
+        r.sve_flush_live(false, 4);
+        assert_eq!(r.v(1), u128::from_le_bytes([0x66; 16]));
+        assert!(r.z[1][16..64].iter().all(|&b| b == 0));
+    }
+}

@@ -1,0 +1,231 @@
+//! `arch/arm64/kernel/signal.c`: signal frames (`setup_rt_frame()`) and `rt_sigreturn()`.
+//!
+//! A frame holds the two FP records the kernel writes: `fpsimd_context` (V0–V31, FPSR,
+//! FPCR; 528 bytes) and `sve_context` (header with `vl`, and the Z/P/FFR payload when the
+//! task's state is SVE). Every kernel modelled here decides "SVE" from `TIF_SVE`; the fix
+//! that keys it on `fp_type` (`61da7c8e2a60`, Jan 2024) came after v6.2.
+
+use serde::{Deserialize, Serialize};
+use crate::event::{Event, Format, Sig};
+use crate::invariants::Violation;
+use crate::machine::{CpuId, FpType, Machine, TaskId};
+use crate::regs::{sve_sig_regs_size, sve_vq_from_vl, SveBuf, UserFpsimdState};
+
+/// `sizeof(struct sve_context)`: the record header.
+pub const SVE_CONTEXT_HEADER: u32 = 16;
+
+/// `SVE_SIG_CONTEXT_SIZE(vq)`.
+pub fn sve_sig_context_size(vq: usize) -> u32 {
+    SVE_CONTEXT_HEADER + sve_sig_regs_size(vq) as u32
+}
+
+/// The `sve_context` record of a frame.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SveRecord {
+    /// `vl` in bytes.
+    pub vl: u16,
+    /// `head.size`.
+    pub size: u32,
+    /// Z/P/FFR at `vq(vl)`, when present.
+    pub payload: Option<SveBuf>,
+}
+
+/// A signal frame on the user stack (the FP parts of `struct rt_sigframe`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SigFrame {
+    /// The signal it was built for.
+    pub sig: Sig,
+    /// `fpsimd_context` (mandatory for sigreturn).
+    pub fpsimd: Option<UserFpsimdState>,
+    /// `sve_context`.
+    pub sve: Option<SveRecord>,
+    /// The interrupted `x0`, restored by sigreturn.
+    pub x0: i64,
+}
+
+/// How a signal handler (or a hostile program) edits the frame before `rt_sigreturn`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum FrameEdit {
+    /// Unchanged.
+    #[default]
+    AsDelivered,
+    /// `sve_context` removed: FPSIMD-only restore.
+    NoSve,
+    /// `sve_context` reduced to its header (`head.size` = 16): "no register data".
+    HeaderOnly,
+    /// `sve_context.vl` changed: "VL cannot be changed by sigreturn" → SIGSEGV.
+    BadVl,
+    /// `fpsimd_context` removed → SIGSEGV.
+    NoFpsimd,
+    /// `sve_context.head.size` too small for its VL → SIGSEGV.
+    Truncated,
+}
+
+impl FrameEdit {
+    /// The DSL keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FrameEdit::AsDelivered => "as-delivered",
+            FrameEdit::NoSve => "no-sve",
+            FrameEdit::HeaderOnly => "header-only",
+            FrameEdit::BadVl => "bad-vl",
+            FrameEdit::NoFpsimd => "no-fpsimd",
+            FrameEdit::Truncated => "truncated",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [FrameEdit; 6] = [
+        FrameEdit::AsDelivered,
+        FrameEdit::NoSve,
+        FrameEdit::HeaderOnly,
+        FrameEdit::BadVl,
+        FrameEdit::NoFpsimd,
+        FrameEdit::Truncated,
+    ];
+}
+
+impl Machine {
+    /// `setup_rt_frame()` on `c` for the current task `t`.
+    pub(crate) fn setup_rt_frame(&mut self, c: CpuId, t: TaskId, sig: Sig) {
+        // fpsimd_signal_preserve_current_state(): save, then make uw.fpsimd_state coherent.
+        self.fpsimd_preserve_current_state(c);
+        if self.task(t).tif_sve {
+            self.sve_to_fpsimd(t, "fpsimd_signal_preserve_current_state");
+        }
+        // setup_sigframe_layout()/preserve_sve_context(): payload iff TIF_SVE.
+        let task = self.task(t);
+        let vq = if task.tif_sve { task.vq() } else { 0 };
+        let payload = if vq > 0 {
+            match &task.sve_state {
+                Some(b) => Some(b.clone()),
+                None => {
+                    let name = task.name.clone();
+                    self.step_violations.push(Violation::kernel_crash(
+                        "preserve_sve_context",
+                        format!("{name} has TIF_SVE set but sve_state is NULL"),
+                    ));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let size = sve_sig_context_size(vq).div_ceil(16) * 16;
+        let frame = SigFrame {
+            sig,
+            fpsimd: Some(task.fpsimd_state.clone()),
+            sve: Some(SveRecord {
+                vl: task.vl,
+                size,
+                payload,
+            }),
+            x0: task.x0,
+        };
+        self.task_mut(t).frames.push(frame);
+        self.emit(Event::SignalDelivered { sig, sve_vq: vq });
+    }
+
+    /// `rt_sigreturn()` for `t` on `c`, with its innermost frame edited as given.
+    /// Errors end in SIGSEGV (`arm64_notify_segfault`), delivered on the way out.
+    pub(crate) fn rt_sigreturn(&mut self, c: CpuId, t: TaskId, edit: &FrameEdit) -> i64 {
+        // restore_sigframe(): forget_syscall() first.
+        self.task_mut(t).in_syscall = false;
+        let Some(mut frame) = self.task_mut(t).frames.pop() else {
+            return self.sigreturn_fail(t, "no signal frame on the stack");
+        };
+        let task_vl = self.task(t).vl;
+        match edit {
+            FrameEdit::AsDelivered => {}
+            FrameEdit::NoSve => frame.sve = None,
+            FrameEdit::HeaderOnly => {
+                if let Some(s) = frame.sve.as_mut() {
+                    s.size = SVE_CONTEXT_HEADER;
+                    s.payload = None;
+                }
+            }
+            FrameEdit::BadVl => {
+                if let Some(s) = frame.sve.as_mut() {
+                    s.vl = if s.vl == 16 { 32 } else { s.vl / 2 };
+                }
+            }
+            FrameEdit::NoFpsimd => frame.fpsimd = None,
+            FrameEdit::Truncated => {
+                if let Some(s) = frame.sve.as_mut() {
+                    let vq = sve_vq_from_vl(s.vl);
+                    s.size = sve_sig_context_size(vq) - 16;
+                    if s.size <= SVE_CONTEXT_HEADER {
+                        s.size = SVE_CONTEXT_HEADER + 16;
+                    }
+                }
+            }
+        }
+        let Some(fpsimd) = frame.fpsimd.clone() else {
+            return self.sigreturn_fail(t, "no fpsimd_context record: -EINVAL");
+        };
+        match frame.sve {
+            None => {
+                // restore_fpsimd_context()
+                self.emit(Event::Sigreturn {
+                    outcome: "restore_fpsimd_context".into(),
+                });
+                self.task_mut(t).tif_sve = false;
+                if self.kernel().p2_fp_type() {
+                    self.task_mut(t).fp_type = FpType::Fpsimd;
+                }
+                self.fpsimd_update_current_state(c, t, fpsimd);
+            }
+            Some(sve) => {
+                // restore_sve_fpsimd_context()
+                if sve.vl != task_vl {
+                    return self.sigreturn_fail(t, "sve_context.vl differs from the task's VL: -EINVAL");
+                }
+                if sve.size <= SVE_CONTEXT_HEADER {
+                    self.emit(Event::Sigreturn {
+                        outcome: "restore_sve_fpsimd_context (header only)".into(),
+                    });
+                    self.task_mut(t).tif_sve = false;
+                    if self.kernel().p2_fp_type() {
+                        self.task_mut(t).fp_type = FpType::Fpsimd;
+                    }
+                } else {
+                    let vq = sve_vq_from_vl(sve.vl);
+                    if sve.size < sve_sig_context_size(vq) {
+                        return self.sigreturn_fail(
+                            t,
+                            "sve_context.head.size too small for its VL: -EINVAL",
+                        );
+                    }
+                    self.emit(Event::Sigreturn {
+                        outcome: "restore_sve_fpsimd_context".into(),
+                    });
+                    // "a racing context switch must not write stale registers back".
+                    self.fpsimd_flush_task_state(t);
+                    self.sve_alloc(t, true);
+                    let Some(payload) = sve.payload else {
+                        return self.sigreturn_fail(t, "sve_context payload unreadable: -EFAULT");
+                    };
+                    let task = self.task_mut(t);
+                    if let Some(buf) = task.sve_state.as_mut() {
+                        let n = buf.bytes.len().min(payload.bytes.len());
+                        buf.bytes[..n].copy_from_slice(&payload.bytes[..n]);
+                        buf.origin = payload.origin.clone();
+                    }
+                    task.ghost_v_newest = Format::Sve;
+                    task.tif_sve = true;
+                    if self.kernel().p2_fp_type() {
+                        self.task_mut(t).fp_type = FpType::Sve;
+                    }
+                }
+                self.fpsimd_update_current_state(c, t, fpsimd);
+            }
+        }
+        frame.x0
+    }
+
+    fn sigreturn_fail(&mut self, t: TaskId, why: &'static str) -> i64 {
+        self.emit(Event::Sigreturn { outcome: why.into() });
+        self.send_signal_event(t, Sig::Segv);
+        0
+    }
+}

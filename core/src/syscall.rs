@@ -1,0 +1,127 @@
+//! `arch/arm64/kernel/syscall.c` and the syscalls the model knows: entry
+//! (`el0_svc` → `do_el0_svc` → `fp_user_discard()`), the calls, and the return.
+//! fork/clone (`arch_dup_task_struct()`, `copy_thread()` in `process.c`) lives here too.
+
+use crate::event::{Event, Format};
+use crate::fpsimd::{PR_SVE_VL_LEN_MASK, EINVAL};
+use crate::machine::{CpuId, FpType, Machine, Resume, TaskId, TaskState};
+use crate::ops::Syscall;
+
+impl Machine {
+    /// `fp_user_discard()`: runs at syscall entry, IRQs masked, before `syscallno` is set.
+    pub(crate) fn fp_user_discard(&mut self, c: CpuId, t: TaskId) {
+        let k = self.kernel();
+        self.emit(Event::FpUserDiscard);
+        if k.p6_sve_kept_on_syscall() {
+            // Patch 6/7: keep TIF_SVE and the EL0 enable; only zero the state not shared
+            // with FPSIMD. Patch 7/7: only when abi.sve_syscall_clear_regs is 1.
+            let flush = !k.p7_syscall_clear_regs_sysctl() || self.config.sve_syscall_clear_regs;
+            if flush && self.task(t).tif_sve {
+                let vq = self.task(t).vq();
+                self.cpu_mut(c).regs.sve_flush_live(true, vq);
+                self.emit(Event::SveFlushLive { vq, ffr: true });
+            }
+        } else {
+            // v5.19: "Drop TIF_SVE... so that it can be re-enabled on next use": the live
+            // registers stay as they are, the next SVE instruction traps.
+            self.task_mut(t).tif_sve = false;
+            self.sve_user_set(c, false);
+        }
+    }
+
+    /// A syscall by `t`, running at EL0 on `c`. Returns `x0`, or `None` when the task did
+    /// not get back to user space in this step (it yielded, exited or was killed).
+    pub(crate) fn svc(&mut self, c: CpuId, t: TaskId, call: &Syscall) -> Option<i64> {
+        self.enter(Some(c), Some(t));
+        self.emit(Event::SyscallEnter { name: call.name().into() });
+        self.fp_user_discard(c, t);
+        self.task_mut(t).in_syscall = true;
+        let ret: i64 = match call {
+            Syscall::Getpid => 1000 + i64::from(t.0),
+            Syscall::Yield(next) => {
+                self.context_switch(c, *next, Resume::Syscall);
+                return None;
+            }
+            Syscall::PrctlSetVl { vl, flags } => {
+                // sve_set_current_vl(): vl = arg & PR_SVE_VL_LEN_MASK, flags = arg & ~vl.
+                let arg = vl | flags;
+                let vl = arg & PR_SVE_VL_LEN_MASK;
+                let flags = arg & !vl;
+                let r = self.vec_set_vector_length(t, Some(c), vl, flags);
+                if r < 0 {
+                    r
+                } else {
+                    self.vec_prctl_status(t, flags)
+                }
+            }
+            Syscall::PrctlGetVl => self.vec_prctl_status(t, 0),
+            Syscall::Fork(name) => {
+                let child = self.fork(c, t, name);
+                1000 + i64::from(child.0)
+            }
+            Syscall::Exec => {
+                self.fpsimd_flush_thread(t);
+                let task = self.task_mut(t);
+                task.frames.clear();
+                0
+            }
+            Syscall::Sigreturn(edit) => self.rt_sigreturn(c, t, edit),
+            Syscall::Kill(target, sig) => {
+                self.send_signal(*target, *sig, Some(t));
+                0
+            }
+            Syscall::Exit => {
+                self.do_exit(c, t);
+                return None;
+            }
+            Syscall::KernelNeon => {
+                self.kernel_neon(c);
+                0
+            }
+            Syscall::KvmRun(v) => {
+                self.kvm_run_enter(c, t, *v);
+                return None;
+            }
+        };
+        if !self.task(t).alive() {
+            return None;
+        }
+        self.task_mut(t).x0 = ret;
+        self.ret_to_user(c, t);
+        if self.running_on(t) == Some(c) {
+            Some(ret)
+        } else {
+            None
+        }
+    }
+
+    /// `copy_process()` → `arch_dup_task_struct()` + `copy_thread()`.
+    fn fork(&mut self, c: CpuId, parent: TaskId, name: &str) -> TaskId {
+        // arch_dup_task_struct(): "if (current->mm) fpsimd_preserve_current_state()".
+        self.fpsimd_preserve_current_state(c);
+        let child = TaskId(self.tasks.len() as u16);
+        let mut task = self.task(parent).clone();
+        task.name = name.to_string();
+        // dst->thread.sve_state = NULL; clear_tsk_thread_flag(dst, TIF_SVE).
+        task.sve_state = None;
+        task.tif_sve = false;
+        task.sve_generation = 0;
+        if self.kernel().p2_fp_type() {
+            // Patch 2/7.
+            task.fp_type = FpType::Fpsimd;
+        }
+        task.ghost_v_newest = Format::Fpsimd;
+        task.pending.clear();
+        task.counters = Default::default();
+        task.state = TaskState::Stopped(Resume::Fork);
+        task.x0 = 0;
+        self.tasks.push(task);
+        self.emit(Event::DupTaskStruct { child });
+        // copy_thread(): fpsimd_flush_task_state(p).
+        self.fpsimd_flush_task_state(child);
+        child
+    }
+}
+
+/// `-EINVAL` as a syscall return value.
+pub const RET_EINVAL: i64 = -EINVAL;

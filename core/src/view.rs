@@ -1,0 +1,218 @@
+//! Derived views of the machine: whose state each CPU's registers hold, where each task's
+//! newest state lives, and the two views of a task's registers.
+//!
+//! * The **user view** is what the task would read with its next instruction at EL0,
+//!   following the kernel all the way: a task that is not running is switched in (its
+//!   syscall finishes, pending signals are delivered, its state reloaded), a task inside
+//!   `KVM_RUN` returns to user space, and an SVE read that would trap takes the trap. It is
+//!   computed on a copy of the machine, so it never disagrees with what stepping would do.
+//! * The **raw view** is what the hardware and memory physically hold now: the CPU
+//!   registers, `uw.fpsimd_state` and `sve_state`, including stale bits nobody can read.
+
+use serde::{Deserialize, Serialize};
+use crate::machine::{CpuId, Curr, FpType, Level, Machine, Owner, TaskId, TaskState};
+use crate::ops::{Next, Op, UserInsn};
+use crate::regs::{sve_vq_from_vl, Origins};
+
+/// Whose state a CPU's registers hold, per `fpsimd_last_state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RegOwner {
+    /// `st == NULL`: nobody's (after kernel-mode NEON, PM, hotplug, or at boot).
+    Nobody,
+    /// A task's state; `current` when the binding is still valid for it
+    /// (`fpsimd_cpu == this CPU`), stale otherwise.
+    Task {
+        /// Which task.
+        task: TaskId,
+        /// The binding still matches the task (its `fpsimd_cpu` is this CPU).
+        current: bool,
+    },
+    /// A vCPU's guest state (bound by `kvm_arch_vcpu_ctxsync_fp()`).
+    Vcpu(crate::machine::VcpuId),
+}
+
+/// Where a task's newest FP state is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StateHome {
+    /// Live in the registers of this CPU.
+    Live(CpuId),
+    /// In memory, in this format (as the next load will read it).
+    Memory(crate::event::Format),
+}
+
+/// A task's registers as seen by the task (user view) at its vector length.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegView {
+    /// Vector length in bytes.
+    pub vl: u16,
+    /// Z0–Z31, `vl` bytes each.
+    pub z: Vec<Vec<u8>>,
+    /// P0–P15, `vl / 8` bytes each.
+    pub p: Vec<Vec<u8>>,
+    /// FFR.
+    pub ffr: Vec<u8>,
+    /// FPSR.
+    pub fpsr: u32,
+    /// FPCR.
+    pub fpcr: u32,
+    /// Provenance.
+    pub origin: Origins,
+}
+
+impl RegView {
+    /// `Vn`.
+    pub fn v(&self, n: usize) -> u128 {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&self.z[n][..16]);
+        u128::from_le_bytes(b)
+    }
+}
+
+impl Machine {
+    /// Whose state the registers of `c` hold.
+    pub fn reg_owner(&self, c: CpuId) -> RegOwner {
+        match self.cpu(c).last.st {
+            None => RegOwner::Nobody,
+            Some(Owner::Task(t)) => RegOwner::Task {
+                task: t,
+                current: self.task(t).fpsimd_cpu == Some(c) && self.task(t).alive(),
+            },
+            Some(Owner::Vcpu(v)) => RegOwner::Vcpu(v),
+        }
+    }
+
+    /// Where `t`'s newest state is.
+    pub fn state_home(&self, t: TaskId) -> StateHome {
+        let task = self.task(t);
+        if let Some(c) = self.running_on(t) {
+            if !task.tif_foreign_fpstate && self.cpu(c).last.st == Some(Owner::Task(t)) {
+                return StateHome::Live(c);
+            }
+        } else if let Some(c) = task.fpsimd_cpu {
+            // Not running but still bound: its registers on c are current (no reload needed
+            // if it comes back there and nothing else bound c).
+            if self.cpu(c).last.st == Some(Owner::Task(t)) && !task.tif_foreign_fpstate {
+                return StateHome::Live(c);
+            }
+        }
+        StateHome::Memory(self.load_format(t))
+    }
+
+    /// The format `task_fpsimd_load()` would use for `t` now.
+    pub fn load_format(&self, t: TaskId) -> crate::event::Format {
+        let task = self.task(t);
+        let sve = if self.kernel().p5_load_by_fp_type() {
+            task.fp_type == FpType::Sve
+        } else {
+            task.tif_sve
+        };
+        if sve {
+            crate::event::Format::Sve
+        } else {
+            crate::event::Format::Fpsimd
+        }
+    }
+
+    /// The user view of `t`: what its next instruction at EL0 would read. `None` if the
+    /// task is dead or would die before getting there.
+    pub fn user_view(&self, t: TaskId) -> Option<RegView> {
+        if !self.task(t).alive() {
+            return None;
+        }
+        let mut m = self.clone();
+        if let Level::KvmRun(v) = m.task(t).level {
+            if m.running_on(t).is_some() {
+                m.apply(&Op::Kvm(crate::kvm::KvmOp::Exit {
+                    vcpu: v,
+                    to_user: true,
+                }))
+                .ok()?;
+            }
+        }
+        if m.running_on(t).is_none() {
+            let task = m.task(t);
+            let c = task
+                .fpsimd_cpu
+                .filter(|c| m.cpu(*c).online)
+                .or_else(|| m.cpus.iter().position(|c| c.online).map(|i| CpuId(i as u8)))?;
+            m.apply(&Op::Ctxsw {
+                cpu: c,
+                next: Next::Task(t),
+            })
+            .ok()?;
+            if let Level::KvmRun(v) = m.task(t).level {
+                m.apply(&Op::Kvm(crate::kvm::KvmOp::Exit {
+                    vcpu: v,
+                    to_user: true,
+                }))
+                .ok()?;
+            }
+        }
+        let c = m.running_on(t)?;
+        if !m.cpu(c).cpacr_zen_el0en {
+            // An SVE read traps first: read what the trap leaves.
+            m.apply(&Op::User {
+                task: t,
+                insn: UserInsn {
+                    sve: true,
+                    writes: Vec::new(),
+                },
+                interrupt: crate::ops::TrapInterrupt::None,
+            })
+            .ok()?;
+        }
+        let c = m.running_on(t)?;
+        Some(m.regs_view(c))
+    }
+
+    /// The registers of `c` at its current vector length (raw view).
+    pub fn regs_view(&self, c: CpuId) -> RegView {
+        let cpu = self.cpu(c);
+        let vl = self.rdvl(c);
+        let vq = sve_vq_from_vl(vl);
+        RegView {
+            vl,
+            z: cpu.regs.z.iter().map(|z| z[..vq * 16].to_vec()).collect(),
+            p: cpu.regs.p.iter().map(|p| p[..vq * 2].to_vec()).collect(),
+            ffr: cpu.regs.ffr[..vq * 2].to_vec(),
+            fpsr: cpu.regs.fpsr,
+            fpcr: cpu.regs.fpcr,
+            origin: cpu.regs.origin.clone(),
+        }
+    }
+
+    /// What runs on `c`, in words.
+    pub fn curr_name(&self, c: CpuId) -> String {
+        match self.cpu(c).curr {
+            Curr::Idle => "idle".into(),
+            Curr::Kthread => "kthread".into(),
+            Curr::Task(t) => self.task(t).name.clone(),
+        }
+    }
+
+    /// Where a task is, in words.
+    pub fn task_where(&self, t: TaskId) -> String {
+        let task = self.task(t);
+        match &task.state {
+            TaskState::Running => match task.level {
+                Level::User => format!("running at EL0 on {}", self.running_on(t).map_or("?".into(), |c| c.to_string())),
+                Level::KvmRun(v) => format!(
+                    "in KVM_RUN on {} (vCPU {}{})",
+                    self.running_on(t).map_or("?".into(), |c| c.to_string()),
+                    self.vcpu(v).name,
+                    if self.vcpu(v).in_guest { ", guest running" } else { "" }
+                ),
+            },
+            TaskState::Stopped(r) => match r {
+                crate::machine::Resume::User => "preempted at EL0".into(),
+                crate::machine::Resume::Syscall => "switched out inside a syscall".into(),
+                crate::machine::Resume::SveTrap(_) => "switched out inside the SVE trap".into(),
+                crate::machine::Resume::Fork => "new child, not yet run".into(),
+                crate::machine::Resume::KvmRun(v) => {
+                    format!("switched out inside KVM_RUN (vCPU {})", self.vcpu(*v).name)
+                }
+            },
+            TaskState::Exited => "exited".into(),
+        }
+    }
+}

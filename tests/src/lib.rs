@@ -1,0 +1,1 @@
+//! Shared helpers of svelab's test suite.

@@ -1,0 +1,2 @@
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+fn main() {}
