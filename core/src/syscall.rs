@@ -6,6 +6,7 @@ use crate::event::{Event, Format};
 use crate::fpsimd::{PR_SVE_VL_LEN_MASK, EINVAL};
 use crate::machine::{CpuId, FpType, Machine, Resume, TaskId, TaskState};
 use crate::ops::Syscall;
+use crate::regs::Origin;
 
 impl Machine {
     /// `fp_user_discard()`: runs at syscall entry, IRQs masked, before `syscallno` is set.
@@ -113,6 +114,24 @@ impl Machine {
         task.ghost_v_newest = Format::Fpsimd;
         task.pending.clear();
         task.counters = Default::default();
+        // The child's copy of the FPSIMD state (and of the signal frames on its stack) is
+        // the child's own from now on.
+        let retag = |o: &mut Origin| {
+            if *o == Origin::Task(parent) {
+                *o = Origin::Task(child);
+            }
+        };
+        task.fpsimd_state.origin.iter_mut().for_each(retag);
+        for f in &mut task.frames {
+            if let Some(st) = f.fpsimd.as_mut() {
+                st.origin.iter_mut().for_each(retag);
+            }
+            if let Some(buf) = f.sve.as_mut().and_then(|s| s.payload.as_mut()) {
+                let o = &mut buf.origin;
+                o.z_lo.iter_mut().chain(o.z_hi.iter_mut()).chain(o.p.iter_mut()).for_each(retag);
+                retag(&mut o.ffr);
+            }
+        }
         task.state = TaskState::Stopped(Resume::Fork);
         task.x0 = 0;
         self.tasks.push(task);
