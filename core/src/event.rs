@@ -1,8 +1,8 @@
 //! What a step did, as data: one [`Event`] per thing the kernel did, named after the
 //! kernel function that did it, and the [`Counters`] those events add up to.
 
-use serde::{Deserialize, Serialize};
 use crate::machine::{CpuId, FpType, Owner, TaskId, VcpuId};
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
 

@@ -14,9 +14,7 @@ use crate::event::{Event, Format, Sig, WarnSite};
 use crate::invariants::Violation;
 use crate::kvm::Vcpu;
 use crate::machine::{CpuId, Curr, FpType, LastState, Machine, Owner, SveRef, Task, TaskId};
-use crate::regs::{
-    sve_sig_regs_size, sve_vq_from_vl, Origin, SveBuf, UserFpsimdState,
-};
+use crate::regs::{sve_sig_regs_size, sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
 
 /// Bytes `fpsimd_save_state()`/`fpsimd_load_state()` move: Q0–Q31, FPSR, FPCR.
 pub const FPSIMD_REGS_BYTES: usize = 32 * 16 + 8;

@@ -2,11 +2,11 @@
 //! kernel itself checks, and the model's own oracles (no task sees another's registers; no
 //! consumer trusts a stale `sve_state`), reported as data — never a panic.
 
-use serde::{Deserialize, Serialize};
 use crate::event::Event;
 use crate::kvm::FpOwner;
 use crate::machine::{CpuId, Curr, FpType, Level, Machine, Owner, TaskId, TaskState, VcpuId};
 use crate::regs::{Origin, Origins};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Which rule was broken.
@@ -30,6 +30,10 @@ pub enum Rule {
     KernelCrash,
     /// A `WARN_ON`/`WARN_ON_ONCE` fired.
     Warn,
+    /// ABI oracle: a task reads V0–V31 as its own history says (sve.rst §3–§7).
+    VPreserved,
+    /// ABI oracle: a guest reads back the V0–V31 it wrote.
+    GuestStatePreserved,
 }
 
 impl Rule {
@@ -44,20 +48,28 @@ impl Rule {
             Rule::StaleSveState => "stale-sve-state",
             Rule::KernelCrash => "kernel-crash",
             Rule::Warn => "warn",
+            Rule::VPreserved => "abi-v",
+            Rule::GuestStatePreserved => "abi-guest",
         }
     }
 
     /// One line on what the rule says.
     pub fn title(self) -> &'static str {
         match self {
-            Rule::LiveAtEl0 => "a task at EL0 runs on its own live, bound state with the SVE trap matching TIF_SVE",
+            Rule::LiveAtEl0 => {
+                "a task at EL0 runs on its own live, bound state with the SVE trap matching TIF_SVE"
+            }
             Rule::SveStateAllocated => "TIF_SVE implies an sve_state sized for the task's VL",
             Rule::FpTypeValid => "fp_type is FP_STATE_FPSIMD or FP_STATE_SVE",
             Rule::FpTypeStorage => "saved state of type SVE has its sve_state",
             Rule::NoLeak => "no context reads another context's register values",
-            Rule::StaleSveState => "nothing trusts sve_state when the newest copy was saved as FPSIMD",
+            Rule::StaleSveState => {
+                "nothing trusts sve_state when the newest copy was saved as FPSIMD"
+            }
             Rule::KernelCrash => "the kernel does not crash",
             Rule::Warn => "no kernel WARN fires",
+            Rule::VPreserved => "V0–V31 survive everything the ABI says they survive",
+            Rule::GuestStatePreserved => "a guest's registers survive everything the host does",
         }
     }
 }
@@ -88,7 +100,11 @@ impl Violation {
         }
     }
 
-    pub(crate) fn stale_sve_state(task: TaskId, function: &'static str, detail: String) -> Violation {
+    pub(crate) fn stale_sve_state(
+        task: TaskId,
+        function: &'static str,
+        detail: String,
+    ) -> Violation {
         Violation {
             rule: Rule::StaleSveState,
             task: Some(task),
@@ -146,7 +162,9 @@ impl Machine {
             if task.tif_sve {
                 let borrowed = !k.p4_save_by_to_save()
                     && matches!(task.level, Level::KvmRun(_))
-                    && self.cpus.iter().any(|c| matches!(c.last.st, Some(Owner::Vcpu(_))) && c.curr == Curr::Task(t));
+                    && self.cpus.iter().any(|c| {
+                        matches!(c.last.st, Some(Owner::Vcpu(_))) && c.curr == Curr::Task(t)
+                    });
                 match &task.sve_state {
                     Some(b) if b.vq == task.vq() => {}
                     _ if borrowed => {}
@@ -174,7 +192,11 @@ impl Machine {
                         task: Some(t),
                         cpu: None,
                         function: None,
-                        detail: format!("{}'s fp_type is {}", task.name, FpType::Current.kernel_name(k)),
+                        detail: format!(
+                            "{}'s fp_type is {}",
+                            task.name,
+                            FpType::Current.kernel_name(k)
+                        ),
                     });
                 }
                 let memory = task.tif_foreign_fpstate || self.running_on(t).is_none();

@@ -16,12 +16,12 @@
 //! states ("both flags set" never happens); [`FpOwner`] holds it and the views name it in
 //! the kernel's own terms.
 
-use serde::{Deserialize, Serialize};
 use crate::event::{Event, Format};
 use crate::invariants::Violation;
 use crate::machine::{CpuId, FpType, LastState, Level, Machine, Owner, TaskId, VcpuId};
 use crate::ops::{StepError, UserInsn};
 use crate::regs::{sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
+use serde::{Deserialize, Serialize};
 
 /// Host kernel mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -98,7 +98,12 @@ pub enum KvmOp {
 
 impl Machine {
     /// Creates a vCPU (`KVM_CREATE_VCPU` + `KVM_ARM_VCPU_FINALIZE`).
-    pub fn add_vcpu(&mut self, name: &str, sve: bool, vl: Option<u16>) -> Result<VcpuId, StepError> {
+    pub fn add_vcpu(
+        &mut self,
+        name: &str,
+        sve: bool,
+        vl: Option<u16>,
+    ) -> Result<VcpuId, StepError> {
         if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
             return Err(StepError::new(
                 format!("a task or vCPU named {name} already exists"),
@@ -278,7 +283,10 @@ impl Machine {
             // the registers and has SVE.
             self.cpu_mut(c).cpacr_zen_el0en = guest_sve;
         }
-        self.emit(Event::KvmGuestEnter { vcpu: v, fp_enabled });
+        self.emit(Event::KvmGuestEnter {
+            vcpu: v,
+            fp_enabled,
+        });
     }
 
     /// A guest instruction; a first FP/SVE use traps to hyp (`kvm_hyp_handle_fpsimd()`).
@@ -356,8 +364,12 @@ impl Machine {
                     b.copy_from_slice(out);
                     regs.write_v(usize::from(n), u128::from_le_bytes(b), origin);
                 }
-                crate::ops::Reg::Fpsr => regs.fpsr = u32::from_le_bytes([out[0], out[1], out[2], out[3]]),
-                crate::ops::Reg::Fpcr => regs.fpcr = u32::from_le_bytes([out[0], out[1], out[2], out[3]]),
+                crate::ops::Reg::Fpsr => {
+                    regs.fpsr = u32::from_le_bytes([out[0], out[1], out[2], out[3]])
+                }
+                crate::ops::Reg::Fpcr => {
+                    regs.fpcr = u32::from_le_bytes([out[0], out[1], out[2], out[3]])
+                }
             }
         }
     }

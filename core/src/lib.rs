@@ -21,8 +21,11 @@
 //! * [`kvm`]: vCPUs and the host/guest handover.
 //! * [`ops`]: the operations and how they are carried out.
 //! * [`invariants`]: the checker.
+//! * [`bugs`]: the known kernel bugs the model reproduces, and their attribution.
+//! * [`oracle`]: the ABI oracle (what sve.rst promises a task, from its own history).
 //! * [`view`]: derived views (ownership, user view, raw view).
 
+pub mod bugs;
 pub mod event;
 pub mod fpsimd;
 pub mod invariants;
@@ -30,6 +33,7 @@ pub mod kernel;
 pub mod kvm;
 pub mod machine;
 pub mod ops;
+pub mod oracle;
 pub mod ptrace;
 pub mod regs;
 pub mod signal;

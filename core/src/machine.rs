@@ -5,13 +5,13 @@
 //! Anything that can be derived (who owns a CPU's registers, what a task would read) is
 //! computed in [`crate::view`], never stored twice.
 
-use serde::{Deserialize, Serialize};
 use crate::event::{Counters, Event, EventRecord, Format, Sig, WarnSite};
 use crate::invariants::Violation;
 use crate::kernel::Kernel;
 use crate::kvm::{KvmMode, Vcpu};
 use crate::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
 use crate::signal::SigFrame;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Index of a CPU.
@@ -454,7 +454,11 @@ impl Machine {
     }
 
     /// Sets the attribution context, returning the old one.
-    pub(crate) fn enter(&mut self, cpu: Option<CpuId>, task: Option<TaskId>) -> (Option<CpuId>, Option<TaskId>) {
+    pub(crate) fn enter(
+        &mut self,
+        cpu: Option<CpuId>,
+        task: Option<TaskId>,
+    ) -> (Option<CpuId>, Option<TaskId>) {
         std::mem::replace(&mut self.ctx, (cpu, task))
     }
 

@@ -12,13 +12,13 @@
 //! * context switch: (KVM sched-out notifier) → `__switch_to()` → `fpsimd_thread_switch()`
 //!   → (KVM sched-in notifier) → the next task resumes where it stopped.
 
-use serde::{Deserialize, Serialize};
 use crate::event::{Event, Sig};
 use crate::kvm::KvmOp;
 use crate::machine::{CpuId, Curr, Level, Machine, Resume, Task, TaskId, TaskState};
 use crate::ptrace::PtraceReq;
 use crate::regs::{sve_vq_from_vl, Origin};
 use crate::signal::FrameEdit;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A register a user instruction writes.
@@ -498,7 +498,10 @@ impl Machine {
                     task.name,
                     self.vcpu(v).name
                 ),
-                format!("return to user first: `kvm-exit {} to-user`", self.vcpu(v).name),
+                format!(
+                    "return to user first: `kvm-exit {} to-user`",
+                    self.vcpu(v).name
+                ),
             ));
         }
         Ok(c)
@@ -673,10 +676,16 @@ impl Machine {
             }
             Op::CpuOnline { cpu } => {
                 if usize::from(cpu.0) >= self.cpus.len() {
-                    return Err(StepError::new(format!("there is no {cpu}"), "check `cpus N`"));
+                    return Err(StepError::new(
+                        format!("there is no {cpu}"),
+                        "check `cpus N`",
+                    ));
                 }
                 if self.cpu(*cpu).online {
-                    return Err(StepError::new(format!("{cpu} is already online"), "nothing to do"));
+                    return Err(StepError::new(
+                        format!("{cpu} is already online"),
+                        "nothing to do",
+                    ));
                 }
                 Ok(())
             }
@@ -919,7 +928,11 @@ impl Machine {
     /// is interrupted (IPI) and takes it on its way back to user. `from` is the sending
     /// task when it is `target` itself inside a syscall.
     pub(crate) fn send_signal(&mut self, target: TaskId, sig: Sig, from: Option<TaskId>) {
-        self.emit_at(self.ctx.0, Some(target), Event::SignalSent { task: target, sig });
+        self.emit_at(
+            self.ctx.0,
+            Some(target),
+            Event::SignalSent { task: target, sig },
+        );
         self.task_mut(target).pending.push(sig);
         if from == Some(target) {
             return;

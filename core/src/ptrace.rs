@@ -7,12 +7,12 @@
 //! payload carries the tracee's current value (a `partial` SVE write instead ends the
 //! payload after the last named Z register, as a short `iov` would).
 
-use serde::{Deserialize, Serialize};
 use crate::event::{Event, Format};
 use crate::fpsimd::{EINVAL, EIO};
 use crate::machine::{FpType, Machine, TaskId};
 use crate::ops::{Reg, RegWrite, StepError};
 use crate::regs::{sve_sig_regs_size, sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
+use serde::{Deserialize, Serialize};
 
 /// `SVE_PT_REGS_SVE` in `user_sve_header.flags`.
 pub const SVE_PT_REGS_SVE: u16 = 1;
@@ -165,7 +165,9 @@ impl Machine {
     pub(crate) fn ptrace(&mut self, t: TaskId, req: &PtraceReq) -> i64 {
         match req {
             PtraceReq::GetFpr => {
-                self.emit(Event::Ptrace { function: "fpr_get".into() });
+                self.emit(Event::Ptrace {
+                    function: "fpr_get".into(),
+                });
                 self.sve_sync_to_fpsimd(t);
                 self.tracer_buf = Some(RegsetDump {
                     task: t,
@@ -176,7 +178,9 @@ impl Machine {
                 0
             }
             PtraceReq::SetFpr(writes) => {
-                self.emit(Event::Ptrace { function: "fpr_set".into() });
+                self.emit(Event::Ptrace {
+                    function: "fpr_set".into(),
+                });
                 self.fpr_set_payload(t, writes);
                 // sve_sync_from_fpsimd_zeropad(): if TIF_SVE, zero sve_state, insert V.
                 if self.task(t).tif_sve {
@@ -194,7 +198,9 @@ impl Machine {
                 0
             }
             PtraceReq::GetSve => {
-                self.emit(Event::Ptrace { function: "sve_get".into() });
+                self.emit(Event::Ptrace {
+                    function: "sve_get".into(),
+                });
                 let task = self.task(t);
                 // sve_init_header_from_task(): the format comes from TIF_SVE (fixed to
                 // fp_type in 2024 by b017a0cea627).
@@ -233,7 +239,9 @@ impl Machine {
                 0
             }
             PtraceReq::SetSve { vl, flags, payload } => {
-                self.emit(Event::Ptrace { function: "sve_set".into() });
+                self.emit(Event::Ptrace {
+                    function: "sve_set".into(),
+                });
                 let ret = self.sve_set_common(t, *vl, *flags, payload);
                 self.fpsimd_flush_task_state(t);
                 ret
@@ -306,9 +314,13 @@ impl Machine {
         if !self.task(t).tif_sve {
             self.fpsimd_to_sve(t);
         }
-        self.task_mut(t).tif_sve = true;
+        // From here the kernel treats sve_state as the task's state, whatever the copy-in
+        // below fills in (a header-only or partial write leaves the rest zeroed).
+        let task = self.task_mut(t);
+        task.tif_sve = true;
+        task.ghost_v_newest = Format::Sve;
         if p2 {
-            self.task_mut(t).fp_type = FpType::Sve;
+            task.fp_type = FpType::Sve;
         }
         // Copy-in: the whole payload, or up to the end of the last named Z register.
         let Some((img, fpsr, fpcr)) = image else {
@@ -341,9 +353,6 @@ impl Machine {
                 buf.origin.p = img.origin.p;
                 buf.origin.ffr = img.origin.ffr;
             }
-        }
-        if end > 0 {
-            task.ghost_v_newest = Format::Sve;
         }
         if end == img.bytes.len() && end > 0 {
             task.fpsimd_state.fpsr = fpsr;
@@ -382,7 +391,9 @@ impl Machine {
                     img.origin.z_hi[n] = if vq > 1 { origin } else { Origin::Zero };
                 }
                 Reg::P(n) => {
-                    w.value.materialise(img.preg_mut(usize::from(n)), t, w.reg).ok()?;
+                    w.value
+                        .materialise(img.preg_mut(usize::from(n)), t, w.reg)
+                        .ok()?;
                     img.origin.p[usize::from(n)] = origin;
                 }
                 Reg::Ffr => {

@@ -13,8 +13,8 @@
 //! value it holds. The kernel has no such thing; the model keeps it so that the invariant
 //! checker can prove that no task ever sees another's register contents.
 
-use serde::{Deserialize, Serialize};
 use crate::machine::{TaskId, VcpuId};
+use serde::{Deserialize, Serialize};
 
 /// Largest vector length the architecture allows, in bytes (2048 bits).
 /// Also the kernel's `VL_ARCH_MAX` (0x100), to which `vec_set_vector_length()` clamps.
@@ -260,7 +260,9 @@ mod hex_row {
         s.serialize_str(&encode(v))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
         decode(&String::deserialize(d)?).map_err(D::Error::custom)
     }
 }
@@ -280,7 +282,10 @@ mod hex_rows {
     ) -> Result<[[u8; N]; M], D::Error> {
         let rows = Vec::<String>::deserialize(d)?;
         if rows.len() != M {
-            return Err(D::Error::custom(format!("expected {M} registers, found {}", rows.len())));
+            return Err(D::Error::custom(format!(
+                "expected {M} registers, found {}",
+                rows.len()
+            )));
         }
         let mut out = [[0u8; N]; M];
         for (o, r) in out.iter_mut().zip(&rows) {

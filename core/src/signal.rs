@@ -5,11 +5,11 @@
 //! task's state is SVE). Every kernel modelled here decides "SVE" from `TIF_SVE`; the fix
 //! that keys it on `fp_type` (`61da7c8e2a60`, Jan 2024) came after v6.2.
 
-use serde::{Deserialize, Serialize};
 use crate::event::{Event, Format, Sig};
 use crate::invariants::Violation;
 use crate::machine::{CpuId, FpType, Machine, TaskId};
 use crate::regs::{sve_sig_regs_size, sve_vq_from_vl, SveBuf, UserFpsimdState};
+use serde::{Deserialize, Serialize};
 
 /// `sizeof(struct sve_context)`: the record header.
 pub const SVE_CONTEXT_HEADER: u32 = 16;
@@ -178,7 +178,8 @@ impl Machine {
             Some(sve) => {
                 // restore_sve_fpsimd_context()
                 if sve.vl != task_vl {
-                    return self.sigreturn_fail(t, "sve_context.vl differs from the task's VL: -EINVAL");
+                    return self
+                        .sigreturn_fail(t, "sve_context.vl differs from the task's VL: -EINVAL");
                 }
                 if sve.size <= SVE_CONTEXT_HEADER {
                     self.emit(Event::Sigreturn {
@@ -224,7 +225,9 @@ impl Machine {
     }
 
     fn sigreturn_fail(&mut self, t: TaskId, why: &'static str) -> i64 {
-        self.emit(Event::Sigreturn { outcome: why.into() });
+        self.emit(Event::Sigreturn {
+            outcome: why.into(),
+        });
         self.send_signal_event(t, Sig::Segv);
         0
     }

@@ -3,7 +3,7 @@
 //! fork/clone (`arch_dup_task_struct()`, `copy_thread()` in `process.c`) lives here too.
 
 use crate::event::{Event, Format};
-use crate::fpsimd::{PR_SVE_VL_LEN_MASK, EINVAL};
+use crate::fpsimd::{EINVAL, PR_SVE_VL_LEN_MASK};
 use crate::machine::{CpuId, FpType, Machine, Resume, TaskId, TaskState};
 use crate::ops::Syscall;
 use crate::regs::Origin;
@@ -34,7 +34,9 @@ impl Machine {
     /// not get back to user space in this step (it yielded, exited or was killed).
     pub(crate) fn svc(&mut self, c: CpuId, t: TaskId, call: &Syscall) -> Option<i64> {
         self.enter(Some(c), Some(t));
-        self.emit(Event::SyscallEnter { name: call.name().into() });
+        self.emit(Event::SyscallEnter {
+            name: call.name().into(),
+        });
         self.fp_user_discard(c, t);
         self.task_mut(t).in_syscall = true;
         let ret: i64 = match call {
@@ -128,7 +130,11 @@ impl Machine {
             }
             if let Some(buf) = f.sve.as_mut().and_then(|s| s.payload.as_mut()) {
                 let o = &mut buf.origin;
-                o.z_lo.iter_mut().chain(o.z_hi.iter_mut()).chain(o.p.iter_mut()).for_each(retag);
+                o.z_lo
+                    .iter_mut()
+                    .chain(o.z_hi.iter_mut())
+                    .chain(o.p.iter_mut())
+                    .for_each(retag);
                 retag(&mut o.ffr);
             }
         }

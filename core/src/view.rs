@@ -9,10 +9,11 @@
 //! * The **raw view** is what the hardware and memory physically hold now: the CPU
 //!   registers, `uw.fpsimd_state` and `sve_state`, including stale bits nobody can read.
 
-use serde::{Deserialize, Serialize};
+use crate::invariants::Violation;
 use crate::machine::{CpuId, Curr, FpType, Level, Machine, Owner, TaskId, TaskState};
 use crate::ops::{Next, Op, UserInsn};
 use crate::regs::{sve_vq_from_vl, Origins};
+use serde::{Deserialize, Serialize};
 
 /// Whose state a CPU's registers hold, per `fpsimd_last_state`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,17 +117,31 @@ impl Machine {
     /// The user view of `t`: what its next instruction at EL0 would read. `None` if the
     /// task is dead or would die before getting there.
     pub fn user_view(&self, t: TaskId) -> Option<RegView> {
+        self.user_view_traced(t).map(|(v, _)| v)
+    }
+
+    /// The user view, with every violation the kernel paths hit on the way there (a stale
+    /// read during the signal delivery that happens before the task gets back, say).
+    pub fn user_view_traced(&self, t: TaskId) -> Option<(RegView, Vec<Violation>)> {
         if !self.task(t).alive() {
             return None;
         }
         let mut m = self.clone();
+        let mut seen = Vec::new();
+        let mut apply = |m: &mut Machine, op: Op| -> Option<()> {
+            m.apply(&op).ok()?;
+            seen.extend(m.check());
+            Some(())
+        };
         if let Level::KvmRun(v) = m.task(t).level {
             if m.running_on(t).is_some() {
-                m.apply(&Op::Kvm(crate::kvm::KvmOp::Exit {
-                    vcpu: v,
-                    to_user: true,
-                }))
-                .ok()?;
+                apply(
+                    &mut m,
+                    Op::Kvm(crate::kvm::KvmOp::Exit {
+                        vcpu: v,
+                        to_user: true,
+                    }),
+                )?;
             }
         }
         if m.running_on(t).is_none() {
@@ -135,34 +150,40 @@ impl Machine {
                 .fpsimd_cpu
                 .filter(|c| m.cpu(*c).online)
                 .or_else(|| m.cpus.iter().position(|c| c.online).map(|i| CpuId(i as u8)))?;
-            m.apply(&Op::Ctxsw {
-                cpu: c,
-                next: Next::Task(t),
-            })
-            .ok()?;
+            apply(
+                &mut m,
+                Op::Ctxsw {
+                    cpu: c,
+                    next: Next::Task(t),
+                },
+            )?;
             if let Level::KvmRun(v) = m.task(t).level {
-                m.apply(&Op::Kvm(crate::kvm::KvmOp::Exit {
-                    vcpu: v,
-                    to_user: true,
-                }))
-                .ok()?;
+                apply(
+                    &mut m,
+                    Op::Kvm(crate::kvm::KvmOp::Exit {
+                        vcpu: v,
+                        to_user: true,
+                    }),
+                )?;
             }
         }
         let c = m.running_on(t)?;
         if !m.cpu(c).cpacr_zen_el0en {
             // An SVE read traps first: read what the trap leaves.
-            m.apply(&Op::User {
-                task: t,
-                insn: UserInsn {
-                    sve: true,
-                    writes: Vec::new(),
+            apply(
+                &mut m,
+                Op::User {
+                    task: t,
+                    insn: UserInsn {
+                        sve: true,
+                        writes: Vec::new(),
+                    },
+                    interrupt: crate::ops::TrapInterrupt::None,
                 },
-                interrupt: crate::ops::TrapInterrupt::None,
-            })
-            .ok()?;
+            )?;
         }
         let c = m.running_on(t)?;
-        Some(m.regs_view(c))
+        Some((m.regs_view(c), seen))
     }
 
     /// The registers of `c` at its current vector length (raw view).
@@ -195,12 +216,19 @@ impl Machine {
         let task = self.task(t);
         match &task.state {
             TaskState::Running => match task.level {
-                Level::User => format!("running at EL0 on {}", self.running_on(t).map_or("?".into(), |c| c.to_string())),
+                Level::User => format!(
+                    "running at EL0 on {}",
+                    self.running_on(t).map_or("?".into(), |c| c.to_string())
+                ),
                 Level::KvmRun(v) => format!(
                     "in KVM_RUN on {} (vCPU {}{})",
                     self.running_on(t).map_or("?".into(), |c| c.to_string()),
                     self.vcpu(v).name,
-                    if self.vcpu(v).in_guest { ", guest running" } else { "" }
+                    if self.vcpu(v).in_guest {
+                        ", guest running"
+                    } else {
+                        ""
+                    }
                 ),
             },
             TaskState::Stopped(r) => match r {

@@ -124,7 +124,11 @@ fn z_high_bits_after_getpid_are_zero_except_with_patch_7_sysctl_0() {
         let view = m.user_view(a).unwrap();
         let high_zero = view.z[5][16..].iter().all(|&b| b == 0);
         let low_kept = view.z[5][..16].iter().all(|&b| b == 0x5a);
-        assert!(low_kept, "{}: V5 must survive a syscall (sve.rst §3)", col.name);
+        assert!(
+            low_kept,
+            "{}: V5 must survive a syscall (sve.rst §3)",
+            col.name
+        );
         // sve.rst §3 (from v6.1: "become zero"); patch 7 with the sysctl at 0 would have
         // left them unchanged, which the documented ABI ("unspecified") allowed at the time.
         let expect_zero = !(col.kernel.p7_syscall_clear_regs_sysctl() && !col.clear_regs);

@@ -1,0 +1,134 @@
+//! The kernel bugs the model reproduces, and how a violation is attributed to one.
+//!
+//! Each of these was found (and fixed) in the real kernel after the fact; the model keeps
+//! them on the kernels that had them, so the invariant checker and the ABI oracle can be
+//! used to rediscover them. A violation that no entry explains is a new finding — or a
+//! model bug.
+
+use crate::event::WarnSite;
+use crate::invariants::{Rule, Violation};
+use crate::kernel::Kernel;
+use serde::{Deserialize, Serialize};
+
+/// A known kernel bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum KnownBug {
+    /// Signal delivery trusts `TIF_SVE` after patch 6: a frame built while the state saved
+    /// during a syscall is in memory copies stale `sve_state` over V. Fixed by
+    /// `61da7c8e2a60` "arm64/signal: Don't assume that TIF_SVE means we saved SVE state"
+    /// (Jan 2024).
+    SignalTrustsTifSve,
+    /// The `NT_ARM_SVE` header trusts `TIF_SVE` after patch 6 and returns a stale payload.
+    /// Fixed by `b017a0cea627` "arm64/ptrace: Use saved floating point state type to
+    /// determine SVE layout" (2024).
+    PtraceHeaderTrustsTifSve,
+    /// The v1 series' `sve_sync_to_fpsimd()` still trusts `TIF_SVE`, so `NT_PRFPREG`
+    /// reads/writes of a tracee saved during a syscall copy stale data over V. Never in a
+    /// release: the v3 patch `bbc6172eefdb` keyed it on `fp_type`.
+    PtraceFprSyncTrustsTifSve,
+    /// `vec_set_vector_length()` converts on `TIF_SVE` after patch 6, resurrecting stale
+    /// `sve_state` over V. Fixed in 2025 by "arm64/fpsimd: ptrace/prctl: Ensure VL changes
+    /// do not resurrect stale data" (`49ce484187f7`).
+    VlChangeResurrectsStaleData,
+    /// `fpsimd_kvm_prepare()` clears `TIF_SVE` but leaves EL0 SVE enabled: after a
+    /// `KVM_RUN` in which the guest did not use FP the VMM runs SVE untrapped and its next
+    /// save keeps only the FPSIMD view. Fixed in 2025 by "KVM: arm64/sve: Ensure SVE is
+    /// trapped after guest exit".
+    KvmSveUntrappedAfterGuestExit,
+    /// v5.19-rc1 (and the v1 series on top of it) never clears `HOST_SVE_ENABLED` on vCPU
+    /// load, so a VHE put can re-enable EL0 SVE for a VMM whose `TIF_SVE` is clear. Fixed in
+    /// v5.19-rc3 by `d52d165d67c5` "KVM: arm64: Always start with clearing SVE flag on load".
+    StickyHostSveEnabled,
+    /// `sve_init_regs()`'s memory branch does not unbind the task, so a trap preempted,
+    /// migrated away and back returns to EL0 with `TIF_SVE` set and the trap still armed.
+    /// Fixed in 2024 by `751ecf6afd65` "arm64/sve: Discard stale CPU state when handling SVE
+    /// traps".
+    SveTrapMemoryBranchKeepsBinding,
+    /// A header-only or partial `NT_ARM_SVE` write to a tracee with `TIF_SVE` set zeroes
+    /// everything not written, V included (`sve_alloc()` zeroes the buffer and
+    /// `fpsimd_sync_to_sve()` only seeds V for FPSIMD-format tracees). Fixed in 2025 by
+    /// "arm64/fpsimd: ptrace: Consistently handle partial writes to NT_ARM_(S)SVE".
+    PartialSveWriteZeroes,
+    /// Hyp saves the VMM's FPSIMD view without recording `fp_type`; from patch 2 the load
+    /// WARNs, and at patch 5 alone it reloads a stale `sve_state`. Masked from patch 6 on;
+    /// the 2025 rework (`fbc7e61195e2`) saves the host state in the kernel instead.
+    HypHostSaveLeavesFpType,
+}
+
+impl KnownBug {
+    /// Every known bug.
+    pub const ALL: [KnownBug; 9] = [
+        KnownBug::SignalTrustsTifSve,
+        KnownBug::PtraceHeaderTrustsTifSve,
+        KnownBug::PtraceFprSyncTrustsTifSve,
+        KnownBug::VlChangeResurrectsStaleData,
+        KnownBug::KvmSveUntrappedAfterGuestExit,
+        KnownBug::StickyHostSveEnabled,
+        KnownBug::SveTrapMemoryBranchKeepsBinding,
+        KnownBug::PartialSveWriteZeroes,
+        KnownBug::HypHostSaveLeavesFpType,
+    ];
+
+    /// Short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            KnownBug::SignalTrustsTifSve => "signal-frame-trusts-TIF_SVE",
+            KnownBug::PtraceHeaderTrustsTifSve => "ptrace-header-trusts-TIF_SVE",
+            KnownBug::PtraceFprSyncTrustsTifSve => "ptrace-fpr-sync-trusts-TIF_SVE",
+            KnownBug::VlChangeResurrectsStaleData => "vl-change-resurrects-stale-data",
+            KnownBug::KvmSveUntrappedAfterGuestExit => "kvm-sve-untrapped-after-guest-exit",
+            KnownBug::StickyHostSveEnabled => "kvm-sticky-HOST_SVE_ENABLED",
+            KnownBug::SveTrapMemoryBranchKeepsBinding => "sve-trap-memory-branch-keeps-binding",
+            KnownBug::PartialSveWriteZeroes => "partial-NT_ARM_SVE-write-zeroes",
+            KnownBug::HypHostSaveLeavesFpType => "hyp-host-save-leaves-fp_type",
+        }
+    }
+
+    /// The kernels that have it.
+    pub fn affects(self, k: Kernel) -> bool {
+        match self {
+            KnownBug::SignalTrustsTifSve
+            | KnownBug::PtraceHeaderTrustsTifSve
+            | KnownBug::VlChangeResurrectsStaleData
+            | KnownBug::KvmSveUntrappedAfterGuestExit => k.p6_sve_kept_on_syscall(),
+            KnownBug::PtraceFprSyncTrustsTifSve => {
+                k.p6_sve_kept_on_syscall() && !k.v3_sve_sync_to_fpsimd_by_fp_type()
+            }
+            KnownBug::StickyHostSveEnabled => !k.rc3_clear_host_sve_enabled_on_load(),
+            KnownBug::SveTrapMemoryBranchKeepsBinding | KnownBug::PartialSveWriteZeroes => true,
+            KnownBug::HypHostSaveLeavesFpType => k.p2_fp_type() && !k.p6_sve_kept_on_syscall(),
+        }
+    }
+
+    /// Attributes a violation raised by the model's own checks (not the ABI oracle) to a
+    /// known bug of `k`, when one explains it.
+    pub fn explain(k: Kernel, v: &Violation) -> Option<KnownBug> {
+        let f = v.function.as_deref().unwrap_or("");
+        let bug = match v.rule {
+            Rule::StaleSveState => match f {
+                "fpsimd_signal_preserve_current_state" => KnownBug::SignalTrustsTifSve,
+                "sve_get_common" => KnownBug::PtraceHeaderTrustsTifSve,
+                "sve_sync_to_fpsimd" => KnownBug::PtraceFprSyncTrustsTifSve,
+                "vec_set_vector_length" => KnownBug::VlChangeResurrectsStaleData,
+                "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
+                _ => return None,
+            },
+            Rule::LiveAtEl0 if v.detail.contains("ZEN_EL0EN is 1 but TIF_SVE is 0") => {
+                if k.p6_sve_kept_on_syscall() {
+                    KnownBug::KvmSveUntrappedAfterGuestExit
+                } else {
+                    KnownBug::StickyHostSveEnabled
+                }
+            }
+            Rule::LiveAtEl0 if v.detail.contains("ZEN_EL0EN is 0 but TIF_SVE is 1") => {
+                KnownBug::SveTrapMemoryBranchKeepsBinding
+            }
+            Rule::Warn if f == WarnSite::DoSveAccTifSveSet.function() => {
+                KnownBug::SveTrapMemoryBranchKeepsBinding
+            }
+            Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
+            _ => return None,
+        };
+        bug.affects(k).then_some(bug)
+    }
+}

@@ -1,0 +1,275 @@
+//! The ABI oracle: what `Documentation/arm64/sve.rst` promises a task about its V
+//! registers, tracked from the task's own history alone — never from kernel internals — and
+//! compared with what the task would actually read ([`Machine::user_view`]).
+//!
+//! The promises kept here:
+//! * V0–V31 (Z bits [127:0]) survive syscalls, context switches, migration, kernel-mode
+//!   NEON, CPU PM, `KVM_RUN` and signal delivery (§3, §4);
+//! * a vector length change keeps V0–V31 (§6);
+//! * sigreturn restores V0–V31 from the frame's `fpsimd_context` (§5);
+//! * fork gives the child the parent's values (§3); exec zeroes them;
+//! * ptrace writes set what they write; a header-only `NT_ARM_SVE` write changes only the
+//!   VL and flags (§7); a partial payload leaves the unwritten registers unspecified;
+//! * a guest's registers are its own and survive everything the host does.
+//!
+//! Z bits above 127, P and FFR are covered by the provenance check of the invariant checker
+//! (a task reads its own values or zero), since the ABI leaves their value unspecified or
+//! zero in most of these cases.
+
+use crate::invariants::{Rule, Violation};
+use crate::kvm::{FpOwner, KvmOp};
+use crate::machine::{Machine, Owner, Resume, TaskId, TaskState, VcpuId};
+use crate::ops::{Op, Reg, RegWrite, Syscall, UserInsn};
+use crate::ptrace::{PtraceReq, SvePayload};
+use crate::signal::FrameEdit;
+
+type VRegs = [Option<u128>; 32];
+
+#[derive(Clone, Debug, Default)]
+struct Expect {
+    v: VRegs,
+    frames: Vec<VRegs>,
+    /// An SVE instruction whose trap was preempted: it executes when the task resumes.
+    pending: Option<UserInsn>,
+}
+
+/// Tracks what each task and guest should read in V0–V31.
+#[derive(Clone, Debug, Default)]
+pub struct AbiOracle {
+    tasks: Vec<Expect>,
+    vcpus: Vec<VRegs>,
+}
+
+fn low128(w: &RegWrite, t: TaskId) -> Option<u128> {
+    let mut b = [0u8; 16];
+    w.value.materialise(&mut b, t, w.reg).ok()?;
+    Some(u128::from_le_bytes(b))
+}
+
+fn apply_writes(v: &mut VRegs, insn: &UserInsn, t: TaskId) {
+    for w in &insn.writes {
+        if let Reg::Z(n) | Reg::V(n) = w.reg {
+            v[usize::from(n)] = low128(w, t);
+        }
+    }
+}
+
+impl AbiOracle {
+    /// An oracle for a machine in its initial state.
+    pub fn new(m: &Machine) -> AbiOracle {
+        let mut o = AbiOracle::default();
+        o.sync_new(m, None);
+        o
+    }
+
+    /// Registers tasks and vCPUs created since the last call (fresh ones start at zero; a
+    /// forked child starts with its parent's expectations).
+    fn sync_new(&mut self, m: &Machine, fork_parent: Option<TaskId>) {
+        while self.tasks.len() < m.tasks.len() {
+            let e = match fork_parent {
+                Some(p) => {
+                    let pe = &self.tasks[usize::from(p.0)];
+                    Expect {
+                        v: pe.v,
+                        frames: pe.frames.clone(),
+                        pending: None,
+                    }
+                }
+                None => Expect {
+                    v: [Some(0); 32],
+                    ..Expect::default()
+                },
+            };
+            self.tasks.push(e);
+        }
+        while self.vcpus.len() < m.vcpus.len() {
+            self.vcpus.push([Some(0); 32]);
+        }
+    }
+
+    /// Updates the expectations after `op` took `before` to `after`.
+    pub fn observe(&mut self, before: &Machine, op: &Op, after: &Machine) {
+        let fork_parent = match op {
+            Op::Svc {
+                task,
+                call: Syscall::Fork(_),
+            } => Some(*task),
+            _ => None,
+        };
+        self.sync_new(after, fork_parent);
+        // Frames pushed by signal delivery record the V values at delivery.
+        for (i, t) in after.tasks.iter().enumerate() {
+            let e = &mut self.tasks[i];
+            let was = before.tasks.get(i).map_or(0, |b| b.frames.len());
+            let popped = matches!(op, Op::Svc { task, call: Syscall::Sigreturn(_) } if usize::from(task.0) == i);
+            let base = if popped { was.saturating_sub(1) } else { was };
+            if t.frames.len() > base && !popped {
+                for _ in base..t.frames.len() {
+                    e.frames.push(e.v);
+                }
+            }
+        }
+        match op {
+            Op::User { task, insn, .. } => {
+                let t = after.task(*task);
+                let e = &mut self.tasks[usize::from(task.0)];
+                if matches!(t.state, TaskState::Stopped(Resume::SveTrap(_))) {
+                    e.pending = Some(insn.clone());
+                } else if t.alive() {
+                    apply_writes(&mut e.v, insn, *task);
+                }
+            }
+            Op::Svc { task, call } => {
+                let e = &mut self.tasks[usize::from(task.0)];
+                match call {
+                    Syscall::Exec => {
+                        e.v = [Some(0); 32];
+                        e.frames.clear();
+                    }
+                    Syscall::Sigreturn(edit) => {
+                        let frame = e.frames.pop();
+                        let bad = matches!(
+                            edit,
+                            FrameEdit::BadVl | FrameEdit::NoFpsimd | FrameEdit::Truncated
+                        );
+                        if let (Some(f), false) = (frame, bad) {
+                            e.v = f;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Op::Ptrace { task, req } => {
+                let e = &mut self.tasks[usize::from(task.0)];
+                match req {
+                    PtraceReq::SetFpr(ws)
+                    | PtraceReq::SetSve {
+                        payload: SvePayload::Fpsimd(ws),
+                        ..
+                    } => {
+                        for w in ws {
+                            if let Reg::V(n) = w.reg {
+                                e.v[usize::from(n)] = low128(w, *task);
+                            }
+                        }
+                    }
+                    PtraceReq::SetSve {
+                        vl,
+                        payload: SvePayload::Sve { writes, partial },
+                        ..
+                    } => {
+                        let supported = after.task(*task).vl == *vl;
+                        if supported {
+                            if *partial {
+                                // sve.rst §7: "the effect of a partial write is unspecified".
+                                e.v = [None; 32];
+                            }
+                            for w in writes {
+                                if let Reg::Z(n) = w.reg {
+                                    e.v[usize::from(n)] = low128(w, *task);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Op::Kvm(KvmOp::GuestOp { vcpu, insn }) => {
+                if !(insn.sve && !after.vcpu(*vcpu).has_sve) {
+                    let vmm = after.vcpu(*vcpu).vmm.unwrap_or(TaskId(0));
+                    apply_writes(&mut self.vcpus[usize::from(vcpu.0)], insn, vmm);
+                }
+            }
+            _ => {}
+        }
+        // An SVE instruction preempted in its trap completes when its task runs again.
+        for (i, e) in self.tasks.iter_mut().enumerate() {
+            let t = TaskId(i as u16);
+            if e.pending.is_some()
+                && !matches!(after.task(t).state, TaskState::Stopped(Resume::SveTrap(_)))
+            {
+                let insn = e.pending.take().expect("checked");
+                if after.task(t).alive() {
+                    apply_writes(&mut e.v, &insn, t);
+                }
+            }
+        }
+    }
+
+    /// Compares every live task's user view (and every guest's state) with the promises.
+    /// A mismatch comes with the violations the kernel hit while getting the task back to
+    /// user space, which usually name the culprit.
+    pub fn check(&self, m: &Machine) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for (i, e) in self.tasks.iter().enumerate() {
+            let t = TaskId(i as u16);
+            if !m.task(t).alive() {
+                continue;
+            }
+            let Some((view, on_the_way)) = m.user_view_traced(t) else {
+                continue;
+            };
+            // The user view runs the task's pending instruction (a preempted SVE trap
+            // retries it on the way back), so the expectation includes it.
+            let mut expect = e.v;
+            if let Some(insn) = &e.pending {
+                apply_writes(&mut expect, insn, t);
+            }
+            let bad: Vec<usize> = (0..32)
+                .filter(|&n| expect[n].is_some_and(|x| x != view.v(n)))
+                .collect();
+            if let Some(&n) = bad.first() {
+                out.push(Violation {
+                    rule: Rule::VPreserved,
+                    task: Some(t),
+                    cpu: None,
+                    function: None,
+                    detail: format!(
+                        "{} would read V{n} = {:#x}, but its own history says {:#x} ({} V register(s) differ)",
+                        m.task(t).name,
+                        view.v(n),
+                        expect[n].unwrap_or(0),
+                        bad.len()
+                    ),
+                });
+                // What the kernel did wrong on the way back to user space explains it.
+                out.extend(on_the_way);
+            }
+        }
+        for (i, exp) in self.vcpus.iter().enumerate() {
+            let v = VcpuId(i as u16);
+            if let Some(n) = (0..32).find(|&n| exp[n].is_some_and(|x| x != guest_v(m, v, n))) {
+                out.push(Violation {
+                    rule: Rule::GuestStatePreserved,
+                    task: None,
+                    cpu: None,
+                    function: None,
+                    detail: format!(
+                        "guest of vCPU {} would read V{n} = {:#x}, but it wrote {:#x}",
+                        m.vcpu(v).name,
+                        guest_v(m, v, n),
+                        exp[n].unwrap_or(0)
+                    ),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// `Vn` as the guest of `v` would read it: from the CPU while its state is bound and
+/// current there, else from the vCPU's buffers in the format hyp loads them.
+pub fn guest_v(m: &Machine, v: VcpuId, n: usize) -> u128 {
+    let vc = m.vcpu(v);
+    if vc.fp_owner == FpOwner::Guest {
+        if let Some((c, _)) = m.vcpu_loaded_on(v) {
+            if m.cpu(c).last.st == Some(Owner::Vcpu(v)) || vc.in_guest {
+                return m.cpu(c).regs.v(n);
+            }
+        }
+    }
+    match (&vc.sve_state, vc.has_sve) {
+        (Some(b), true) => b.v(n),
+        _ => vc.fp_regs.vregs[n],
+    }
+}
