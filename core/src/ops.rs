@@ -651,6 +651,22 @@ impl Machine {
                         ),
                     ));
                 }
+                // A tracee can only be in a ptrace stop at a signal-delivery or syscall stop
+                // (the model's "preempted at EL0", "inside a syscall", a new child); not in
+                // the middle of the SVE trap or of KVM_RUN.
+                match &self.task(*task).state {
+                    TaskState::Stopped(Resume::User | Resume::Syscall | Resume::Fork) => {}
+                    _ => {
+                        return Err(StepError::new(
+                            format!(
+                                "{} cannot be in a ptrace stop: {}",
+                                self.task(*task).name,
+                                self.task_where(*task)
+                            ),
+                            "ptrace stops happen at syscall entry/exit and at signal delivery; let it finish first",
+                        ))
+                    }
+                }
                 self.validate_ptrace(*task, req)
             }
             Op::KernelNeon { cpu } => self.check_cpu(*cpu),

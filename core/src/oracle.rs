@@ -21,7 +21,6 @@ use crate::kvm::{FpOwner, KvmOp};
 use crate::machine::{Machine, Owner, Resume, TaskId, TaskState, VcpuId};
 use crate::ops::{Op, Reg, RegWrite, Syscall, UserInsn};
 use crate::ptrace::{PtraceReq, SvePayload};
-use crate::signal::FrameEdit;
 
 type VRegs = [Option<u128>; 32];
 
@@ -98,9 +97,9 @@ impl AbiOracle {
         };
         self.sync_new(after, fork_parent);
         // Frames pushed by signal delivery record the V values at delivery.
-        for (i, t) in after.tasks.iter().enumerate() {
+        for (i, t) in after.tasks.iter().enumerate().take(before.tasks.len()) {
             let e = &mut self.tasks[i];
-            let was = before.tasks.get(i).map_or(0, |b| b.frames.len());
+            let was = before.tasks[i].frames.len();
             let popped = matches!(op, Op::Svc { task, call: Syscall::Sigreturn(_) } if usize::from(task.0) == i);
             let base = if popped { was.saturating_sub(1) } else { was };
             if t.frames.len() > base && !popped {
@@ -126,14 +125,13 @@ impl AbiOracle {
                         e.v = [Some(0); 32];
                         e.frames.clear();
                     }
-                    Syscall::Sigreturn(edit) => {
-                        let frame = e.frames.pop();
-                        let bad = matches!(
-                            edit,
-                            FrameEdit::BadVl | FrameEdit::NoFpsimd | FrameEdit::Truncated
-                        );
-                        if let (Some(f), false) = (frame, bad) {
-                            e.v = f;
+                    Syscall::Sigreturn(_) => {
+                        // sve.rst §5: V0–V31 come from the frame's fpsimd_context. A frame
+                        // the kernel must reject ends in SIGSEGV, and the task is gone.
+                        if let Some(f) = e.frames.pop() {
+                            if after.task(*task).alive() {
+                                e.v = f;
+                            }
                         }
                     }
                     _ => {}
@@ -196,12 +194,22 @@ impl AbiOracle {
         }
     }
 
+    /// What the ABI says `t` reads in V0–V31 now (`None`: unspecified).
+    pub fn expected_v(&self, t: TaskId) -> [Option<u128>; 32] {
+        let e = &self.tasks[usize::from(t.0)];
+        let mut expect = e.v;
+        if let Some(insn) = &e.pending {
+            apply_writes(&mut expect, insn, t);
+        }
+        expect
+    }
+
     /// Compares every live task's user view (and every guest's state) with the promises.
     /// A mismatch comes with the violations the kernel hit while getting the task back to
     /// user space, which usually name the culprit.
     pub fn check(&self, m: &Machine) -> Vec<Violation> {
         let mut out = Vec::new();
-        for (i, e) in self.tasks.iter().enumerate() {
+        for i in 0..self.tasks.len() {
             let t = TaskId(i as u16);
             if !m.task(t).alive() {
                 continue;
@@ -211,10 +219,7 @@ impl AbiOracle {
             };
             // The user view runs the task's pending instruction (a preempted SVE trap
             // retries it on the way back), so the expectation includes it.
-            let mut expect = e.v;
-            if let Some(insn) = &e.pending {
-                apply_writes(&mut expect, insn, t);
-            }
+            let expect = self.expected_v(t);
             let bad: Vec<usize> = (0..32)
                 .filter(|&n| expect[n].is_some_and(|x| x != view.v(n)))
                 .collect();

@@ -201,40 +201,7 @@ impl Machine {
                 self.emit(Event::Ptrace {
                     function: "sve_get".into(),
                 });
-                let task = self.task(t);
-                // sve_init_header_from_task(): the format comes from TIF_SVE (fixed to
-                // fp_type in 2024 by b017a0cea627).
-                let sve = task.tif_sve;
-                let vq = task.vq();
-                let mut flags = if sve { SVE_PT_REGS_SVE } else { 0 };
-                if task.tif_sve_vl_inherit {
-                    flags |= SVE_PT_VL_INHERIT;
-                }
-                let header = SveHeader {
-                    size: sve_pt_size(vq, sve),
-                    max_size: sve_pt_size(sve_vq_from_vl(self.config.max_vl()), true),
-                    vl: task.vl,
-                    max_vl: self.config.max_vl(),
-                    flags,
-                };
-                let dump = if sve {
-                    self.check_stale_sve_read(t, "sve_get_common");
-                    let task = self.task(t);
-                    RegsetDump {
-                        task: t,
-                        header: Some(header),
-                        fpsimd: Some(task.fpsimd_state.clone()),
-                        sve: task.sve_state.clone(),
-                    }
-                } else {
-                    self.sve_sync_to_fpsimd(t);
-                    RegsetDump {
-                        task: t,
-                        header: Some(header),
-                        fpsimd: Some(self.task(t).fpsimd_state.clone()),
-                        sve: None,
-                    }
-                };
+                let dump = self.sve_get_common(t);
                 self.tracer_buf = Some(dump);
                 0
             }
@@ -245,6 +212,44 @@ impl Machine {
                 let ret = self.sve_set_common(t, *vl, *flags, payload);
                 self.fpsimd_flush_task_state(t);
                 ret
+            }
+        }
+    }
+
+    /// `sve_get_common()`: the header and payload a GETREGSET of `NT_ARM_SVE` returns.
+    fn sve_get_common(&mut self, t: TaskId) -> RegsetDump {
+        let task = self.task(t);
+        // sve_init_header_from_task(): the format comes from TIF_SVE (fixed to fp_type in
+        // 2024 by b017a0cea627).
+        let sve = task.tif_sve;
+        let vq = task.vq();
+        let mut flags = if sve { SVE_PT_REGS_SVE } else { 0 };
+        if task.tif_sve_vl_inherit {
+            flags |= SVE_PT_VL_INHERIT;
+        }
+        let header = SveHeader {
+            size: sve_pt_size(vq, sve),
+            max_size: sve_pt_size(sve_vq_from_vl(self.config.max_vl()), true),
+            vl: task.vl,
+            max_vl: self.config.max_vl(),
+            flags,
+        };
+        if sve {
+            self.check_stale_sve_read(t, "sve_get_common");
+            let task = self.task(t);
+            RegsetDump {
+                task: t,
+                header: Some(header),
+                fpsimd: Some(task.fpsimd_state.clone()),
+                sve: task.sve_state.clone(),
+            }
+        } else {
+            self.sve_sync_to_fpsimd(t);
+            RegsetDump {
+                task: t,
+                header: Some(header),
+                fpsimd: Some(self.task(t).fpsimd_state.clone()),
+                sve: None,
             }
         }
     }
@@ -306,9 +311,17 @@ impl Machine {
                 (&writes[..], *partial)
             }
         };
-        // Build the tracer's payload image before the kernel zeroes anything: the current
-        // registers as a GETREGSET would show them, then the named writes.
-        let image = self.sve_payload_image(t, vq, writes);
+        // The tracer's payload: what its GETREGSET of NT_ARM_SVE returned (read just
+        // before, through the same kernel code), then the named writes.
+        let image = if matches!(payload, SvePayload::Header) {
+            Some((SveBuf::zeroed(vq, 0), 0, 0))
+        } else {
+            self.emit(Event::Ptrace {
+                function: "sve_get".into(),
+            });
+            let dump = self.sve_get_common(t);
+            self.sve_payload_image(t, vq, &dump, writes)
+        };
         self.sve_alloc(t, true);
         // fpsimd_sync_to_sve(): seed V only when the tracee was FPSIMD-format.
         if !self.task(t).tif_sve {
@@ -361,26 +374,27 @@ impl Machine {
         0
     }
 
-    /// The SVE payload a debugger would write: the tracee's registers at `vq` as
-    /// `NT_ARM_SVE` shows them (V zero-extended when FPSIMD-format), then `writes`.
+    /// The SVE payload a debugger writes: what it read (`dump`), converted to SVE layout at
+    /// `vq` (V zero-extended when the read was FPSIMD-format), then `writes`.
     fn sve_payload_image(
         &self,
         t: TaskId,
         vq: usize,
+        dump: &RegsetDump,
         writes: &[RegWrite],
     ) -> Option<(SveBuf, u32, u32)> {
-        let task = self.task(t);
-        let mut img = match &task.sve_state {
-            Some(b) if task.tif_sve && b.vq == vq => b.clone(),
+        let st = dump.fpsimd.clone().unwrap_or_default();
+        let mut img = match &dump.sve {
+            Some(b) if b.vq == vq => b.clone(),
             _ => {
                 let mut b = SveBuf::zeroed(vq, 0);
                 for n in 0..32 {
-                    b.set_v(n, task.fpsimd_state.vregs[n], task.fpsimd_state.origin[n]);
+                    b.set_v(n, st.vregs[n], st.origin[n]);
                 }
                 b
             }
         };
-        let (mut fpsr, mut fpcr) = (task.fpsimd_state.fpsr, task.fpsimd_state.fpcr);
+        let (mut fpsr, mut fpcr) = (st.fpsr, st.fpcr);
         let origin = Origin::Task(t);
         for w in writes {
             match w.reg {

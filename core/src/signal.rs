@@ -146,7 +146,7 @@ impl Machine {
             }
             FrameEdit::BadVl => {
                 if let Some(s) = frame.sve.as_mut() {
-                    s.vl = if s.vl == 16 { 32 } else { s.vl / 2 };
+                    s.vl = if task_vl == 16 { 32 } else { task_vl / 2 };
                 }
             }
             FrameEdit::NoFpsimd => frame.fpsimd = None,
