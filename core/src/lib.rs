@@ -11,19 +11,19 @@
 //! invariant checker.
 //!
 //! Module map (each module's docs say which kernel file it models):
-//! * [`kernel`]: the kernels and the named patch gates.
-//! * [`regs`]: register file and buffers with real values and provenance.
-//! * [`machine`]: CPUs, tasks, configuration (ground state only).
-//! * [`fpsimd`]: `arch/arm64/kernel/fpsimd.c`.
-//! * [`syscall`]: syscall entry (`fp_user_discard`), the syscalls, fork.
-//! * [`signal`]: signal frames and sigreturn.
-//! * [`ptrace`]: `NT_PRFPREG` / `NT_ARM_SVE`.
-//! * [`kvm`]: vCPUs and the host/guest handover.
-//! * [`ops`]: the operations and how they are carried out.
-//! * [`invariants`]: the checker.
-//! * [`bugs`]: the known kernel bugs the model reproduces, and their attribution.
-//! * [`oracle`]: the ABI oracle (what sve.rst promises a task, from its own history).
-//! * [`view`]: derived views (ownership, user view, raw view).
+//! * [`kernel`] — the kernels and the named patch gates.
+//! * [`regs`] — register file and buffers with real values and provenance.
+//! * [`machine`] — CPUs, tasks, configuration (ground state only).
+//! * [`fpsimd`] — `arch/arm64/kernel/fpsimd.c`.
+//! * [`syscall`] — syscall entry (`fp_user_discard`), the syscalls, fork.
+//! * [`signal`] — signal frames and sigreturn.
+//! * [`ptrace`] — `NT_PRFPREG` / `NT_ARM_SVE`.
+//! * [`kvm`] — vCPUs and the host/guest handover.
+//! * [`ops`] — the operations and how they are carried out.
+//! * [`invariants`] — the checker.
+//! * [`bugs`] — the known kernel bugs the model reproduces, and their attribution.
+//! * [`oracle`] — the ABI oracle (what sve.rst promises a task, from its own history).
+//! * [`view`] — derived views (ownership, user view, raw view).
 
 pub mod bugs;
 pub mod event;

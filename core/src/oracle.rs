@@ -172,11 +172,10 @@ impl AbiOracle {
                     _ => {}
                 }
             }
-            Op::Kvm(KvmOp::GuestOp { vcpu, insn }) => {
-                if !(insn.sve && !after.vcpu(*vcpu).has_sve) {
-                    let vmm = after.vcpu(*vcpu).vmm.unwrap_or(TaskId(0));
-                    apply_writes(&mut self.vcpus[usize::from(vcpu.0)], insn, vmm);
-                }
+            // An SVE instruction of a guest without SVE is UNDEF and writes nothing.
+            Op::Kvm(KvmOp::GuestOp { vcpu, insn }) if !insn.sve || after.vcpu(*vcpu).has_sve => {
+                let vmm = after.vcpu(*vcpu).vmm.unwrap_or(TaskId(0));
+                apply_writes(&mut self.vcpus[usize::from(vcpu.0)], insn, vmm);
             }
             _ => {}
         }

@@ -262,20 +262,16 @@ impl Machine {
         for w in writes {
             let mut b = [0u8; 16];
             match w.reg {
-                Reg::V(n) => {
-                    if w.value.materialise(&mut b, t, w.reg).is_ok() {
-                        st.vregs[usize::from(n)] = u128::from_le_bytes(b);
-                        st.origin[usize::from(n)] = Origin::Task(t);
-                    }
+                Reg::V(n) if w.value.materialise(&mut b, t, w.reg).is_ok() => {
+                    st.vregs[usize::from(n)] = u128::from_le_bytes(b);
+                    st.origin[usize::from(n)] = Origin::Task(t);
                 }
-                Reg::Fpsr | Reg::Fpcr => {
-                    if w.value.materialise(&mut b[..4], t, w.reg).is_ok() {
-                        let v = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                        if w.reg == Reg::Fpsr {
-                            st.fpsr = v;
-                        } else {
-                            st.fpcr = v;
-                        }
+                Reg::Fpsr | Reg::Fpcr if w.value.materialise(&mut b[..4], t, w.reg).is_ok() => {
+                    let v = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    if w.reg == Reg::Fpsr {
+                        st.fpsr = v;
+                    } else {
+                        st.fpcr = v;
                     }
                 }
                 _ => {}

@@ -1,2 +1,78 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
-fn main() {}
+//! Project automation: `cargo xtask <command>`.
+//!
+//! * `ci`: everything CI checks, installing what a fresh machine lacks (the wasm32 target,
+//!   rustfmt, clippy): format, lints, the whole test suite, and the wasm32 build of the core.
+
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            println!("usage: cargo xtask <command>\n\ncommands:\n  ci    format check, clippy, every test, wasm32 build of svelab-core");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}` (try `cargo xtask help`)")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cmd: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("xtask: $ {cmd} {}", args.join(" "));
+    let status = Command::new(cmd)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run {cmd}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{cmd} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn output(cmd: &str, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {cmd}: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Installs the rustup pieces the checks need, if missing.
+fn ensure_toolchain() -> Result<(), String> {
+    let targets = output("rustup", &["target", "list", "--installed"])?;
+    if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+    let components = output("rustup", &["component", "list", "--installed"])?;
+    for c in ["rustfmt", "clippy"] {
+        if !components.lines().any(|l| l.starts_with(c)) {
+            run("rustup", &["component", "add", c])?;
+        }
+    }
+    Ok(())
+}
+
+fn ci() -> Result<(), String> {
+    ensure_toolchain()?;
+    run("cargo", &["fmt", "--all", "--check"])?;
+    run(
+        "cargo",
+        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+    )?;
+    run("cargo", &["test", "--workspace"])?;
+    run(
+        "cargo",
+        &["build", "-p", "svelab-core", "--target", "wasm32-unknown-unknown"],
+    )?;
+    eprintln!("xtask: ci passed");
+    Ok(())
+}
