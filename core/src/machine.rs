@@ -147,6 +147,9 @@ pub enum Resume {
     Fork,
     /// A VMM switched out inside `KVM_RUN`: the vCPU is reloaded when it runs again.
     KvmRun(VcpuId),
+    /// Switched out inside `do_notify_resume()` on its way back to EL0 (a reschedule in
+    /// the return loop); resumes the loop, then retries the instruction, if any.
+    Return(Option<crate::ops::UserInsn>),
 }
 
 /// A task's scheduling state.
@@ -326,6 +329,10 @@ pub struct Machine {
     pub(crate) step_violations: Vec<Violation>,
     /// Context of the code now running: for event attribution.
     pub(crate) ctx: (Option<CpuId>, Option<TaskId>),
+    /// A reschedule armed for the next return to user of a task (set by
+    /// `Op::CtxswPreemptReturn` for the duration of the step).
+    #[serde(skip)]
+    pub(crate) return_preempt: Option<(TaskId, crate::ops::ReturnPoint, crate::ops::Next)>,
 }
 
 impl Machine {
@@ -351,6 +358,7 @@ impl Machine {
             events: Vec::new(),
             step_violations: Vec::new(),
             ctx: (None, None),
+            return_preempt: None,
         }
     }
 

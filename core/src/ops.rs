@@ -176,6 +176,15 @@ pub enum TrapInterrupt {
     Preempt(Next),
 }
 
+/// Where in `do_notify_resume()` a reschedule preempts a task on its way back to EL0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReturnPoint {
+    /// Before `fpsimd_restore_current_state()` (the loop's reschedule pass comes first).
+    BeforeRestore,
+    /// After it: an IRQ with IRQs unmasked sets `TIF_NEED_RESCHED`, the loop runs again.
+    AfterRestore,
+}
+
 /// A syscall.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Syscall {
@@ -252,6 +261,18 @@ pub enum Op {
         cpu: CpuId,
         /// To what.
         next: Next,
+    },
+    /// Switch a stopped task in on a CPU; on its way back to EL0 a reschedule at `point`
+    /// switches the CPU to `then` (the task stays inside `do_notify_resume()`).
+    CtxswPreemptReturn {
+        /// Which CPU.
+        cpu: CpuId,
+        /// The task switched in.
+        task: TaskId,
+        /// Where its return is interrupted.
+        point: ReturnPoint,
+        /// What runs instead.
+        then: Next,
     },
     /// Move a task to a CPU: preempt it where it runs, switch it in on `cpu`.
     Migrate {
@@ -404,6 +425,16 @@ impl Machine {
             }
             Op::Ctxsw { cpu, next } => {
                 self.preempt_and_switch(*cpu, *next);
+            }
+            Op::CtxswPreemptReturn {
+                cpu,
+                task,
+                point,
+                then,
+            } => {
+                self.return_preempt = Some((*task, *point, *then));
+                self.preempt_and_switch(*cpu, Next::Task(*task));
+                self.return_preempt = None;
             }
             Op::Migrate { task, cpu } => {
                 if let Some(from) = self.running_on(*task) {
@@ -625,6 +656,39 @@ impl Machine {
                 }
                 Ok(())
             }
+            Op::CtxswPreemptReturn {
+                cpu, task, then, ..
+            } => {
+                self.check_cpu(*cpu)?;
+                self.check_next(*cpu, Next::Task(*task))?;
+                if matches!(
+                    self.task(*task).state,
+                    TaskState::Stopped(Resume::KvmRun(_))
+                ) {
+                    return Err(StepError::new(
+                        format!("{} does not return to user space when it resumes: it is inside KVM_RUN", self.task(*task).name),
+                        "use a plain `ctxsw`, then `kvm-exit VCPU to-user`",
+                    ));
+                }
+                if *then == Next::Task(*task) {
+                    return Err(StepError::new(
+                        "a task cannot preempt itself",
+                        "name another task, idle or kthread",
+                    ));
+                }
+                if let Next::Task(x) = then {
+                    self.check_alive(*x)?;
+                    if let Some(on) = self.running_on(*x) {
+                        if on != *cpu {
+                            return Err(StepError::new(
+                                format!("{} is running on {on}", self.task(*x).name),
+                                "pick a task that is not running",
+                            ));
+                        }
+                    }
+                }
+                Ok(())
+            }
             Op::Migrate { task, cpu } => {
                 self.check_cpu(*cpu)?;
                 self.check_alive(*task)?;
@@ -760,16 +824,24 @@ impl Machine {
             return;
         };
         match resume {
-            Resume::User | Resume::Fork => self.ret_to_user(c, n),
+            Resume::User | Resume::Fork => {
+                self.ret_to_user(c, n);
+            }
             Resume::Syscall => {
                 // The syscall completes; the return path runs with syscallno still set.
                 self.ret_to_user(c, n);
             }
             Resume::SveTrap(insn) => {
                 self.do_sve_acc_finish(c, n);
-                self.ret_to_user(c, n);
-                if self.running_on(n) == Some(c) {
+                if self.ret_to_user_retry(c, n, Some(&insn)) {
                     self.execute_insn(c, n, &insn, 1);
+                }
+            }
+            Resume::Return(insn) => {
+                if self.ret_to_user_retry(c, n, insn.as_ref()) {
+                    if let Some(insn) = insn {
+                        self.execute_insn(c, n, &insn, 1);
+                    }
                 }
             }
             Resume::KvmRun(v) => {
@@ -780,7 +852,29 @@ impl Machine {
     }
 
     /// `exit_to_user_mode()` → `do_notify_resume()`: signals first, then the FP restore.
-    pub(crate) fn ret_to_user(&mut self, c: CpuId, t: TaskId) {
+    /// Returns whether the task got back to EL0 on `c`.
+    pub(crate) fn ret_to_user(&mut self, c: CpuId, t: TaskId) -> bool {
+        self.ret_to_user_retry(c, t, None)
+    }
+
+    /// A reschedule armed by `Op::CtxswPreemptReturn` for `t` at `point`.
+    fn take_return_preempt(&mut self, t: TaskId, point: ReturnPoint) -> Option<Next> {
+        match self.return_preempt {
+            Some((task, p, next)) if task == t && p == point => {
+                self.return_preempt = None;
+                Some(next)
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Machine::ret_to_user`] for a task that will retry `retry` once back at EL0.
+    pub(crate) fn ret_to_user_retry(
+        &mut self,
+        c: CpuId,
+        t: TaskId,
+        retry: Option<&UserInsn>,
+    ) -> bool {
         self.enter(Some(c), Some(t));
         if !self.task(t).pending.is_empty() {
             // do_signal(): forget_syscall() before get_signal().
@@ -789,15 +883,24 @@ impl Machine {
             for sig in pending {
                 if sig.is_fatal() {
                     self.do_exit(c, t);
-                    return;
+                    return false;
                 }
                 self.setup_rt_frame(c, t, sig);
             }
         }
+        if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeRestore) {
+            self.context_switch(c, next, Resume::Return(retry.cloned()));
+            return false;
+        }
         self.fpsimd_restore_current_state(c, t);
+        if let Some(next) = self.take_return_preempt(t, ReturnPoint::AfterRestore) {
+            self.context_switch(c, next, Resume::Return(retry.cloned()));
+            return false;
+        }
         let task = self.task_mut(t);
         task.in_syscall = false;
         task.level = Level::User;
+        true
     }
 
     /// `do_exit()`: the task schedules away for the last time and its state is released.

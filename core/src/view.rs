@@ -236,6 +236,9 @@ impl Machine {
                 crate::machine::Resume::Syscall => "switched out inside a syscall".into(),
                 crate::machine::Resume::SveTrap(_) => "switched out inside the SVE trap".into(),
                 crate::machine::Resume::Fork => "new child, not yet run".into(),
+                crate::machine::Resume::Return(_) => {
+                    "switched out on its way back to user space".into()
+                }
                 crate::machine::Resume::KvmRun(v) => {
                     format!("switched out inside KVM_RUN (vCPU {})", self.vcpu(*v).name)
                 }

@@ -1,0 +1,406 @@
+//! Every kernel bug the model reproduces, on the kernels that had it — and the same
+//! sequence on the kernels that did not. Each test names the fix.
+//!
+//! A bug is "reproduced" when the invariant checker (or the ABI oracle) flags it and
+//! `KnownBug::explain` attributes it; "absent" when the same sequence raises nothing and
+//! the task reads what its own history says.
+
+use svelab_core::bugs::KnownBug;
+use svelab_core::event::{Event, Sig};
+use svelab_core::invariants::{Rule, Violation};
+use svelab_core::kernel::Kernel;
+use svelab_core::kvm::KvmMode;
+use svelab_core::machine::{Config, CpuId, Machine, TaskId};
+use svelab_core::ops::{
+    Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value,
+};
+use svelab_core::oracle::AbiOracle;
+use svelab_core::ptrace::{PtraceReq, SvePayload};
+use svelab_tests::*;
+
+/// Runs `ops` on `k`, checking after every step; returns every violation (model checks and
+/// ABI oracle) and the machine.
+fn run(
+    k: Kernel,
+    mode: KvmMode,
+    setup: impl Fn(&mut Machine),
+    ops: &[Op],
+) -> (Vec<Violation>, Machine) {
+    let mut m = Machine::new(Config {
+        kernel: k,
+        cpus: 2,
+        kvm_mode: mode,
+        ..Config::default()
+    });
+    setup(&mut m);
+    let mut oracle = AbiOracle::new(&m);
+    let mut all = Vec::new();
+    for op in ops {
+        let before = m.clone();
+        if let Err(e) = m.apply(op) {
+            panic!("{k}: {op:?}: {e}");
+        }
+        oracle.observe(&before, op, &m);
+        all.extend(m.check());
+        all.extend(oracle.check(&m));
+    }
+    (all, m)
+}
+
+fn ab(m: &mut Machine) {
+    m.add_task("A", Some(64), Some(CpuId(0))).unwrap();
+    m.add_task("B", Some(64), None).unwrap();
+}
+
+const A: TaskId = TaskId(0);
+const B: TaskId = TaskId(1);
+
+fn bugs(k: Kernel, v: &[Violation]) -> Vec<KnownBug> {
+    let mut b: Vec<_> = v.iter().filter_map(|v| KnownBug::explain(k, v)).collect();
+    b.sort();
+    b.dedup();
+    b
+}
+
+/// Checks that `bug` shows on exactly the kernels it affects, and nothing else fires there
+/// except ABI-oracle consequences.
+fn reproduce(bug: KnownBug, mode: KvmMode, setup: impl Fn(&mut Machine) + Copy, ops: &[Op]) {
+    for k in Kernel::ALL {
+        let (v, _) = run(k, mode, setup, ops);
+        if bug.affects(k) {
+            assert!(
+                bugs(k, &v).contains(&bug),
+                "{k}: {} should be reproduced; got {v:#?}",
+                bug.name()
+            );
+        } else {
+            assert!(
+                v.is_empty(),
+                "{k}: {} is absent there, yet: {v:#?}",
+                bug.name()
+            );
+        }
+    }
+}
+
+fn kill(t: TaskId) -> Op {
+    Op::Signal {
+        task: t,
+        sig: Sig::Usr1,
+    }
+}
+
+#[test]
+fn signal_delivery_trusting_tif_sve_resurrects_stale_v() {
+    // 61da7c8e2a60 (2024). A uses SVE, blocks in a syscall, B uses FP on the CPU, a signal
+    // arrives: delivery runs before the FP restore, with A's state saved as FPSIMD.
+    reproduce(
+        KnownBug::SignalTrustsTifSve,
+        KvmMode::Vhe,
+        ab,
+        &[
+            sve_write(A, 0, 0x22),
+            svc(A, Syscall::Yield(Next::Task(B))),
+            fp_write(B, 1, 0xb),
+            kill(A),
+            ctxsw(0, Next::Task(A)),
+        ],
+    );
+}
+
+#[test]
+fn ptrace_header_trusting_tif_sve_returns_a_stale_payload() {
+    // b017a0cea627 (2024): NT_ARM_SVE of a tracee stopped in a syscall.
+    reproduce(
+        KnownBug::PtraceHeaderTrustsTifSve,
+        KvmMode::Vhe,
+        ab,
+        &[
+            sve_write(A, 0, 0x22),
+            svc(A, Syscall::Yield(Next::Idle)),
+            Op::Ptrace {
+                task: A,
+                req: PtraceReq::GetSve,
+            },
+        ],
+    );
+}
+
+#[test]
+fn nt_prfpreg_read_in_the_v1_series_copies_stale_data_over_v() {
+    // The v1 series never changed sve_sync_to_fpsimd(); v6.2 has bbc6172eefdb (a v3 patch).
+    reproduce(
+        KnownBug::PtraceFprSyncTrustsTifSve,
+        KvmMode::Vhe,
+        ab,
+        &[
+            sve_write(A, 0, 0x22),
+            svc(A, Syscall::Yield(Next::Idle)),
+            Op::Ptrace {
+                task: A,
+                req: PtraceReq::GetFpr,
+            },
+        ],
+    );
+}
+
+#[test]
+fn a_vl_change_inside_the_prctl_resurrects_stale_v() {
+    // 2025, "arm64/fpsimd: ptrace/prctl: Ensure VL changes do not resurrect stale data".
+    reproduce(
+        KnownBug::VlChangeResurrectsStaleData,
+        KvmMode::Vhe,
+        ab,
+        &[
+            sve_write(A, 0, 0x22),
+            svc(A, Syscall::PrctlSetVl { vl: 32, flags: 0 }),
+        ],
+    );
+}
+
+#[test]
+fn a_header_only_nt_arm_sve_write_zeroes_the_tracee_on_every_kernel() {
+    // 2025, "arm64/fpsimd: ptrace: Consistently handle partial writes to NT_ARM_(S)SVE".
+    // sve.rst §7 says a header-only write changes only the VL and flags.
+    for k in Kernel::ALL {
+        let (v, m) = run(
+            k,
+            KvmMode::Vhe,
+            ab,
+            &[
+                sve_write(A, 0, 0x22),
+                ctxsw(0, Next::Idle), // stopped at user level: saved in SVE format
+                Op::Ptrace {
+                    task: A,
+                    req: PtraceReq::SetSve {
+                        vl: 64,
+                        flags: 0,
+                        payload: SvePayload::Header,
+                    },
+                },
+            ],
+        );
+        assert!(
+            v.iter().any(|v| v.rule == Rule::VPreserved),
+            "{k}: V0 zeroed: {v:#?}"
+        );
+        assert_eq!(m.user_view(A).unwrap().v(0), 0, "{k}");
+    }
+}
+
+#[test]
+fn the_sve_trap_memory_branch_keeps_a_stale_binding_on_every_kernel() {
+    // 751ecf6afd65 (2024). A's trap on cpu0 is preempted after sve_alloc(); it finishes on
+    // cpu1 (memory branch: TIF_SVE set, no unbind) and is preempted again before the FP
+    // restore; back on cpu0 the old binding is intact, so nothing reloads and the
+    // instruction traps again with TIF_SVE already set.
+    let trap = Op::User {
+        task: A,
+        insn: UserInsn {
+            sve: true,
+            writes: vec![RegWrite {
+                reg: Reg::Z(0),
+                value: Value::Fill(0x22),
+            }],
+        },
+        interrupt: TrapInterrupt::Preempt(Next::Idle),
+    };
+    reproduce(
+        KnownBug::SveTrapMemoryBranchKeepsBinding,
+        KvmMode::Vhe,
+        ab,
+        &[
+            fp_write(A, 1, 0x11),
+            trap,
+            Op::CtxswPreemptReturn {
+                cpu: CpuId(1),
+                task: A,
+                point: ReturnPoint::BeforeRestore,
+                then: Next::Idle,
+            },
+            ctxsw(0, Next::Task(A)),
+        ],
+    );
+}
+
+#[test]
+fn ptrace_sve_written_at_a_syscall_stop_is_discarded_by_a_save_after_the_reload() {
+    // 398edaa12f9c (2025): after patch 6 a save while syscallno is set keeps only FPSIMD,
+    // even when the registers hold SVE state a tracer just wrote.
+    let ops = [
+        sve_write(A, 0, 0x22),
+        svc(A, Syscall::Yield(Next::Idle)),
+        Op::Ptrace {
+            task: A,
+            req: PtraceReq::SetSve {
+                vl: 64,
+                flags: 0,
+                payload: SvePayload::Sve {
+                    writes: vec![RegWrite {
+                        reg: Reg::P(0),
+                        value: Value::Ones,
+                    }],
+                    partial: false,
+                },
+            },
+        },
+        Op::CtxswPreemptReturn {
+            cpu: CpuId(0),
+            task: A,
+            point: ReturnPoint::AfterRestore,
+            then: Next::Task(B),
+        },
+        fp_write(B, 0, 0xb),
+        ctxsw(0, Next::Task(A)),
+    ];
+    for k in Kernel::ALL {
+        let (_, m) = run(k, KvmMode::Vhe, ab, &ops);
+        let p0 = m.user_view(A).unwrap().p[0].clone();
+        let kept = p0.iter().all(|&b| b == 0xff);
+        assert_eq!(
+            kept,
+            !k.p6_sve_kept_on_syscall(),
+            "{k}: P0 written by the tracer {}",
+            if kept { "kept" } else { "lost" }
+        );
+    }
+}
+
+fn vmm(m: &mut Machine) {
+    m.add_task("Q", Some(64), Some(CpuId(0))).unwrap();
+    m.add_task("B", Some(64), None).unwrap();
+    m.add_vcpu("V0", true, Some(64)).unwrap();
+}
+
+const Q: TaskId = TaskId(0);
+
+fn kvm_enter() -> Op {
+    svc(Q, Syscall::KvmRun(svelab_core::VcpuId(0)))
+}
+
+fn kvm_exit_to_user() -> Op {
+    Op::Kvm(svelab_core::kvm::KvmOp::Exit {
+        vcpu: svelab_core::VcpuId(0),
+        to_user: true,
+    })
+}
+
+#[test]
+fn after_a_kvm_run_without_guest_fp_the_vmm_runs_sve_untrapped_on_v6_2() {
+    // Jan 2025, "KVM: arm64/sve: Ensure SVE is trapped after guest exit": the VMM uses SVE,
+    // KVM_RUN, the guest never touches FP, back to user: SVE usable but TIF_SVE clear.
+    for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+        let ops = [sve_write(Q, 0, 0x22), kvm_enter(), kvm_exit_to_user()];
+        for k in Kernel::ALL {
+            let (v, m) = run(k, mode, vmm, &ops);
+            let found = bugs(k, &v).contains(&KnownBug::KvmSveUntrappedAfterGuestExit);
+            assert_eq!(found, k.p6_sve_kept_on_syscall(), "{k} {mode:?}: {v:#?}");
+            // Its consequence: SVE work after KVM_RUN is saved as FPSIMD at the next
+            // preemption and the Z high bits are lost.
+            let mut m = m;
+            for op in [
+                sve_write(Q, 1, 0x33),
+                ctxsw(0, Next::Task(B)),
+                fp_write(B, 0, 1),
+                ctxsw(0, Next::Task(Q)),
+            ] {
+                step(&mut m, op);
+            }
+            let z1_hi_kept = m.user_view(Q).unwrap().z[1][16..]
+                .iter()
+                .all(|&b| b == 0x33);
+            assert_eq!(
+                z1_hi_kept,
+                !k.p6_sve_kept_on_syscall(),
+                "{k} {mode:?}: Z1 high bits after a preemption"
+            );
+        }
+    }
+}
+
+#[test]
+fn rc1s_sticky_host_sve_enabled_reenables_el0_sve_under_vhe() {
+    // 5.19-rc3 d52d165d67c5. The vCPU is loaded once (at sched-in) while CPACR still has
+    // B's ZEN_EL0EN = 1; the flag then sticks, and a later put re-enables EL0 SVE for a VMM
+    // whose TIF_SVE is clear.
+    let ops = [
+        kvm_enter(),
+        ctxsw(0, Next::Task(B)),
+        sve_write(B, 0, 1),
+        ctxsw(0, Next::Task(Q)),
+        kvm_exit_to_user(),
+        kvm_enter(),
+        kvm_exit_to_user(),
+    ];
+    for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+        for k in Kernel::ALL {
+            let (v, _) = run(k, mode, vmm, &ops);
+            let found = bugs(k, &v).contains(&KnownBug::StickyHostSveEnabled);
+            let expected = mode == KvmMode::Vhe
+                && !k.rc3_clear_host_sve_enabled_on_load()
+                && !k.p6_sve_kept_on_syscall();
+            assert_eq!(found, expected, "{k} {mode:?}: {v:#?}");
+        }
+    }
+}
+
+#[test]
+fn v5_19_and_the_series_are_examined_for_the_2025_kvm_sequence() {
+    // The question: is v5.19 (or series-v1) safe for the v6.2 bug's sequence? On
+    // v5.19 and p1–p5 the syscall entry of KVM_RUN disables EL0 SVE and clears TIF_SVE, so
+    // the VMM comes back trapped: safe. p6/p7 keep SVE enabled across the entry and carry
+    // patch 1's fpsimd_kvm_prepare(): the same bug as v6.2.
+    let ops = [sve_write(Q, 0, 0x22), kvm_enter(), kvm_exit_to_user()];
+    for k in Kernel::ALL {
+        let (_, m) = run(k, KvmMode::Vhe, vmm, &ops);
+        let zen = m.cpu(CpuId(0)).cpacr_zen_el0en;
+        let tif = m.task(Q).tif_sve;
+        if k.p6_sve_kept_on_syscall() {
+            assert!(zen && !tif, "{k}: SVE usable with TIF_SVE clear");
+        } else {
+            assert!(!zen && !tif, "{k}: trapped and TIF_SVE clear, consistent");
+        }
+    }
+}
+
+#[test]
+fn hyp_saving_the_host_leaves_a_stale_fp_type_from_patch_2_to_5() {
+    // Hyp saves the VMM's FPSIMD view without touching fp_type. The VMM's last save before
+    // KVM_RUN was SVE (preempted at EL0), so the reload after KVM_RUN: p2–p4 WARN (load by
+    // TIF_SVE, check against fp_type); p5 loads the stale sve_state (by fp_type).
+    let ops = [
+        sve_write(Q, 0, 0x22),
+        ctxsw(0, Next::Task(B)),
+        ctxsw(0, Next::Task(Q)),
+        kvm_enter(),
+        Op::Kvm(svelab_core::kvm::KvmOp::GuestOp {
+            vcpu: svelab_core::VcpuId(0),
+            insn: UserInsn {
+                sve: false,
+                writes: vec![RegWrite {
+                    reg: Reg::V(0),
+                    value: Value::Fill(0x99),
+                }],
+            },
+        }),
+        kvm_exit_to_user(),
+    ];
+    for k in Kernel::ALL {
+        let (v, m) = run(k, KvmMode::Vhe, vmm, &ops);
+        let found = bugs(k, &v).contains(&KnownBug::HypHostSaveLeavesFpType);
+        assert_eq!(
+            found,
+            KnownBug::HypHostSaveLeavesFpType.affects(k),
+            "{k}: {v:#?}"
+        );
+        let warned = m
+            .events()
+            .iter()
+            .any(|e| matches!(e.event, Event::Warn { .. }));
+        assert_eq!(
+            warned,
+            KnownBug::HypHostSaveLeavesFpType.affects(k),
+            "{k}: patch-2 WARN in task_fpsimd_load"
+        );
+    }
+}
