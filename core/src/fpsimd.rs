@@ -251,7 +251,7 @@ impl Machine {
                 self.warn(WarnSite::LoadSveButFpTypeFpsimd);
             }
             self.sve_set_vq(c, vq);
-            self.check_stale_sve_read(cur, "task_fpsimd_load");
+            self.report_stale_sve_read(cur, "task_fpsimd_load");
             let t = &self.tasks[usize::from(cur.0)];
             let Some(buf) = t.sve_state.as_ref() else {
                 self.step_violations.push(Violation::kernel_crash(
@@ -438,7 +438,21 @@ impl Machine {
     /// The stale-data oracle: `consumer` is about to trust `sve_state` although the newest
     /// copy of the task's V registers is in `uw.fpsimd_state`, and the two differ. This is
     /// the class of bug fixed in 2024 (signal frames, ptrace) and 2025 (VL changes).
+    ///
+    /// While the task's state is live in a CPU's registers, those are the newest copy and
+    /// a conversion in memory is harmless (the next save overwrites it): no finding.
     pub(crate) fn check_stale_sve_read(&mut self, t: TaskId, consumer: &'static str) {
+        let task = self.task(t);
+        if let Some(c) = self.running_on(t) {
+            if !task.tif_foreign_fpstate && self.cpu(c).last.st == Some(Owner::Task(t)) {
+                return;
+            }
+        }
+        self.report_stale_sve_read(t, consumer);
+    }
+
+    /// The stale-data check without the live-state exemption (for loads from memory).
+    pub(crate) fn report_stale_sve_read(&mut self, t: TaskId, consumer: &'static str) {
         let task = self.task(t);
         if task.ghost_v_newest != Format::Fpsimd {
             return;

@@ -160,11 +160,9 @@ impl Machine {
                 continue;
             }
             if task.tif_sve {
-                let borrowed = !k.p4_save_by_to_save()
-                    && matches!(task.level, Level::KvmRun(_))
-                    && self.cpus.iter().any(|c| {
-                        matches!(c.last.st, Some(Owner::Vcpu(_))) && c.curr == Curr::Task(t)
-                    });
+                // v5.19–p3: between kvm_arch_vcpu_ctxsync_fp() and _put_fp() KVM borrows
+                // the VMM's TIF_SVE for the guest (K7); its own sve_state may be NULL.
+                let borrowed = !k.p4_save_by_to_save() && matches!(task.level, Level::KvmRun(_));
                 match &task.sve_state {
                     Some(b) if b.vq == task.vq() => {}
                     _ if borrowed => {}

@@ -559,7 +559,79 @@ impl Machine {
         Ok(())
     }
 
+    /// Every id an op names must exist (ops built by hand, not by the DSL, may be wrong).
+    fn check_ids(&self, op: &Op) -> Result<(), StepError> {
+        let mut tasks = Vec::new();
+        let mut cpus = Vec::new();
+        let mut vcpus = Vec::new();
+        let next = |n: &Next, tasks: &mut Vec<TaskId>| {
+            if let Next::Task(t) = n {
+                tasks.push(*t);
+            }
+        };
+        match op {
+            Op::User {
+                task, interrupt, ..
+            } => {
+                tasks.push(*task);
+                if let TrapInterrupt::Preempt(n) = interrupt {
+                    next(n, &mut tasks);
+                }
+            }
+            Op::Svc { task, call } => {
+                tasks.push(*task);
+                match call {
+                    Syscall::Yield(n) => next(n, &mut tasks),
+                    Syscall::Kill(t, _) => tasks.push(*t),
+                    Syscall::KvmRun(v) => vcpus.push(*v),
+                    _ => {}
+                }
+            }
+            Op::Ctxsw { cpu, next: n } => {
+                cpus.push(*cpu);
+                next(n, &mut tasks);
+            }
+            Op::CtxswPreemptReturn {
+                cpu, task, then, ..
+            } => {
+                cpus.push(*cpu);
+                tasks.push(*task);
+                next(then, &mut tasks);
+            }
+            Op::Migrate { task, cpu } => {
+                tasks.push(*task);
+                cpus.push(*cpu);
+            }
+            Op::Signal { task, .. } | Op::Ptrace { task, .. } => tasks.push(*task),
+            Op::KernelNeon { cpu }
+            | Op::CpuPm { cpu }
+            | Op::CpuOffline { cpu }
+            | Op::CpuOnline { cpu } => cpus.push(*cpu),
+            Op::Kvm(KvmOp::GuestOp { vcpu, .. } | KvmOp::Exit { vcpu, .. }) => vcpus.push(*vcpu),
+        }
+        if let Some(t) = tasks.iter().find(|t| usize::from(t.0) >= self.tasks.len()) {
+            return Err(StepError::new(
+                format!("there is no task #{}", t.0),
+                "create it with `task NAME`",
+            ));
+        }
+        if let Some(c) = cpus.iter().find(|c| usize::from(c.0) >= self.cpus.len()) {
+            return Err(StepError::new(
+                format!("there is no {c}"),
+                format!("this machine has cpu0–cpu{}", self.cpus.len() - 1),
+            ));
+        }
+        if let Some(v) = vcpus.iter().find(|v| usize::from(v.0) >= self.vcpus.len()) {
+            return Err(StepError::new(
+                format!("there is no vCPU #{}", v.0),
+                "create it with `vcpu NAME sve vl=512`",
+            ));
+        }
+        Ok(())
+    }
+
     fn validate(&self, op: &Op) -> Result<(), StepError> {
+        self.check_ids(op)?;
         match op {
             Op::User {
                 task,

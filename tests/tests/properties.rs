@@ -15,13 +15,14 @@ use svelab_core::bugs::KnownBug;
 use svelab_core::event::Sig;
 use svelab_core::invariants::{Rule, Violation};
 use svelab_core::kernel::Kernel;
-use svelab_core::machine::{CpuId, Machine, TaskId};
+use svelab_core::kvm::{KvmMode, KvmOp};
+use svelab_core::machine::{Config, CpuId, Machine, TaskId};
 use svelab_core::ops::{Next, Op, Reg, RegWrite, Syscall, TrapInterrupt, UserInsn, Value};
 use svelab_core::oracle::AbiOracle;
 use svelab_core::ptrace::{PtraceReq, SvePayload};
 use svelab_core::regs::Origin;
 use svelab_core::signal::FrameEdit;
-use svelab_tests::machine;
+use svelab_core::VcpuId;
 
 #[derive(Clone, Debug)]
 enum Act {
@@ -94,6 +95,30 @@ enum Act {
         kind: u8,
         seed: u8,
     },
+    KvmEnter {
+        t: u8,
+        v: u8,
+    },
+    Guest {
+        v: u8,
+        sve: bool,
+        seed: u8,
+    },
+    KvmExit {
+        v: u8,
+        to_user: bool,
+    },
+}
+
+/// The same actions plus KVM: `KVM_RUN` by any task on one of two vCPUs (one with SVE,
+/// one without), guest FP/SVE work, guest exits.
+fn kvm_act() -> impl Strategy<Value = Act> {
+    prop_oneof![
+        8 => act(),
+        2 => (0u8..8, 0u8..2).prop_map(|(t, v)| Act::KvmEnter { t, v }),
+        3 => (0u8..2, any::<bool>(), any::<u8>()).prop_map(|(v, sve, seed)| Act::Guest { v, sve, seed }),
+        2 => (0u8..2, any::<bool>()).prop_map(|(v, to_user)| Act::KvmExit { v, to_user }),
+    ]
 }
 
 fn act() -> impl Strategy<Value = Act> {
@@ -121,6 +146,8 @@ fn act() -> impl Strategy<Value = Act> {
 
 struct World {
     cpus: usize,
+    /// Create two vCPUs (VHE or nVHE host).
+    kvm: Option<KvmMode>,
     /// Allow the SVE trap to be preempted (reaches the 2024 trap-race bug on every kernel).
     trap_preempt: bool,
 }
@@ -283,6 +310,37 @@ fn to_op(m: &Machine, a: &Act, w: &World) -> Op {
                 },
             }
         }
+        Act::KvmEnter { t, v } => Op::Svc {
+            task: task(m, t),
+            call: Syscall::KvmRun(VcpuId(u16::from(v))),
+        },
+        Act::Guest { v, sve, seed } => Op::Kvm(KvmOp::GuestOp {
+            vcpu: VcpuId(u16::from(v)),
+            insn: UserInsn {
+                sve,
+                writes: if sve {
+                    vec![
+                        RegWrite {
+                            reg: Reg::Z(seed % 32),
+                            value: Value::Pattern(seed),
+                        },
+                        RegWrite {
+                            reg: Reg::P(seed % 16),
+                            value: Value::Pattern(seed),
+                        },
+                    ]
+                } else {
+                    vec![RegWrite {
+                        reg: Reg::V(seed % 32),
+                        value: Value::Fill(seed),
+                    }]
+                },
+            },
+        }),
+        Act::KvmExit { v, to_user } => Op::Kvm(KvmOp::Exit {
+            vcpu: VcpuId(u16::from(v)),
+            to_user,
+        }),
     }
 }
 
@@ -295,10 +353,19 @@ fn run(
     acts: &[Act],
     w: &World,
 ) -> (Vec<Vec<Option<Vec<Option<u128>>>>>, BTreeSet<KnownBug>) {
-    let mut m = machine(k, w.cpus, false);
+    let mut m = Machine::new(Config {
+        kernel: k,
+        cpus: w.cpus,
+        kvm_mode: w.kvm.unwrap_or_default(),
+        ..Config::default()
+    });
     for (i, name) in ["A", "B", "C"].iter().enumerate() {
         let on = (i < w.cpus).then_some(CpuId(i as u8));
         m.add_task(name, Some(VLS[i % 3]), on).unwrap();
+    }
+    if w.kvm.is_some() {
+        m.add_vcpu("V0", true, Some(64)).unwrap();
+        m.add_vcpu("V1", false, None).unwrap();
     }
     let mut oracle = AbiOracle::new(&m);
     let mut tainted: BTreeSet<u16> = BTreeSet::new();
@@ -415,7 +482,7 @@ fn check_all(acts: &[Act], w: &World) {
     let mut results = Vec::new();
     for k in Kernel::ALL {
         let (trace, bugs) = run(k, acts, w);
-        if !w.trap_preempt && !k.p6_sve_kept_on_syscall() {
+        if !w.trap_preempt && w.kvm.is_none() && !k.p6_sve_kept_on_syscall() {
             let unexpected: Vec<_> = bugs
                 .iter()
                 .filter(|b| **b != KnownBug::PartialSveWriteZeroes)
@@ -450,12 +517,24 @@ proptest! {
     /// 2–4 CPUs, three tasks plus forks; no KVM; the SVE trap is never preempted.
     #[test]
     fn random_workloads_only_break_what_the_kernels_broke(cpus in 2usize..=4, acts in prop::collection::vec(act(), 1..60)) {
-        check_all(&acts, &World { cpus, trap_preempt: false });
+        check_all(&acts, &World { cpus, kvm: None, trap_preempt: false });
     }
 
     /// Also preempt the SVE trap between sve_alloc() and the context lock.
     #[test]
     fn preempted_sve_traps_only_break_what_the_kernels_broke(acts in prop::collection::vec(act(), 1..60)) {
-        check_all(&acts, &World { cpus: 2, trap_preempt: true });
+        check_all(&acts, &World { cpus: 2, kvm: None, trap_preempt: true });
+    }
+
+    /// KVM on 2 CPUs: VMM user work, KVM_RUN, guest FP/SVE work, guest exits, preemption,
+    /// migration and kernel-mode NEON interleaved. Host and guest never read each other's
+    /// values (B8 on tasks and guests, the guest oracle); every other finding is one of the
+    /// known bugs — on v6.2/p6/p7 the 2025 "SVE untrapped after guest exit", on the rc1-based
+    /// kernels under VHE the sticky HOST_SVE_ENABLED, on p2–p5 the stale fp_type after
+    /// hyp's host save.
+    #[test]
+    fn kvm_interleavings_never_leak_between_host_and_guest(vhe in any::<bool>(), acts in prop::collection::vec(kvm_act(), 1..60)) {
+        let mode = if vhe { KvmMode::Vhe } else { KvmMode::Nvhe };
+        check_all(&acts, &World { cpus: 2, kvm: Some(mode), trap_preempt: false });
     }
 }

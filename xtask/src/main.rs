@@ -14,7 +14,9 @@ fn main() -> ExitCode {
             println!("usage: cargo xtask <command>\n\ncommands:\n  ci    format check, clippy, every test, wasm32 build of svelab-core");
             Ok(())
         }
-        Some(other) => Err(format!("unknown command `{other}` (try `cargo xtask help`)")),
+        Some(other) => Err(format!(
+            "unknown command `{other}` (try `cargo xtask help`)"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,7 +51,10 @@ fn output(cmd: &str, args: &[&str]) -> Result<String, String> {
 /// Installs the rustup pieces the checks need, if missing.
 fn ensure_toolchain() -> Result<(), String> {
     let targets = output("rustup", &["target", "list", "--installed"])?;
-    if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
     }
     let components = output("rustup", &["component", "list", "--installed"])?;
@@ -66,12 +71,25 @@ fn ci() -> Result<(), String> {
     run("cargo", &["fmt", "--all", "--check"])?;
     run(
         "cargo",
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     run("cargo", &["test", "--workspace"])?;
     run(
         "cargo",
-        &["build", "-p", "svelab-core", "--target", "wasm32-unknown-unknown"],
+        &[
+            "build",
+            "-p",
+            "svelab-core",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
     )?;
     eprintln!("xtask: ci passed");
     Ok(())

@@ -1,0 +1,379 @@
+//! KVM: a test per transition (each citing its kernel function), per patch gate, and the
+//! counter table of a VMM loop.
+
+use svelab_core::event::{Counter::*, Event, Format};
+use svelab_core::kernel::Kernel;
+use svelab_core::kvm::{FpOwner, KvmMode, KvmOp};
+use svelab_core::machine::{Config, CpuId, FpType, Machine, Owner, TaskId};
+use svelab_core::ops::{Next, Op, Reg, RegWrite, Syscall, UserInsn, Value};
+use svelab_core::regs::Origin;
+use svelab_core::VcpuId;
+use svelab_tests::*;
+
+const Q: TaskId = TaskId(0);
+const B: TaskId = TaskId(1);
+const V0: VcpuId = VcpuId(0);
+
+fn vm(k: Kernel, mode: KvmMode) -> Machine {
+    let mut m = Machine::new(Config {
+        kernel: k,
+        cpus: 2,
+        kvm_mode: mode,
+        ..Config::default()
+    });
+    m.add_task("Q", Some(64), Some(CpuId(0))).unwrap();
+    m.add_task("B", Some(64), None).unwrap();
+    m.add_vcpu("V0", true, Some(64)).unwrap();
+    m
+}
+
+fn enter() -> Op {
+    svc(Q, Syscall::KvmRun(V0))
+}
+
+fn exit(to_user: bool) -> Op {
+    Op::Kvm(KvmOp::Exit { vcpu: V0, to_user })
+}
+
+fn guest(sve: bool, reg: Reg, byte: u8) -> Op {
+    Op::Kvm(KvmOp::GuestOp {
+        vcpu: V0,
+        insn: UserInsn {
+            sve,
+            writes: vec![RegWrite {
+                reg,
+                value: Value::Fill(byte),
+            }],
+        },
+    })
+}
+
+fn has(m: &Machine, f: &str) -> bool {
+    m.events().iter().any(|e| e.event.function() == f)
+}
+
+#[test]
+fn kvm_arch_vcpu_load_fp_marks_the_host_state_and_samples_cpacr() {
+    for k in Kernel::ALL {
+        let mut m = vm(k, KvmMode::Vhe);
+        step(&mut m, sve_write(Q, 0, 1));
+        step(&mut m, enter());
+        assert!(
+            has(&m, "kvm_arch_vcpu_load_fp") && has(&m, "kvm_arch_vcpu_ctxflush_fp"),
+            "{k}"
+        );
+        assert_eq!(
+            m.vcpu(V0).fp_owner,
+            FpOwner::Host,
+            "{k}: FP_HOST / FP_STATE_HOST_OWNED"
+        );
+        // Patch 1: fpsimd_kvm_prepare() converts the VMM to FPSIMD — only reachable with
+        // TIF_SVE set at load, i.e. from patch 6 on (before, syscall entry cleared it).
+        assert_eq!(
+            m.events()
+                .iter()
+                .any(|e| e.event == Event::FpsimdKvmPrepare { converted: true }),
+            k.p6_sve_kept_on_syscall(),
+            "{k}"
+        );
+        assert!(
+            !m.task(Q).tif_sve,
+            "{k}: the VMM's TIF_SVE is clear while the vCPU is loaded"
+        );
+        assert_eq!(
+            m.vcpu(V0).host_sve_enabled,
+            k.p6_sve_kept_on_syscall(),
+            "{k}: HOST_SVE_ENABLED = CPACR.ZEN_EL0EN at load"
+        );
+    }
+}
+
+#[test]
+fn kvm_hyp_handle_fpsimd_saves_only_the_hosts_fpsimd_view_and_loads_the_guest() {
+    for k in [Kernel::V5_19, Kernel::V6_2] {
+        let mut m = vm(k, KvmMode::Nvhe);
+        step(&mut m, fp_write(Q, 2, 0x2222));
+        step(&mut m, enter());
+        step(&mut m, guest(true, Reg::Z(0), 0x99));
+        assert!(
+            m.events().iter().any(|e| matches!(
+                e.event,
+                Event::KvmHypHandleFpsimd {
+                    host_saved: true,
+                    guest_sve: true,
+                    ..
+                }
+            )),
+            "{k}"
+        );
+        assert_eq!(
+            m.task(Q).fpsimd_state.vregs[2],
+            0x2222,
+            "{k}: host V2 saved into uw.fpsimd_state"
+        );
+        assert_eq!(m.vcpu(V0).fp_owner, FpOwner::Guest, "{k}");
+        // The guest reads its own state, not the host's V2.
+        assert_eq!(
+            m.cpu(CpuId(0)).regs.origin.z_lo[2],
+            Origin::Zero,
+            "{k}: guest register file"
+        );
+        assert!(m.check().is_empty(), "{k}: {:?}", m.check());
+        // SVE from a guest without SVE is UNDEF.
+        let mut m = Machine::new(Config {
+            kernel: k,
+            ..Config::default()
+        });
+        m.add_task("Q", Some(64), Some(CpuId(0))).unwrap();
+        m.add_vcpu("V0", false, None).unwrap();
+        step(&mut m, enter());
+        step(&mut m, guest(true, Reg::Z(0), 1));
+        assert!(
+            has(&m, "kvm_inject_undefined") && m.vcpu(V0).fp_owner == FpOwner::Host,
+            "{k}"
+        );
+    }
+}
+
+#[test]
+fn kvm_arch_vcpu_ctxsync_fp_binds_the_guest_and_borrows_tif_sve_before_patch_4() {
+    for k in Kernel::ALL {
+        let mut m = vm(k, KvmMode::Vhe);
+        step(&mut m, enter());
+        step(&mut m, guest(true, Reg::Z(0), 0x99));
+        step(&mut m, exit(false));
+        let last = &m.cpu(CpuId(0)).last;
+        assert_eq!(
+            last.st,
+            Some(Owner::Vcpu(V0)),
+            "{k}: fpsimd_bind_state_to_cpu()"
+        );
+        assert_eq!(last.sve_vl, 64, "{k}: sve_max_vl");
+        assert!(!m.task(Q).tif_foreign_fpstate, "{k}");
+        assert_eq!(
+            m.task(Q).tif_sve,
+            !k.p4_save_by_to_save(),
+            "{k}: K5 borrows TIF_SVE until patch 4"
+        );
+        if k.p3_to_save() {
+            assert_eq!(
+                last.to_save,
+                FpType::Sve,
+                "{k}: patch 3: KVM says what to save"
+            );
+        }
+        if k.p2_fp_type() {
+            assert_eq!(
+                last.fp_type,
+                Some(Owner::Vcpu(V0)),
+                "{k}: patch 2: the vCPU's fp_type"
+            );
+        }
+    }
+}
+
+#[test]
+fn kernel_neon_with_the_guest_bound_saves_the_guest_into_the_vcpu() {
+    for k in Kernel::ALL {
+        let mut m = vm(k, KvmMode::Vhe);
+        step(&mut m, enter());
+        step(&mut m, guest(true, Reg::Z(3), 0x33));
+        step(&mut m, exit(false));
+        step(&mut m, Op::KernelNeon { cpu: CpuId(0) });
+        assert!(
+            m.events().iter().any(|e| e.event
+                == Event::FpsimdSave {
+                    owner: Owner::Vcpu(V0),
+                    format: Format::Sve,
+                    bytes: 546 * 4 + 8
+                }),
+            "{k}: the save goes where the binding points"
+        );
+        assert!(
+            m.vcpu(V0)
+                .sve_state
+                .as_ref()
+                .unwrap()
+                .zreg(3)
+                .iter()
+                .all(|&b| b == 0x33),
+            "{k}"
+        );
+        // Re-entry: the state is foreign, the guest traps again and gets its own back.
+        step(&mut m, guest(false, Reg::V(5), 5));
+        assert!(
+            m.vcpu(V0).in_guest && m.cpu(CpuId(0)).regs.z[3][..64].iter().all(|&b| b == 0x33),
+            "{k}"
+        );
+        assert!(m.check().is_empty(), "{k}: {:?}", m.check());
+    }
+}
+
+#[test]
+fn preempting_the_vmm_inside_kvm_run_puts_and_reloads_the_vcpu() {
+    for k in Kernel::ALL {
+        let mut m = vm(k, KvmMode::Vhe);
+        step(&mut m, enter());
+        step(&mut m, guest(true, Reg::Z(0), 0x44));
+        step(&mut m, ctxsw(0, Next::Task(B)));
+        let fs: Vec<_> = m
+            .events()
+            .iter()
+            .map(|e| e.event.function().to_string())
+            .collect();
+        let put = fs.iter().position(|f| f == "kvm_arch_vcpu_put_fp").unwrap();
+        let sw = fs.iter().position(|f| f == "fpsimd_thread_switch").unwrap();
+        assert!(
+            put < sw,
+            "{k}: the sched-out notifier runs before __switch_to"
+        );
+        step(&mut m, fp_write(B, 0, 1));
+        step(
+            &mut m,
+            Op::Migrate {
+                task: Q,
+                cpu: CpuId(1),
+            },
+        );
+        assert!(has(&m, "kvm_arch_vcpu_load_fp"), "{k}: sched-in reloads");
+        step(&mut m, guest(false, Reg::V(1), 1));
+        assert!(
+            m.cpu(CpuId(1)).regs.z[0][16..64].iter().all(|&b| b == 0x44),
+            "{k}: the guest's Z0 followed it to cpu1"
+        );
+        step(&mut m, exit(true));
+        assert!(
+            m.check()
+                .iter()
+                .all(|v| v.detail.contains("ZEN_EL0EN is 1 but TIF_SVE is 0")),
+            "{k}: {:?}",
+            m.check()
+        );
+    }
+}
+
+#[test]
+fn kvm_arch_vcpu_put_fp_restores_the_el0_sve_enable_under_vhe_only() {
+    // Guest did not use FP: VHE restores ZEN_EL0EN from HOST_SVE_ENABLED; nVHE leaves
+    // CPACR_EL1 alone. Both end with ZEN_EL0EN = 1 on v6.2 (TIF_SVE clear: the 2025 bug).
+    for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+        let mut m = vm(Kernel::V6_2, mode);
+        step(&mut m, sve_write(Q, 0, 1));
+        step(&mut m, enter());
+        if mode == KvmMode::Vhe {
+            assert!(
+                !m.cpu(CpuId(0)).cpacr_zen_el0en,
+                "VHE __activate_traps(): CPACR is CPTR_EL2, ZEN off for the guest"
+            );
+        }
+        step(&mut m, exit(true));
+        assert!(m.cpu(CpuId(0)).cpacr_zen_el0en, "{mode:?}");
+        assert_eq!(
+            m.events()
+                .iter()
+                .any(|e| e.event == Event::CpacrWrite { zen_el0en: true }),
+            mode == KvmMode::Vhe,
+            "{mode:?}: only VHE's put writes CPACR"
+        );
+    }
+}
+
+#[test]
+fn on_v5_19_kvm_changes_the_meaning_of_the_vmms_tif_sve_while_the_guest_runs() {
+    // K7: at v5.19, TIF_SVE of the VMM says "save the guest as SVE" between ctxsync and
+    // put, with the VMM's own sve_state unallocated; from patch 4 it is never touched.
+    for k in [
+        Kernel::V5_19,
+        Kernel::SeriesV1 { patches: 3 },
+        Kernel::SeriesV1 { patches: 4 },
+        Kernel::V6_2,
+    ] {
+        let mut m = vm(k, KvmMode::Vhe);
+        step(&mut m, enter());
+        step(&mut m, guest(true, Reg::Z(0), 1));
+        step(&mut m, exit(false));
+        let borrowed = m.task(Q).tif_sve && m.task(Q).sve_state.is_none();
+        assert_eq!(borrowed, !k.p4_save_by_to_save(), "{k}");
+        assert!(
+            m.check().is_empty(),
+            "{k}: the borrowing is by design, not a violation: {:?}",
+            m.check()
+        );
+        assert_eq!(
+            m.events()
+                .iter()
+                .any(|e| matches!(e.event, Event::KvmTifSveWrite { .. })),
+            !k.p4_save_by_to_save(),
+            "{k}"
+        );
+    }
+}
+
+/// The VMM loop {SVE work in the VMM; KVM_RUN; the guest uses SVE; exit to user}, per
+/// iteration, counted for the VMM task (VHE host).
+///
+/// Reasoning, v5.19 and p1–p5: the syscall entry of KVM_RUN clears TIF_SVE and disables
+/// EL0 SVE (CPACR write 1); hyp saves the VMM's FPSIMD view (not a `fpsimd_save`) and loads
+/// the guest; ctxsync binds the vCPU (bind 1); put saves the guest in SVE format (save 1)
+/// and unbinds; the return reloads the VMM in FPSIMD format (load 1) and binds (bind 2);
+/// the next SVE instruction traps (trap 1, memset 1, flush 1, bind 3, CPACR write 2).
+/// p6, p7 (sysctl 1) and v6.2: the entry keeps SVE enabled but flushes (flush 2) and
+/// `fpsimd_kvm_prepare()` clears TIF_SVE without touching CPACR (hyp resets it under VHE,
+/// not counted as a kernel write): one CPACR write (the trap's enable). p7 with the sysctl
+/// at 0 skips the entry flush. The trap per KVM_RUN remains on every kernel: the series
+/// optimises syscalls that return without a reload, and KVM_RUN with a guest using FP
+/// always reloads.
+#[test]
+fn vmm_loop_counter_table() {
+    let cols: [(Kernel, bool); 10] = [
+        (Kernel::V5_19, false),
+        (Kernel::SeriesV1 { patches: 1 }, false),
+        (Kernel::SeriesV1 { patches: 2 }, false),
+        (Kernel::SeriesV1 { patches: 3 }, false),
+        (Kernel::SeriesV1 { patches: 4 }, false),
+        (Kernel::SeriesV1 { patches: 5 }, false),
+        (Kernel::SeriesV1 { patches: 6 }, false),
+        (Kernel::SeriesV1 { patches: 7 }, false),
+        (Kernel::SeriesV1 { patches: 7 }, true),
+        (Kernel::V6_2, false),
+    ];
+    #[rustfmt::skip]
+    let expected: [(svelab_core::Counter, [u64; 10]); 10] = [
+        //                      v5.19 p1 p2 p3 p4 p5 p6 p7s0 p7s1 v6.2
+        (Syscalls,              [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (SveTraps,              [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (SveAllocMemsets,       [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (SveFlushLive,          [1, 1, 1, 1, 1, 1, 2, 1, 2, 2]),
+        (CpacrWrites,           [2, 2, 2, 2, 2, 2, 1, 1, 1, 1]),
+        (Binds,                 [3, 3, 3, 3, 3, 3, 3, 3, 3, 3]),
+        (SavesSve,              [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (SavesFpsimd,           [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        (LoadsFpsimd,           [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (GuestFpTraps,          [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+    ];
+    const N: u64 = 20;
+    for (i, (k, clear)) in cols.iter().enumerate() {
+        let mut m = Machine::new(Config {
+            kernel: *k,
+            cpus: 2,
+            sve_syscall_clear_regs: *clear,
+            ..Config::default()
+        });
+        m.add_task("Q", Some(64), Some(CpuId(0))).unwrap();
+        m.add_vcpu("V0", true, Some(64)).unwrap();
+        let body = [
+            sve_write(Q, 0, 0x11),
+            enter(),
+            guest(true, Reg::Z(1), 0x22),
+            exit(true),
+        ];
+        per_task_delta(&mut m, Q, 2, &body);
+        let d = per_task_delta(&mut m, Q, N, &body);
+        let got = per_iteration(&d, N);
+        for (c, row) in &expected {
+            let v = got.iter().find(|(x, _)| x == c).unwrap().1;
+            assert_eq!(v, row[i], "{k} sysctl={clear}: {} per iteration", c.name());
+        }
+        assert!(m.check().is_empty(), "{k}: {:?}", m.check());
+    }
+}
