@@ -26,6 +26,7 @@
 //! * [`view`] — derived views (ownership, user view, raw view).
 
 pub mod bugs;
+pub mod dsl;
 pub mod event;
 pub mod fpsimd;
 pub mod invariants;
@@ -36,12 +37,15 @@ pub mod ops;
 pub mod oracle;
 pub mod ptrace;
 pub mod regs;
+pub mod session;
 pub mod signal;
 pub mod syscall;
 pub mod view;
 
+pub use dsl::{parse, Diagnostic, Program};
 pub use event::{Counter, Counters, Event, EventRecord, Format, Sig};
 pub use invariants::{Rule, Violation};
 pub use kernel::Kernel;
 pub use machine::{Config, CpuId, Machine, TaskId, VcpuId};
 pub use ops::{Op, Outcome, StepError};
+pub use session::{RunOptions, Session, SessionOptions, StepReport, StopReason};

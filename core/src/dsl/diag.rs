@@ -46,7 +46,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `span` of `source`.
-    pub fn error(source: &str, span: Span, message: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
+    pub fn error(
+        source: &str,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Diagnostic {
         let (line, column) = line_col(source, span.start);
         Diagnostic {
             severity: Severity::Error,
@@ -60,7 +65,12 @@ impl Diagnostic {
     }
 
     /// A warning at `span` of `source`.
-    pub fn warning(source: &str, span: Span, message: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
+    pub fn warning(
+        source: &str,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(source, span, message, hint)
@@ -102,7 +112,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 ///  --> 3:13
 ///   |
 /// 3 | sve-op A z32=1
-///   |          ^^^ 
+///   |          ^^^
 ///   = hint: Z registers are z0–z31
 /// ```
 pub fn render(source: &str, d: &Diagnostic) -> String {
@@ -118,7 +128,9 @@ pub fn render(source: &str, d: &Diagnostic) -> String {
     out.push_str(&format!("{pad}--> {line}:{col}\n"));
     let start = floor_char_boundary(source, d.span.start.min(source.len()));
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+    let line_end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i);
     let text = &source[line_start..line_end];
     if !text.is_empty() || d.span.start <= source.len() {
         out.push_str(&format!("{pad} |\n"));
@@ -157,7 +169,12 @@ mod tests {
     #[test]
     fn carets_under_the_span() {
         let src = "task A\nsve-op A z32=1\n";
-        let d = Diagnostic::error(src, Span::new(16, 19), "unknown register z32", "Z registers are z0–z31");
+        let d = Diagnostic::error(
+            src,
+            Span::new(16, 19),
+            "unknown register z32",
+            "Z registers are z0–z31",
+        );
         assert_eq!((d.line, d.column), (2, 10));
         let r = render(src, &d);
         assert!(r.contains("2 | sve-op A z32=1\n  |          ^^^\n"), "{r}");

@@ -10,7 +10,7 @@
 use super::ast::{CmpOp, Condition, Operand, Path};
 use crate::event::{Counter, Counters, Format};
 use crate::kvm::FpOwner;
-use crate::machine::{CpuId, Curr, FpType, Level, Machine, Owner, Resume, TaskId, TaskState};
+use crate::machine::{CpuId, FpType, Level, Machine, Owner, Resume, TaskId, TaskState};
 use crate::ops::{Reg, Value};
 use crate::regs::{Origin, Origins, SveBuf, UserFpsimdState};
 use crate::view::{RegOwner, StateHome};
@@ -45,7 +45,11 @@ pub fn fmt_bytes(b: &[u8]) -> String {
         return "0".into();
     }
     if b.len() > 1 && b.iter().all(|&x| x == b[0]) {
-        return if b[0] == 0xff { "ones".into() } else { format!("fill(0x{:02x})", b[0]) };
+        return if b[0] == 0xff {
+            "ones".into()
+        } else {
+            format!("fill(0x{:02x})", b[0])
+        };
     }
     let top = b.iter().rposition(|&x| x != 0).unwrap_or(0);
     let mut s = String::from("0x");
@@ -80,28 +84,72 @@ fn err<T>(message: impl Into<String>, hint: impl Into<String>) -> Result<T, Eval
 
 /// The fields of a task, in `show` order (registers and counters are added by `show`).
 pub const TASK_FIELDS: [&str; 22] = [
-    "state", "resume", "level", "where", "TIF_SVE", "TIF_FOREIGN_FPSTATE", "TIF_SVE_VL_INHERIT",
-    "vl", "vl_onexec", "fp_type", "fpsimd_cpu", "in_syscall", "x0", "home", "sve_state",
-    "sve_generation", "ghost_v_newest", "pending", "frames", "frame.sig", "frame.sve",
+    "state",
+    "resume",
+    "level",
+    "where",
+    "TIF_SVE",
+    "TIF_FOREIGN_FPSTATE",
+    "TIF_SVE_VL_INHERIT",
+    "vl",
+    "vl_onexec",
+    "fp_type",
+    "fpsimd_cpu",
+    "in_syscall",
+    "x0",
+    "home",
+    "sve_state",
+    "sve_generation",
+    "ghost_v_newest",
+    "pending",
+    "frames",
+    "frame.sig",
+    "frame.sve",
     "frame.sve_vl",
 ];
 
 /// The fields of a CPU, in `show` order.
 pub const CPU_FIELDS: [&str; 12] = [
-    "curr", "online", "owner", "ZCR_EL1.LEN", "vl", "CPACR_EL1.ZEN_EL0EN", "last.st",
-    "last.sve_state", "last.sve_vl", "last.fp_type", "last.to_save", "fpsr",
+    "curr",
+    "online",
+    "owner",
+    "ZCR_EL1.LEN",
+    "vl",
+    "CPACR_EL1.ZEN_EL0EN",
+    "last.st",
+    "last.sve_state",
+    "last.sve_vl",
+    "last.fp_type",
+    "last.to_save",
+    "fpsr",
 ];
 
 /// The fields of a vCPU, in `show` order.
 pub const VCPU_FIELDS: [&str; 12] = [
-    "has_sve", "sve_max_vl", "zcr_el1", "fp_type", "fp_owner", "host_sve_enabled",
-    "fp_foreign_fpstate", "vmm", "in_guest", "loaded_on", "sve_state", "fp_regs.fpsr",
+    "has_sve",
+    "sve_max_vl",
+    "zcr_el1",
+    "fp_type",
+    "fp_owner",
+    "host_sve_enabled",
+    "fp_foreign_fpstate",
+    "vmm",
+    "in_guest",
+    "loaded_on",
+    "sve_state",
+    "fp_regs.fpsr",
 ];
 
 /// The configuration fields.
 pub const CONFIG_FIELDS: [&str; 8] = [
-    "kernel", "cpus", "vls", "sve_default_vl", "sve_default_vector_length",
-    "sve_syscall_clear_regs", "kvm_mode", "max_vl",
+    "kernel",
+    "cpus",
+    "vls",
+    "sve_default_vl",
+    "sve_default_vector_length",
+    "sve_syscall_clear_regs",
+    "kvm_mode",
+    "max_vl",
 ];
 
 /// Register names reachable under a register file.
@@ -164,7 +212,11 @@ fn origins_field(m: &Machine, o: &Origins, reg: &str) -> Result<Val, EvalError> 
     match super::parser::parse_reg(name) {
         Ok(Reg::Z(n) | Reg::V(n)) => Ok(origin_word(
             m,
-            if hi { o.z_hi[usize::from(n)] } else { o.z_lo[usize::from(n)] },
+            if hi {
+                o.z_hi[usize::from(n)]
+            } else {
+                o.z_lo[usize::from(n)]
+            },
         )),
         Ok(Reg::P(n)) if !hi => Ok(origin_word(m, o.p[usize::from(n)])),
         Ok(Reg::Ffr) if !hi => Ok(origin_word(m, o.ffr)),
@@ -175,11 +227,19 @@ fn origins_field(m: &Machine, o: &Origins, reg: &str) -> Result<Val, EvalError> 
     }
 }
 
-fn buf_field(m: &Machine, buf: &Option<SveBuf>, rest: &[&str], what: &str) -> Result<Val, EvalError> {
+fn buf_field(
+    m: &Machine,
+    buf: &Option<SveBuf>,
+    rest: &[&str],
+    what: &str,
+) -> Result<Val, EvalError> {
     match (buf, rest) {
         (None, []) => Ok(w("null")),
         (Some(_), []) => Ok(w("allocated")),
-        (None, _) => err(format!("{what} is NULL"), format!("check `{what} == null` first")),
+        (None, _) => err(
+            format!("{what} is NULL"),
+            format!("check `{what} == null` first"),
+        ),
         (Some(b), [f]) => match *f {
             "vq" => Ok(Val::Int(b.vq as i128)),
             "vl" => Ok(Val::Int(b.vq as i128 * 128)),
@@ -197,23 +257,42 @@ fn buf_field(m: &Machine, buf: &Option<SveBuf>, rest: &[&str], what: &str) -> Re
             },
         },
         (Some(b), ["origin", r]) => origins_field(m, &b.origin, r),
-        _ => err(format!("{what}.{} is not a field", rest.join(".")), "e.g. sve_state.z0"),
+        _ => err(
+            format!("{what}.{} is not a field", rest.join(".")),
+            "e.g. sve_state.z0",
+        ),
     }
 }
 
-fn fpsimd_field(m: &Machine, st: &UserFpsimdState, rest: &[&str], what: &str) -> Result<Val, EvalError> {
+fn fpsimd_field(
+    m: &Machine,
+    st: &UserFpsimdState,
+    rest: &[&str],
+    what: &str,
+) -> Result<Val, EvalError> {
     match rest {
         ["fpsr"] => Ok(Val::Int(i128::from(st.fpsr))),
         ["fpcr"] => Ok(Val::Int(i128::from(st.fpcr))),
         ["origin", r] => match super::parser::parse_reg(r) {
             Ok(Reg::V(n) | Reg::Z(n)) => Ok(origin_word(m, st.origin[usize::from(n)])),
-            _ => err(format!("no origin for `{r}`"), "fpsimd_state.origin.v0 … v31"),
+            _ => err(
+                format!("no origin for `{r}`"),
+                "fpsimd_state.origin.v0 … v31",
+            ),
         },
         [r] => match super::parser::parse_reg(r) {
-            Ok(Reg::V(n) | Reg::Z(n)) => Ok(Val::Bytes(st.vregs[usize::from(n)].to_le_bytes().to_vec())),
-            _ => err(format!("{what} has no field `{r}`"), "fields: v0–v31, fpsr, fpcr, origin.vN"),
+            Ok(Reg::V(n) | Reg::Z(n)) => {
+                Ok(Val::Bytes(st.vregs[usize::from(n)].to_le_bytes().to_vec()))
+            }
+            _ => err(
+                format!("{what} has no field `{r}`"),
+                "fields: v0–v31, fpsr, fpcr, origin.vN",
+            ),
         },
-        _ => err(format!("{what}.{} is not a field", rest.join(".")), "e.g. fpsimd_state.v0"),
+        _ => err(
+            format!("{what}.{} is not a field", rest.join(".")),
+            "e.g. fpsimd_state.v0",
+        ),
     }
 }
 
@@ -255,10 +334,8 @@ pub fn resolve(m: &Machine, segs: &[String]) -> Result<Val, EvalError> {
     }
     match head {
         "total" => match rest {
-            [f] => counter_field(&m.total_counters(), f).map_or_else(
-                || err(format!("unknown counter `{f}`"), counter_hint()),
-                Ok,
-            ),
+            [f] => counter_field(&m.total_counters(), f)
+                .map_or_else(|| err(format!("unknown counter `{f}`"), counter_hint()), Ok),
             _ => err("`total` holds counters", counter_hint()),
         },
         "config" => config_field(m, rest),
@@ -267,7 +344,10 @@ pub fn resolve(m: &Machine, segs: &[String]) -> Result<Val, EvalError> {
             ["warned_once"] => Ok(Val::Int(m.warned_once.len() as i128)),
             ["tasks"] => Ok(Val::Int(m.tasks.len() as i128)),
             ["vcpus"] => Ok(Val::Int(m.vcpus.len() as i128)),
-            _ => err("unknown machine field", "machine.warned_once, machine.tasks, machine.vcpus"),
+            _ => err(
+                "unknown machine field",
+                "machine.warned_once, machine.tasks, machine.vcpus",
+            ),
         },
         _ => {
             let mut names: Vec<String> = m.tasks.iter().map(|t| t.name.clone()).collect();
@@ -291,7 +371,11 @@ pub fn resolve(m: &Machine, segs: &[String]) -> Result<Val, EvalError> {
 fn counter_hint() -> String {
     format!(
         "counters: {}",
-        Counter::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+        Counter::ALL
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -307,7 +391,9 @@ fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, EvalError> {
         ("TIF_SVE_VL_INHERIT", []) => b(task.tif_sve_vl_inherit),
         ("vl", []) => bits(task.vl),
         ("vl_onexec", []) => bits(task.vl_onexec),
-        ("fpsimd_cpu", []) => w(task.fpsimd_cpu.map_or("none".to_string(), |c| c.to_string())),
+        ("fpsimd_cpu", []) => w(task
+            .fpsimd_cpu
+            .map_or("none".to_string(), |c| c.to_string())),
         ("fp_type", []) => fp_type_word(task.fp_type),
         ("in_syscall", []) => b(task.in_syscall),
         ("x0", []) => Val::Int(i128::from(task.x0)),
@@ -323,6 +409,7 @@ fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, EvalError> {
                 Resume::SveTrap(_) => "sve-trap",
                 Resume::Fork => "fork",
                 Resume::KvmRun(_) => "kvm-run",
+                Resume::Return(_) => "return",
             },
             _ => "none",
         }),
@@ -354,19 +441,40 @@ fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, EvalError> {
                     Some(_) => "header",
                 }),
                 "sve_vl" => fr.sve.as_ref().map_or(Val::Int(0), |s| bits(s.vl)),
-                "fpsimd" => w(if fr.fpsimd.is_some() { "present" } else { "none" }),
-                _ => return err(format!("frame has no field `{g}`"), "frame.sig, frame.x0, frame.sve, frame.sve_vl, frame.fpsimd"),
+                "fpsimd" => w(if fr.fpsimd.is_some() {
+                    "present"
+                } else {
+                    "none"
+                }),
+                _ => {
+                    return err(
+                        format!("frame has no field `{g}`"),
+                        "frame.sig, frame.x0, frame.sve, frame.sve_vl, frame.fpsimd",
+                    )
+                }
             }
         }
-        ("sve_state", r) => return buf_field(m, &task.sve_state, r, &format!("{}.sve_state", task.name)),
-        ("fpsimd_state", r) => return fpsimd_field(m, &task.fpsimd_state, r, &format!("{}.fpsimd_state", task.name)),
+        ("sve_state", r) => {
+            return buf_field(m, &task.sve_state, r, &format!("{}.sve_state", task.name))
+        }
+        ("fpsimd_state", r) => {
+            return fpsimd_field(
+                m,
+                &task.fpsimd_state,
+                r,
+                &format!("{}.fpsimd_state", task.name),
+            )
+        }
         (f, []) => {
             if let Some(v) = counter_field(&task.counters, f) {
                 v
             } else if super::parser::parse_reg(f).is_ok() {
                 let Some(view) = m.user_view(t) else {
                     return err(
-                        format!("{} has no user view: it has exited (or dies before returning to user)", task.name),
+                        format!(
+                            "{} has no user view: it has exited (or dies before returning to user)",
+                            task.name
+                        ),
                         "read its raw buffers instead: A.sve_state.z0, A.fpsimd_state.v0",
                     );
                 };
@@ -382,7 +490,12 @@ fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, EvalError> {
                 );
             }
         }
-        _ => return err(format!("`{}` is not a field of a task", rest.join(".")), "e.g. A.TIF_SVE, A.sve_state.z0"),
+        _ => {
+            return err(
+                format!("`{}` is not a field of a task", rest.join(".")),
+                "e.g. A.TIF_SVE, A.sve_state.z0",
+            )
+        }
     };
     Ok(v)
 }
@@ -397,7 +510,10 @@ fn cpu_field(m: &Machine, c: CpuId, rest: &[&str]) -> Result<Val, EvalError> {
         ("online", []) => b(cpu.online),
         ("owner", []) => w(match m.reg_owner(c) {
             RegOwner::Nobody => "nobody".to_string(),
-            RegOwner::Task { task, current: true } => m.task(task).name.clone(),
+            RegOwner::Task {
+                task,
+                current: true,
+            } => m.task(task).name.clone(),
             RegOwner::Task { current: false, .. } => "nobody".to_string(),
             RegOwner::Vcpu(v) => m.vcpu(v).name.clone(),
         }),
@@ -410,9 +526,17 @@ fn cpu_field(m: &Machine, c: CpuId, rest: &[&str]) -> Result<Val, EvalError> {
                 format!("{}#{}", owner_name(m, r.owner), r.generation)
             })),
             "sve_vl" => bits(cpu.last.sve_vl),
-            "fp_type" => w(cpu.last.fp_type.map_or("null".to_string(), |o| owner_name(m, o))),
+            "fp_type" => w(cpu
+                .last
+                .fp_type
+                .map_or("null".to_string(), |o| owner_name(m, o))),
             "to_save" => fp_type_word(cpu.last.to_save),
-            _ => return err(format!("fpsimd_last_state has no field `{g}`"), "last.st, last.sve_state, last.sve_vl, last.fp_type, last.to_save"),
+            _ => {
+                return err(
+                    format!("fpsimd_last_state has no field `{g}`"),
+                    "last.st, last.sve_state, last.sve_vl, last.fp_type, last.to_save",
+                )
+            }
         },
         ("origin", [r]) => return origins_field(m, &cpu.regs.origin, r),
         (f, []) => {
@@ -433,7 +557,12 @@ fn cpu_field(m: &Machine, c: CpuId, rest: &[&str]) -> Result<Val, EvalError> {
                 );
             }
         }
-        _ => return err(format!("`{}` is not a field of a CPU", rest.join(".")), "e.g. cpu0.ZCR_EL1.LEN, cpu0.last.st"),
+        _ => {
+            return err(
+                format!("`{}` is not a field of a CPU", rest.join(".")),
+                "e.g. cpu0.ZCR_EL1.LEN, cpu0.last.st",
+            )
+        }
     };
     Ok(v)
 }
@@ -456,22 +585,38 @@ fn vcpu_field(m: &Machine, v: crate::machine::VcpuId, rest: &[&str]) -> Result<V
         }),
         ("host_sve_enabled", []) => b(vc.host_sve_enabled),
         ("fp_foreign_fpstate", []) => b(vc.fp_foreign_fpstate),
-        ("vmm", []) => w(vc.vmm.map_or("none".to_string(), |t| m.task(t).name.clone())),
+        ("vmm", []) => w(vc
+            .vmm
+            .map_or("none".to_string(), |t| m.task(t).name.clone())),
         ("in_guest", []) => b(vc.in_guest),
-        ("loaded_on", []) => w(m.vcpu_loaded_on(v).map_or("none".to_string(), |(c, _)| c.to_string())),
-        ("sve_state", r) => return buf_field(m, &vc.sve_state, r, &format!("{}.sve_state", vc.name)),
+        ("loaded_on", []) => w(m
+            .vcpu_loaded_on(v)
+            .map_or("none".to_string(), |(c, _)| c.to_string())),
+        ("sve_state", r) => {
+            return buf_field(m, &vc.sve_state, r, &format!("{}.sve_state", vc.name))
+        }
         ("fp_regs", r) => return fpsimd_field(m, &vc.fp_regs, r, &format!("{}.fp_regs", vc.name)),
         (r, []) => match super::parser::parse_reg(r) {
-            Ok(Reg::V(_) | Reg::Fpsr | Reg::Fpcr) => return fpsimd_field(m, &vc.fp_regs, rest, &vc.name),
+            Ok(Reg::V(_) | Reg::Fpsr | Reg::Fpcr) => {
+                return fpsimd_field(m, &vc.fp_regs, rest, &vc.name)
+            }
             Ok(_) => return buf_field(m, &vc.sve_state, rest, &format!("{}.sve_state", vc.name)),
             Err(_) => {
                 return err(
                     format!("vCPU {} has no field `{r}`", vc.name),
-                    format!("vCPU fields: {}, fp_regs.*, sve_state.*, z0…/v0… (raw buffers)", VCPU_FIELDS.join(", ")),
+                    format!(
+                        "vCPU fields: {}, fp_regs.*, sve_state.*, z0…/v0… (raw buffers)",
+                        VCPU_FIELDS.join(", ")
+                    ),
                 )
             }
         },
-        _ => return err(format!("`{}` is not a field of a vCPU", rest.join(".")), "e.g. V0.fp_owner"),
+        _ => {
+            return err(
+                format!("`{}` is not a field of a vCPU", rest.join(".")),
+                "e.g. V0.fp_owner",
+            )
+        }
     };
     Ok(val)
 }
@@ -481,7 +626,12 @@ fn config_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
     Ok(match rest {
         ["kernel"] => w(c.kernel.name()),
         ["cpus"] => Val::Int(c.cpus as i128),
-        ["vls"] => w(c.vls.iter().map(|v| (u32::from(*v) * 8).to_string()).collect::<Vec<_>>().join(",")),
+        ["vls"] => w(c
+            .vls
+            .iter()
+            .map(|v| (u32::from(*v) * 8).to_string())
+            .collect::<Vec<_>>()
+            .join(",")),
         ["sve_default_vl"] => bits(c.sve_default_vl),
         ["sve_default_vector_length"] => Val::Int(i128::from(c.sve_default_vl)),
         ["sve_syscall_clear_regs"] => b(c.sve_syscall_clear_regs),
@@ -491,7 +641,12 @@ fn config_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
         }),
         ["max_vl"] => bits(c.max_vl()),
         ["min_vl"] => bits(c.min_vl()),
-        _ => return err("unknown config field", format!("config fields: {}, min_vl", CONFIG_FIELDS.join(", "))),
+        _ => {
+            return err(
+                "unknown config field",
+                format!("config fields: {}, min_vl", CONFIG_FIELDS.join(", ")),
+            )
+        }
     })
 }
 
@@ -499,12 +654,18 @@ fn tracer_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
     let Some(d) = &m.tracer_buf else {
         return match rest {
             [] => Ok(w("empty")),
-            _ => err("the tracer has read nothing yet", "`ptrace A get NT_ARM_SVE` first"),
+            _ => err(
+                "the tracer has read nothing yet",
+                "`ptrace A get NT_ARM_SVE` first",
+            ),
         };
     };
     let hdr = |f: &str| -> Result<Val, EvalError> {
         let Some(h) = d.header else {
-            return err("the last read was NT_PRFPREG: no header", "`ptrace A get NT_ARM_SVE`");
+            return err(
+                "the last read was NT_PRFPREG: no header",
+                "`ptrace A get NT_ARM_SVE`",
+            );
         };
         Ok(match f {
             "vl" => bits(h.vl),
@@ -512,7 +673,11 @@ fn tracer_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
             "size" => Val::Int(i128::from(h.size)),
             "max_size" => Val::Int(i128::from(h.max_size)),
             "flags" => Val::Int(i128::from(h.flags)),
-            _ => w(if h.flags & crate::ptrace::SVE_PT_REGS_SVE != 0 { "sve" } else { "fpsimd" }),
+            _ => w(if h.flags & crate::ptrace::SVE_PT_REGS_SVE != 0 {
+                "sve"
+            } else {
+                "fpsimd"
+            }),
         })
     };
     match rest {
@@ -523,9 +688,15 @@ fn tracer_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
             Ok(Reg::Z(_) | Reg::P(_) | Reg::Ffr) => buf_field(m, &d.sve, rest, "tracer payload"),
             Ok(_) => match &d.fpsimd {
                 Some(st) => fpsimd_field(m, st, rest, "tracer payload"),
-                None => err("the payload has no FPSIMD part", "it is in SVE format: read tracer.z0"),
+                None => err(
+                    "the payload has no FPSIMD part",
+                    "it is in SVE format: read tracer.z0",
+                ),
             },
-            Err(_) => err(format!("tracer has no field `{r}`"), "tracer.task, vl, max_vl, size, max_size, flags, format, z0…, v0…, fpsr"),
+            Err(_) => err(
+                format!("tracer has no field `{r}`"),
+                "tracer.task, vl, max_vl, size, max_size, flags, format, z0…, v0…, fpsr",
+            ),
         },
         _ => err("unknown tracer field", "e.g. tracer.vl, tracer.z0"),
     }
@@ -537,13 +708,21 @@ pub fn slice(v: Val, hi: u32, lo: u32) -> Result<Val, EvalError> {
         Val::Bytes(b) => b,
         Val::Int(i) if i >= 0 => (i as u128).to_le_bytes().to_vec(),
         Val::Int(_) => return err("cannot slice a negative number", "compare it whole"),
-        Val::Word(w) => return err(format!("cannot slice `{w}`"), "slices apply to registers and numbers"),
+        Val::Word(w) => {
+            return err(
+                format!("cannot slice `{w}`"),
+                "slices apply to registers and numbers",
+            )
+        }
     };
     let width = bytes.len() as u32 * 8;
     if hi >= width {
         return err(
             format!("bit {hi} is beyond the value's {width} bits"),
-            format!("this register has bits {}:0 here (vector length)", width.saturating_sub(1)),
+            format!(
+                "this register has bits {}:0 here (vector length)",
+                width.saturating_sub(1)
+            ),
         );
     }
     let n = hi - lo + 1;
@@ -608,10 +787,18 @@ fn as_bytes(v: i128) -> Option<Vec<u8>> {
 
 /// Evaluates a condition against the machine. `violations_seen` are the rule codes
 /// reported since the start or the last violation check.
-pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) -> Result<CondResult, EvalError> {
+pub fn eval_condition(
+    m: &Machine,
+    c: &Condition,
+    violations_seen: &[String],
+) -> Result<CondResult, EvalError> {
     match c {
         Condition::NoViolations => {
-            let now: Vec<String> = m.check().iter().map(|v| v.rule.code().to_string()).collect();
+            let now: Vec<String> = m
+                .check()
+                .iter()
+                .map(|v| v.rule.code().to_string())
+                .collect();
             let mut all: Vec<String> = violations_seen.to_vec();
             for r in now {
                 if !all.contains(&r) {
@@ -620,7 +807,11 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
             }
             Ok(CondResult {
                 passed: all.is_empty(),
-                actual: if all.is_empty() { "none".into() } else { all.join(", ") },
+                actual: if all.is_empty() {
+                    "none".into()
+                } else {
+                    all.join(", ")
+                },
                 expected: "no violations".into(),
             })
         }
@@ -638,7 +829,14 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
             if !known.iter().any(|r| r.code().eq_ignore_ascii_case(code)) {
                 return err(
                     format!("unknown rule `{code}`"),
-                    format!("rules: {}", known.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "rules: {}",
+                        known
+                            .iter()
+                            .map(|r| r.code())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 );
             }
             let mut all: Vec<String> = violations_seen.to_vec();
@@ -650,7 +848,11 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
             }
             Ok(CondResult {
                 passed: all.iter().any(|r| r.eq_ignore_ascii_case(code)),
-                actual: if all.is_empty() { "none".into() } else { all.join(", ") },
+                actual: if all.is_empty() {
+                    "none".into()
+                } else {
+                    all.join(", ")
+                },
                 expected: format!("violation {code}"),
             })
         }
@@ -665,7 +867,10 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
                     // Materialise at the width of the left-hand side's register.
                     let full = resolve(m, &lhs.segments)?;
                     let Val::Bytes(full) = full else {
-                        return err("fill/ones/zero/pattern compare with registers", "compare numbers with a number");
+                        return err(
+                            "fill/ones/zero/pattern compare with registers",
+                            "compare numbers with a number",
+                        );
                     };
                     let mut buf = vec![0u8; full.len()];
                     let task = m.task_id(&lhs.segments[0]).unwrap_or(TaskId(0));
@@ -674,8 +879,10 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
                         .last()
                         .and_then(|r| super::parser::parse_reg(r).ok())
                         .unwrap_or(Reg::Z(0));
-                    v.materialise(&mut buf, task, reg)
-                        .map_err(|e| EvalError { message: e, hint: String::new() })?;
+                    v.materialise(&mut buf, task, reg).map_err(|e| EvalError {
+                        message: e,
+                        hint: String::new(),
+                    })?;
                     match lhs.slice {
                         Some((hi, lo)) => slice(Val::Bytes(buf), hi, lo)?,
                         None => Val::Bytes(buf),
@@ -699,7 +906,10 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
                     } else if matches!(op, CmpOp::Eq | CmpOp::Ne) {
                         None
                     } else {
-                        return err(format!("cannot order `{a}` and `{b}`"), "names compare with == and != only");
+                        return err(
+                            format!("cannot order `{a}` and `{b}`"),
+                            "names compare with == and != only",
+                        );
                     }
                 }
                 (Val::Int(a), Val::Word(x)) if matches!(norm(x).as_str(), "0" | "1") => {
@@ -707,7 +917,10 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
                 }
                 (Val::Word(a), other) | (other, Val::Word(a)) => {
                     return err(
-                        format!("`{}` is `{a}`, which is not a number; cannot compare it with {other}", lhs.text()),
+                        format!(
+                            "`{}` is `{a}`, which is not a number; cannot compare it with {other}",
+                            lhs.text()
+                        ),
                         "compare names with names, e.g. `== sve`, `== A`, `== null`",
                     )
                 }
@@ -727,13 +940,5 @@ pub fn eval_condition(m: &Machine, c: &Condition, violations_seen: &[String]) ->
                 expected: format!("{} {}", op.as_str(), expected),
             })
         }
-    }
-}
-
-/// Is `c` a task running somewhere? (helper for views)
-pub(crate) fn curr_task(m: &Machine, c: CpuId) -> Option<TaskId> {
-    match m.cpu(c).curr {
-        Curr::Task(t) => Some(t),
-        _ => None,
     }
 }

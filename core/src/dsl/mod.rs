@@ -14,12 +14,14 @@ pub mod ast;
 pub mod diag;
 pub mod eval;
 pub mod lower;
-mod parser;
+pub(crate) mod parser;
 pub mod render;
 
 pub use ast::{
     CmpOp, Condition, Ident, InterruptSpec, NextSpec, Operand, Path, Program, PtraceSpec,
     ShowTarget, Span, Stmt, StmtKind, SvcSpec, SvePayloadKind, Sysctl,
 };
-pub use diag::{render as render_diagnostic, render_all as render_diagnostics, Diagnostic, Label, Severity};
+pub use diag::{
+    render as render_diagnostic, render_all as render_diagnostics, Diagnostic, Label, Severity,
+};
 pub use parser::{is_incomplete, parse, parse_condition, parse_path};

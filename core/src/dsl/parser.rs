@@ -21,15 +21,45 @@ use nom::IResult;
 
 /// Every statement keyword, for messages and suggestions.
 pub const KEYWORDS: [&str; 25] = [
-    "kernel", "cpus", "vls", "kvm-mode", "sysctl", "task", "vcpu", "sve-op", "fp-op", "svc",
-    "ctxsw", "migrate", "signal", "ptrace", "kernel-neon", "cpu-pm", "cpu-offline",
-    "cpu-online", "kvm-enter", "guest-sve-op", "guest-fp-op", "kvm-exit", "expect", "show",
+    "kernel",
+    "cpus",
+    "vls",
+    "kvm-mode",
+    "sysctl",
+    "task",
+    "vcpu",
+    "sve-op",
+    "fp-op",
+    "svc",
+    "ctxsw",
+    "migrate",
+    "signal",
+    "ptrace",
+    "kernel-neon",
+    "cpu-pm",
+    "cpu-offline",
+    "cpu-online",
+    "kvm-enter",
+    "guest-sve-op",
+    "guest-fp-op",
+    "kvm-exit",
+    "expect",
+    "show",
     "repeat",
 ];
 
 const SVC_CALLS: [&str; 11] = [
-    "getpid", "yield", "prctl-set-vl", "prctl-get-vl", "fork", "exec", "sigreturn", "kill",
-    "exit", "read-neon", "kvm-run",
+    "getpid",
+    "yield",
+    "prctl-set-vl",
+    "prctl-get-vl",
+    "fork",
+    "exec",
+    "sigreturn",
+    "kill",
+    "exit",
+    "read-neon",
+    "kvm-run",
 ];
 
 /// Largest `repeat` count accepted.
@@ -77,7 +107,11 @@ pub fn parse_condition(text: &str) -> Result<Condition, Vec<Diagnostic>> {
         },
         _ => {
             if p.errs.is_empty() {
-                p.err(Span::new(0, text.len()), "invalid condition", "e.g. `A.TIF_SVE == 0`");
+                p.err(
+                    Span::new(0, text.len()),
+                    "invalid condition",
+                    "e.g. `A.TIF_SVE == 0`",
+                );
             }
             Err(p.errs)
         }
@@ -91,7 +125,11 @@ pub fn parse_path(text: &str) -> Result<Path, Vec<Diagnostic>> {
         Ok(path) if p.end().is_ok() => Ok(path),
         _ => {
             if p.errs.is_empty() {
-                p.err(Span::new(0, text.len()), "invalid path", "e.g. `A.z0` or `cpu0.owner`");
+                p.err(
+                    Span::new(0, text.len()),
+                    "invalid path",
+                    "e.g. `A.z0` or `cpu0.owner`",
+                );
             }
             Err(p.errs)
         }
@@ -124,7 +162,11 @@ fn split(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Seg> {
         }
     };
     for (i, c) in src.char_indices() {
-        let cur = if let Some(t) = stack.last_mut() { &mut t.2 } else { &mut top };
+        let cur = if let Some(t) = stack.last_mut() {
+            &mut t.2
+        } else {
+            &mut top
+        };
         if comment {
             if c == '\n' {
                 comment = false;
@@ -146,7 +188,11 @@ fn split(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Seg> {
                 finish(&mut start, last_end, cur);
                 match stack.pop() {
                     Some((header, open, body)) => {
-                        let parent = if let Some(t) = stack.last_mut() { &mut t.2 } else { &mut top };
+                        let parent = if let Some(t) = stack.last_mut() {
+                            &mut t.2
+                        } else {
+                            &mut top
+                        };
                         parent.push(Seg::Block { header, open, body });
                     }
                     None => diags.push(Diagnostic::error(
@@ -167,7 +213,11 @@ fn split(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Seg> {
         }
     }
     {
-        let cur = if let Some(t) = stack.last_mut() { &mut t.2 } else { &mut top };
+        let cur = if let Some(t) = stack.last_mut() {
+            &mut t.2
+        } else {
+            &mut top
+        };
         finish(&mut start, last_end, cur);
     }
     while let Some((header, open, body)) = stack.pop() {
@@ -177,7 +227,11 @@ fn split(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Seg> {
             "unclosed `{`",
             "close the block with `}`",
         ));
-        let parent = if let Some(t) = stack.last_mut() { &mut t.2 } else { &mut top };
+        let parent = if let Some(t) = stack.last_mut() {
+            &mut t.2
+        } else {
+            &mut top
+        };
         parent.push(Seg::Block { header, open, body });
     }
     top
@@ -219,7 +273,12 @@ fn lower_segs(src: &str, segs: &[Seg], depth: usize, diags: &mut Vec<Diagnostic>
     out
 }
 
-fn parse_repeat_header(src: &str, header: Span, open: Span, diags: &mut Vec<Diagnostic>) -> Option<u64> {
+fn parse_repeat_header(
+    src: &str,
+    header: Span,
+    open: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<u64> {
     let mut p = StmtParser::new(src, header);
     let r = (|| {
         let kw = p.word("`repeat`")?;
@@ -233,7 +292,11 @@ fn parse_repeat_header(src: &str, header: Span, open: Span, diags: &mut Vec<Diag
         }
         let n = p.uint("a repeat count")?;
         if n.0 > u128::from(MAX_REPEAT) {
-            p.err(n.1, "repeat count too large", format!("at most {MAX_REPEAT}"));
+            p.err(
+                n.1,
+                "repeat count too large",
+                format!("at most {MAX_REPEAT}"),
+            );
             return Err(());
         }
         p.end()?;
@@ -474,12 +537,20 @@ impl<'a> StmtParser<'a> {
                 span,
             }) => Ok(Ident { name: w, span }),
             Some(t) => {
-                self.err(t.span, format!("expected {what}"), format!("write {what} here"));
+                self.err(
+                    t.span,
+                    format!("expected {what}"),
+                    format!("write {what} here"),
+                );
                 Err(())
             }
             None => {
                 let s = self.end_span();
-                self.err(s, format!("expected {what}"), format!("the statement ends too early: add {what}"));
+                self.err(
+                    s,
+                    format!("expected {what}"),
+                    format!("the statement ends too early: add {what}"),
+                );
                 Err(())
             }
         }
@@ -519,7 +590,11 @@ impl<'a> StmtParser<'a> {
                 span,
             }) if q == p => Ok(span),
             Some(t) => {
-                self.err(t.span, format!("expected `{p}`"), format!("write `{p}` here"));
+                self.err(
+                    t.span,
+                    format!("expected `{p}`"),
+                    format!("write `{p}` here"),
+                );
                 Err(())
             }
             None => {
@@ -572,12 +647,20 @@ impl<'a> StmtParser<'a> {
                 Ok((u128::from_le_bytes(a), span))
             }
             Some(t) => {
-                self.err(t.span, format!("expected {what}"), "write a non-negative number");
+                self.err(
+                    t.span,
+                    format!("expected {what}"),
+                    "write a non-negative number",
+                );
                 Err(())
             }
             None => {
                 let s = self.end_span();
-                self.err(s, format!("expected {what}"), "the statement ends too early");
+                self.err(
+                    s,
+                    format!("expected {what}"),
+                    "the statement ends too early",
+                );
                 Err(())
             }
         }
@@ -648,7 +731,11 @@ impl<'a> StmtParser<'a> {
                 match Kernel::parse(&w.name) {
                     Ok(k) => StmtKind::Kernel(k),
                     Err(e) => {
-                        self.err(w.span, format!("unknown kernel `{}`", w.name), e.to_string());
+                        self.err(
+                            w.span,
+                            format!("unknown kernel `{}`", w.name),
+                            e.to_string(),
+                        );
                         return Err(());
                     }
                 }
@@ -656,7 +743,11 @@ impl<'a> StmtParser<'a> {
             "cpus" => {
                 let (n, s) = self.uint("a CPU count")?;
                 if !(1..=8).contains(&n) {
-                    self.err(s, format!("{n} CPUs is out of range"), "the model has 1 to 8 CPUs");
+                    self.err(
+                        s,
+                        format!("{n} CPUs is out of range"),
+                        "the model has 1 to 8 CPUs",
+                    );
                     return Err(());
                 }
                 StmtKind::Cpus(n as u8)
@@ -676,7 +767,11 @@ impl<'a> StmtParser<'a> {
                     "vhe" => StmtKind::KvmMode(KvmMode::Vhe),
                     "nvhe" => StmtKind::KvmMode(KvmMode::Nvhe),
                     _ => {
-                        self.err(w.span, format!("unknown KVM mode `{}`", w.name), "write `vhe` or `nvhe`");
+                        self.err(
+                            w.span,
+                            format!("unknown KVM mode `{}`", w.name),
+                            "write `vhe` or `nvhe`",
+                        );
                         return Err(());
                     }
                 }
@@ -727,7 +822,11 @@ impl<'a> StmtParser<'a> {
                     "sve" => true,
                     "nosve" => false,
                     _ => {
-                        self.err(w.span, "expected `sve` or `nosve`", "`vcpu V0 sve vl=512` or `vcpu V1 nosve`");
+                        self.err(
+                            w.span,
+                            "expected `sve` or `nosve`",
+                            "`vcpu V0 sve vl=512` or `vcpu V1 nosve`",
+                        );
                         return Err(());
                     }
                 };
@@ -735,7 +834,11 @@ impl<'a> StmtParser<'a> {
                 if self.key_eq("vl") {
                     bits = Some(self.vl_bits()?);
                     if !sve {
-                        self.err(w.span, "a vCPU without SVE has no vector length", "drop `vl=`, or write `sve`");
+                        self.err(
+                            w.span,
+                            "a vCPU without SVE has no vector length",
+                            "drop `vl=`, or write `sve`",
+                        );
                         return Err(());
                     }
                 }
@@ -744,18 +847,30 @@ impl<'a> StmtParser<'a> {
             "sve-op" | "fp-op" => {
                 let sve = kw.name == "sve-op";
                 let task = self.name("a task name")?;
-                let writes = self.writes(if sve { WriteSet::SveInsn } else { WriteSet::FpInsn })?;
+                let writes = self.writes(if sve {
+                    WriteSet::SveInsn
+                } else {
+                    WriteSet::FpInsn
+                })?;
                 let mut interrupt = InterruptSpec::None;
                 if let Some(s) = self.eat_word("preempt") {
                     if !sve {
-                        self.err(s, "an FP instruction never traps", "`preempt ->` only applies to `sve-op`");
+                        self.err(
+                            s,
+                            "an FP instruction never traps",
+                            "`preempt ->` only applies to `sve-op`",
+                        );
                         return Err(());
                     }
                     self.punct("->")?;
                     interrupt = InterruptSpec::Preempt(self.next_spec()?);
                 } else if let Some(s) = self.eat_word("softirq-neon") {
                     if !sve {
-                        self.err(s, "an FP instruction never traps", "`softirq-neon` only applies to `sve-op`");
+                        self.err(
+                            s,
+                            "an FP instruction never traps",
+                            "`softirq-neon` only applies to `sve-op`",
+                        );
                         return Err(());
                     }
                     interrupt = InterruptSpec::SoftirqNeon;
@@ -804,7 +919,11 @@ impl<'a> StmtParser<'a> {
             "guest-sve-op" | "guest-fp-op" => {
                 let sve = kw.name == "guest-sve-op";
                 let vcpu = self.name("a vCPU")?;
-                let writes = self.writes(if sve { WriteSet::SveInsn } else { WriteSet::FpInsn })?;
+                let writes = self.writes(if sve {
+                    WriteSet::SveInsn
+                } else {
+                    WriteSet::FpInsn
+                })?;
                 StmtKind::GuestOp { vcpu, sve, writes }
             }
             "kvm-exit" => {
@@ -815,7 +934,9 @@ impl<'a> StmtParser<'a> {
             "expect" => StmtKind::Expect(self.condition()?),
             "show" => {
                 let t = match self.peek() {
-                    Some(Token { tok: Tok::Word(w), .. }) => match w.as_str() {
+                    Some(Token {
+                        tok: Tok::Word(w), ..
+                    }) => match w.as_str() {
                         "counters" => Some(ShowTarget::Counters),
                         "events" => Some(ShowTarget::Events),
                         "violations" => Some(ShowTarget::Violations),
@@ -915,7 +1036,11 @@ impl<'a> StmtParser<'a> {
             "exec" => SvcSpec::Exec,
             "sigreturn" => {
                 let mut edit = FrameEdit::AsDelivered;
-                if let Some(Token { tok: Tok::Word(e), span }) = self.peek().cloned() {
+                if let Some(Token {
+                    tok: Tok::Word(e),
+                    span,
+                }) = self.peek().cloned()
+                {
                     match FrameEdit::ALL.iter().find(|f| f.keyword() == e) {
                         Some(f) => {
                             edit = *f;
@@ -927,7 +1052,11 @@ impl<'a> StmtParser<'a> {
                                 format!("unknown frame edit `{e}`"),
                                 format!(
                                     "frame edits: {}",
-                                    FrameEdit::ALL.iter().map(|f| f.keyword()).collect::<Vec<_>>().join(", ")
+                                    FrameEdit::ALL
+                                        .iter()
+                                        .map(|f| f.keyword())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
                                 ),
                             );
                             return Err(());
@@ -961,7 +1090,11 @@ impl<'a> StmtParser<'a> {
             "get" => false,
             "set" => true,
             _ => {
-                self.err(dir.span, "expected `get` or `set`", "`ptrace A get NT_ARM_SVE`, `ptrace A set NT_PRFPREG v0=1`");
+                self.err(
+                    dir.span,
+                    "expected `get` or `set`",
+                    "`ptrace A get NT_ARM_SVE`, `ptrace A set NT_PRFPREG v0=1`",
+                );
                 return Err(());
             }
         };
@@ -970,7 +1103,11 @@ impl<'a> StmtParser<'a> {
             "NT_PRFPREG" => false,
             "NT_ARM_SVE" => true,
             _ => {
-                self.err(rs.span, format!("unknown regset `{}`", rs.name), "the model has NT_PRFPREG and NT_ARM_SVE");
+                self.err(
+                    rs.span,
+                    format!("unknown regset `{}`", rs.name),
+                    "the model has NT_PRFPREG and NT_ARM_SVE",
+                );
                 return Err(());
             }
         };
@@ -986,7 +1123,11 @@ impl<'a> StmtParser<'a> {
                     if self.key_eq("vl") {
                         let (b, s) = self.uint("a vector length in bits")?;
                         if b % 8 != 0 || b > u128::from(u16::MAX) * 8 {
-                            self.err(s, format!("{b} bits is not a whole number of bytes"), "VLs are in bits, e.g. vl=256");
+                            self.err(
+                                s,
+                                format!("{b} bits is not a whole number of bytes"),
+                                "VLs are in bits, e.g. vl=256",
+                            );
                             return Err(());
                         }
                         bits = Some(b as u32);
@@ -1031,8 +1172,20 @@ impl<'a> StmtParser<'a> {
         let mut bad = false;
         loop {
             let save = self.pos;
-            let Some(Token { tok: Tok::Word(w), span }) = self.peek().cloned() else { break };
-            if !matches!(self.toks.get(self.pos + 1), Some(Token { tok: Tok::Punct("="), .. })) {
+            let Some(Token {
+                tok: Tok::Word(w),
+                span,
+            }) = self.peek().cloned()
+            else {
+                break;
+            };
+            if !matches!(
+                self.toks.get(self.pos + 1),
+                Some(Token {
+                    tok: Tok::Punct("="),
+                    ..
+                })
+            ) {
                 break;
             }
             self.pos += 2;
@@ -1070,7 +1223,9 @@ impl<'a> StmtParser<'a> {
     /// A register value.
     fn value(&mut self) -> PResult<Value> {
         match self.next() {
-            Some(Token { tok: Tok::Hex(b), .. }) => Ok(Value::Hex(trim_hex(b))),
+            Some(Token {
+                tok: Tok::Hex(b), ..
+            }) => Ok(Value::Hex(trim_hex(b))),
             Some(Token {
                 tok: Tok::Int(v, false),
                 ..
@@ -1079,10 +1234,17 @@ impl<'a> StmtParser<'a> {
                 tok: Tok::Int(_, true),
                 span,
             }) => {
-                self.err(span, "register values are not signed", "write the two's complement in hex, or use ones");
+                self.err(
+                    span,
+                    "register values are not signed",
+                    "write the two's complement in hex, or use ones",
+                );
                 Err(())
             }
-            Some(Token { tok: Tok::Word(w), span }) => match w.as_str() {
+            Some(Token {
+                tok: Tok::Word(w),
+                span,
+            }) => match w.as_str() {
                 "ones" => Ok(Value::Ones),
                 "zero" => Ok(Value::Zero),
                 "fill" | "pattern" => {
@@ -1109,12 +1271,20 @@ impl<'a> StmtParser<'a> {
                 }
             },
             Some(t) => {
-                self.err(t.span, "expected a value", "values: 0x… (hex), decimal, fill(0xNN), ones, zero, pattern(N)");
+                self.err(
+                    t.span,
+                    "expected a value",
+                    "values: 0x… (hex), decimal, fill(0xNN), ones, zero, pattern(N)",
+                );
                 Err(())
             }
             None => {
                 let s = self.end_span();
-                self.err(s, "expected a value", "values: 0x… (hex), decimal, fill(0xNN), ones, zero, pattern(N)");
+                self.err(
+                    s,
+                    "expected a value",
+                    "values: 0x… (hex), decimal, fill(0xNN), ones, zero, pattern(N)",
+                );
                 Err(())
             }
         }
@@ -1124,7 +1294,11 @@ impl<'a> StmtParser<'a> {
         let w = self.word("a path (e.g. `A.TIF_SVE`, `cpu0.owner`)")?;
         let segments: Vec<String> = w.name.split('.').map(str::to_string).collect();
         if segments.iter().any(|s| s.is_empty()) {
-            self.err(w.span, format!("`{}` is not a path", w.name), "paths are dot-separated names, e.g. `A.sve_state.z0`");
+            self.err(
+                w.span,
+                format!("`{}` is not a path", w.name),
+                "paths are dot-separated names, e.g. `A.sve_state.z0`",
+            );
             return Err(());
         }
         let mut span = w.span;
@@ -1148,7 +1322,11 @@ impl<'a> StmtParser<'a> {
             }
             slice = Some((hi as u32, lo.0 as u32));
         }
-        Ok(Path { segments, slice, span })
+        Ok(Path {
+            segments,
+            slice,
+            span,
+        })
     }
 
     fn condition(&mut self) -> PResult<Condition> {
@@ -1156,12 +1334,16 @@ impl<'a> StmtParser<'a> {
             return Ok(Condition::NoViolations);
         }
         if self.eat_word("violation").is_some() {
-            let w = self.word("a rule code (B1, B5, A1, A2, B8, stale-sve-state, kernel-crash, warn)")?;
+            let w =
+                self.word("a rule code (B1, B5, A1, A2, B8, stale-sve-state, kernel-crash, warn)")?;
             return Ok(Condition::Violation(w.name));
         }
         let lhs = self.path()?;
         let op = match self.next() {
-            Some(Token { tok: Tok::Punct(p), span }) => match p {
+            Some(Token {
+                tok: Tok::Punct(p),
+                span,
+            }) => match p {
                 "==" => CmpOp::Eq,
                 "!=" => CmpOp::Ne,
                 "<" => CmpOp::Lt,
@@ -1189,7 +1371,10 @@ impl<'a> StmtParser<'a> {
         };
         let start = self.here();
         let rhs = match self.peek().cloned() {
-            Some(Token { tok: Tok::Int(v, neg), span }) => {
+            Some(Token {
+                tok: Tok::Int(v, neg),
+                span,
+            }) => {
                 self.pos += 1;
                 if v > i128::MAX as u128 {
                     self.err(span, "number too large", "use hex");
@@ -1197,11 +1382,15 @@ impl<'a> StmtParser<'a> {
                 }
                 Operand::Int(if neg { -(v as i128) } else { v as i128 })
             }
-            Some(Token { tok: Tok::Hex(b), .. }) => {
+            Some(Token {
+                tok: Tok::Hex(b), ..
+            }) => {
                 self.pos += 1;
                 Operand::Value(Value::Hex(trim_hex(b)))
             }
-            Some(Token { tok: Tok::Word(w), .. }) => match w.as_str() {
+            Some(Token {
+                tok: Tok::Word(w), ..
+            }) => match w.as_str() {
                 "ones" | "zero" | "fill" | "pattern" => Operand::Value(self.value()?),
                 _ if w.contains('.') && Kernel::parse(&w).is_err() => Operand::Path(self.path()?),
                 _ => {
@@ -1210,16 +1399,27 @@ impl<'a> StmtParser<'a> {
                 }
             },
             Some(t) => {
-                self.err(t.span, "expected a value", "a number, 0x…, a name, or another path");
+                self.err(
+                    t.span,
+                    "expected a value",
+                    "a number, 0x…, a name, or another path",
+                );
                 return Err(());
             }
             None => {
                 let s = self.end_span();
-                self.err(s, "expected a value after the comparison", "e.g. `== 1`, `== sve`, `== A`");
+                self.err(
+                    s,
+                    "expected a value after the comparison",
+                    "e.g. `== 1`, `== sve`, `== A`",
+                );
                 return Err(());
             }
         };
-        let end = self.toks.get(self.pos.saturating_sub(1)).map_or(start, |t| t.span);
+        let end = self
+            .toks
+            .get(self.pos.saturating_sub(1))
+            .map_or(start, |t| t.span);
         Ok(Condition::Compare {
             lhs,
             op,
@@ -1291,7 +1491,10 @@ pub(crate) fn parse_reg(s: &str) -> Result<Reg, String> {
         _ => {}
     }
     let (kind, num) = lower.split_at(lower.chars().next().map_or(0, char::len_utf8));
-    let n = num.parse::<u32>().ok().filter(|_| !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()));
+    let n = num
+        .parse::<u32>()
+        .ok()
+        .filter(|_| !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()));
     match (kind, n) {
         ("z", Some(n)) if n < 32 => Ok(Reg::Z(n as u8)),
         ("v", Some(n)) if n < 32 => Ok(Reg::V(n as u8)),
@@ -1320,7 +1523,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }

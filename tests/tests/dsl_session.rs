@@ -1,0 +1,180 @@
+//! The session: stepping, time travel, breakpoints, the REPL's append, diff, compare,
+//! JSON round trips.
+use svelab_core::dsl::{parse, render_diagnostics};
+use svelab_core::session::{RunOptions, Session, StepOutcome, StopReason};
+
+fn transcript(src: &str) -> String {
+    let (mut s, d) = Session::from_source(src);
+    let mut out = render_diagnostics(src, &d);
+    s.run_with(&RunOptions::default(), &mut |r| {
+        out.push_str(&format!("[{}] {}\n", r.step, r.text));
+        for e in &r.event_lines {
+            out.push_str(&format!("    {e}\n"));
+        }
+        match &r.outcome {
+            StepOutcome::Expect(c) => {
+                out.push_str(&format!("    expect: {} actual {}\n", c.passed, c.actual))
+            }
+            StepOutcome::Show(t) => out.push_str(t),
+            StepOutcome::Op { ret: Some(x) } => out.push_str(&format!("    ret {x}\n")),
+            _ => {}
+        }
+        for v in &r.violations {
+            out.push_str(&format!("    !! {v}\n"));
+        }
+        if let Some(e) = &r.error {
+            out.push_str(&format!("    error: {e}\n"));
+        }
+    });
+    out
+}
+
+#[test]
+fn smoke() {
+    let t = transcript(
+        "kernel v5.19\ntask A vl=512 on=cpu0\nsve-op A z0=fill(0xaa) p1=0x0f ffr=ones\nexpect A.TIF_SVE == 1\nexpect A.z0[255:128] == fill(0xaa)\nsvc A getpid\nexpect A.z0[511:128] == 0\nexpect A.traps == 1\nshow A\nshow cpu0\nrepeat 3 { sve-op A z0=1; svc A getpid }\nshow counters\nexpect no-violations\n",
+    );
+    assert!(!t.contains("error"), "{t}");
+}
+
+#[test]
+fn parse_errors_all_reported() {
+    let (_, d) = parse("task A\nsve-op A z32=1\nfoo bar\nctxsw cpux A\n");
+    assert_eq!(d.len(), 3, "{d:?}");
+    assert!(d[0].hint.contains("z0–z31"));
+}
+
+#[test]
+fn time_travel() {
+    let (mut s, _) =
+        Session::from_source("task A on=cpu0\nrepeat 1000 { sve-op A z0=1; svc A getpid }");
+    let r = s.run(&RunOptions::default());
+    assert_eq!(r.stop, StopReason::End);
+    assert_eq!(s.position(), 2001);
+    s.goto(3);
+    assert_eq!(s.position(), 3);
+    let m3 = s.machine().clone();
+    s.goto(2001);
+    s.goto(3);
+    assert_eq!(s.machine(), &m3);
+}
+
+use svelab_core::session::{
+    compare, machine_from_json, machine_to_json, report_from_json, report_to_json, trace_from_json,
+    trace_to_json, LoadError,
+};
+use svelab_core::Kernel;
+
+#[test]
+fn step_errors_leave_the_session_unchanged() {
+    let (mut s, _) = Session::from_source("task A on=cpu0\ntask B\nsve-op B z0=1\n");
+    let r = s.run(&RunOptions::default());
+    assert_eq!(r.stop, StopReason::Error);
+    assert_eq!(s.position(), 2);
+    let e = r.last.and_then(|l| l.error).expect("error");
+    assert_eq!(e.line, 3);
+    assert!(e.hint.contains("ctxsw"));
+    let again = s.step().expect("report");
+    assert!(again.error.is_some());
+    assert_eq!(s.position(), 2);
+}
+
+#[test]
+fn breakpoints_on_lines_and_conditions() {
+    let src = "task A on=cpu0\nsve-op A z0=1\nsvc A getpid\nsve-op A z0=2\nsvc A getpid\n";
+    let (mut s, _) = Session::from_source(src);
+    let id = s.break_when("A.TIF_SVE == 1").expect("condition");
+    let r = s.run(&RunOptions::default());
+    assert_eq!(r.stop, StopReason::Breakpoint(id));
+    assert_eq!(s.position(), 2);
+    s.remove_breakpoint(id);
+    let l = s.break_at_line(5);
+    let r = s.run(&RunOptions::default());
+    assert_eq!(r.stop, StopReason::Breakpoint(l));
+    assert_eq!(s.next_statement().map(|x| x.1), Some(5));
+    let r = s.run(&RunOptions::default());
+    assert_eq!(r.stop, StopReason::End);
+}
+
+#[test]
+fn budget_stops_huge_repeats() {
+    let (mut s, _) = Session::from_source("task A on=cpu0\nrepeat 1000000000000 { svc A getpid }");
+    let r = s.run(&RunOptions {
+        budget: 5000,
+        ..RunOptions::default()
+    });
+    assert_eq!(r.stop, StopReason::Budget);
+    assert_eq!(s.position(), 5000);
+    let (mut e, _) = Session::from_source("repeat 1000000000000 { repeat 0 { svc A getpid } }");
+    assert_eq!(e.run(&RunOptions::default()).stop, StopReason::End);
+}
+
+#[test]
+fn repl_append_is_atomic() {
+    let mut s = Session::default();
+    assert!(s.append("task A on=cpu0", 1000).is_ok());
+    let err = s
+        .append("sve-op A z0=1; sve-op B z0=1", 1000)
+        .expect_err("B is unknown");
+    assert_eq!(err[0].line, 1);
+    assert_eq!(s.position(), 1);
+    assert!(!s.machine().task(svelab_core::TaskId(0)).tif_sve);
+    let r = s
+        .append("sve-op A z0=1\nexpect A.TIF_SVE == 1", 1000)
+        .expect("ok");
+    assert_eq!(r.len(), 2);
+    assert!(!r[1].expect_failed());
+}
+
+#[test]
+fn diff_between_steps() {
+    let (mut s, _) = Session::from_source("task A vl=512 on=cpu0\nsve-op A z0=fill(0xaa)\n");
+    s.run(&RunOptions::default());
+    let d = s.diff(1, 2).expect("diff");
+    assert!(
+        d.iter()
+            .any(|c| c.path == "A.TIF_SVE" && c.before == "0" && c.after == "1"),
+        "{d:?}"
+    );
+    assert!(d
+        .iter()
+        .any(|c| c.path == "cpu0.z0" && c.after == "fill(0xaa)"));
+    assert!(d.iter().any(|c| c.path == "A.user.z0"));
+    assert_eq!(s.position(), 2);
+}
+
+#[test]
+fn compare_two_kernels() {
+    let src =
+        "task A vl=512 on=cpu0\nsve-op A z0=fill(0xaa)\nsvc A getpid\nsve-op A z0=fill(0xbb)\n";
+    let c = compare(src, Kernel::V5_19, Kernel::V6_2, 1000).expect("parses");
+    assert_eq!(c.steps, 4);
+    // v5.19 disables SVE on every syscall, so the second sve-op traps again; v6.2 does not.
+    assert!(c.steps_differing.iter().any(|d| d.line == 4), "{c:#?}");
+}
+
+#[test]
+fn json_round_trips_with_a_version() {
+    let (mut s, _) =
+        Session::from_source("task A vl=512 on=cpu0\nsve-op A z0=pattern(1)\nsvc A getpid\n");
+    let t = s.trace(1000);
+    let j = trace_to_json(&t);
+    assert_eq!(trace_from_json(&j).expect("load"), t);
+    let m = machine_to_json(s.machine());
+    assert_eq!(&machine_from_json(&m).expect("load"), s.machine());
+    let r = report_to_json(&t.reports[1]);
+    assert_eq!(report_from_json(&r).expect("load"), t.reports[1]);
+    let old = m.replacen("\"version\":1", "\"version\":0", 1);
+    assert!(matches!(
+        machine_from_json(&old),
+        Err(LoadError::Version { found: 0, .. })
+    ));
+    assert!(matches!(
+        machine_from_json(&m[..m.len() / 2]),
+        Err(LoadError::Damaged(_))
+    ));
+    assert!(matches!(
+        trace_from_json(&m),
+        Err(LoadError::WrongKind { .. })
+    ));
+}
