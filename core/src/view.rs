@@ -126,6 +126,9 @@ impl Machine {
         if !self.task(t).alive() {
             return None;
         }
+        if let Some(view) = self.user_view_fast(t) {
+            return Some((view, Vec::new()));
+        }
         let mut m = self.clone();
         let mut seen = Vec::new();
         let mut apply = |m: &mut Machine, op: Op| -> Option<()> {
@@ -184,6 +187,50 @@ impl Machine {
         }
         let c = m.running_on(t)?;
         Some((m.regs_view(c), seen))
+    }
+
+    /// The user view without simulation, for the common case: `t` runs at EL0 with its
+    /// state live and the trap consistent with `TIF_SVE`. Then it reads the registers, or
+    /// (trap armed) what `do_sve_acc()`'s live branch leaves: V kept, the rest zero at its VL.
+    fn user_view_fast(&self, t: TaskId) -> Option<RegView> {
+        let c = self.running_on(t)?;
+        let task = self.task(t);
+        let cpu = self.cpu(c);
+        let live = task.level == Level::User
+            && !task.tif_foreign_fpstate
+            && cpu.last.st == Some(Owner::Task(t))
+            && task.fpsimd_cpu == Some(c)
+            && cpu.cpacr_zen_el0en == task.tif_sve
+            && task.pending.is_empty();
+        if !live {
+            return None;
+        }
+        if cpu.cpacr_zen_el0en {
+            return Some(self.regs_view(c));
+        }
+        let vq = task.vq();
+        let mut origin = cpu.regs.origin.clone();
+        origin.z_hi = [crate::regs::Origin::Zero; 32];
+        origin.p = [crate::regs::Origin::Zero; 16];
+        origin.ffr = crate::regs::Origin::Zero;
+        Some(RegView {
+            vl: task.vl,
+            z: cpu
+                .regs
+                .z
+                .iter()
+                .map(|z| {
+                    let mut v = vec![0u8; vq * 16];
+                    v[..16].copy_from_slice(&z[..16]);
+                    v
+                })
+                .collect(),
+            p: vec![vec![0u8; vq * 2]; 16],
+            ffr: vec![0u8; vq * 2],
+            fpsr: cpu.regs.fpsr,
+            fpcr: cpu.regs.fpcr,
+            origin,
+        })
     }
 
     /// The registers of `c` at its current vector length (raw view).
