@@ -329,12 +329,14 @@ pub enum StmtKind {
         /// Call.
         call: SvcSpec,
     },
-    /// `ctxsw CPU NEXT`.
+    /// `ctxsw CPU NEXT [preempt-before-restore|preempt-after-restore -> THEN]`.
     Ctxsw {
         /// CPU.
         cpu: Ident,
         /// Next.
         next: NextSpec,
+        /// A reschedule on NEXT's way back to user space, and what runs instead.
+        on_return: Option<(crate::ops::ReturnPoint, NextSpec)>,
     },
     /// `migrate TASK CPU`.
     Migrate {

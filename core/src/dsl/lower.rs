@@ -183,10 +183,36 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
                 SvcSpec::KvmRun(v) => Syscall::KvmRun(vcpu(m, v)?),
             },
         },
-        StmtKind::Ctxsw { cpu: c, next: n } => Op::Ctxsw {
+        StmtKind::Ctxsw {
+            cpu: c,
+            next: n,
+            on_return: None,
+        } => Op::Ctxsw {
             cpu: cpu(m, c)?,
             next: next(m, n)?,
         },
+        StmtKind::Ctxsw {
+            cpu: c,
+            next: n,
+            on_return: Some((point, then)),
+        } => {
+            let t = match n {
+                NextSpec::Task(name) => task(m, name)?,
+                // The parser only accepts a task here; idle/kthread never return to user.
+                _ => {
+                    return Ok(Action::Op(Op::Ctxsw {
+                        cpu: cpu(m, c)?,
+                        next: next(m, n)?,
+                    }))
+                }
+            };
+            Op::CtxswPreemptReturn {
+                cpu: cpu(m, c)?,
+                task: t,
+                point: *point,
+                then: next(m, then)?,
+            }
+        }
         StmtKind::Migrate { task: t, cpu: c } => Op::Migrate {
             task: task(m, t)?,
             cpu: cpu(m, c)?,

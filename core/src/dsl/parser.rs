@@ -890,7 +890,33 @@ impl<'a> StmtParser<'a> {
             "ctxsw" => {
                 let cpu = self.cpu()?;
                 let next = self.next_spec()?;
-                StmtKind::Ctxsw { cpu, next }
+                let point = if self.eat_word("preempt-before-restore").is_some() {
+                    Some(crate::ops::ReturnPoint::BeforeRestore)
+                } else if self.eat_word("preempt-after-restore").is_some() {
+                    Some(crate::ops::ReturnPoint::AfterRestore)
+                } else {
+                    None
+                };
+                let on_return = match point {
+                    Some(p) => {
+                        let arrow = self.punct("->")?;
+                        if !matches!(next, NextSpec::Task(_)) {
+                            self.err(
+                                arrow,
+                                "only a task switched in returns to user space",
+                                "`ctxsw CPU TASK preempt-before-restore -> NEXT`",
+                            );
+                            return Err(());
+                        }
+                        Some((p, self.next_spec()?))
+                    }
+                    None => None,
+                };
+                StmtKind::Ctxsw {
+                    cpu,
+                    next,
+                    on_return,
+                }
             }
             "migrate" => {
                 let task = self.name("a task name")?;
