@@ -22,12 +22,14 @@
 //! * [`ops`] — the operations and how they are carried out.
 //! * [`invariants`] — the checker.
 //! * [`bugs`] — the known kernel bugs the model reproduces, and their attribution.
+//! * [`explore`] — explore mode: bounded exhaustive search with shortest counterexamples.
 //! * [`oracle`] — the ABI oracle (what sve.rst promises a task, from its own history).
 //! * [`view`] — derived views (ownership, user view, raw view).
 
 pub mod bugs;
 pub mod dsl;
 pub mod event;
+pub mod explore;
 pub mod fpsimd;
 pub mod invariants;
 pub mod kernel;

@@ -24,7 +24,7 @@ use crate::ptrace::{PtraceReq, SvePayload};
 
 type VRegs = [Option<u128>; 32];
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Expect {
     v: VRegs,
     frames: Vec<VRegs>,
@@ -33,7 +33,7 @@ struct Expect {
 }
 
 /// Tracks what each task and guest should read in V0–V31.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AbiOracle {
     tasks: Vec<Expect>,
     vcpus: Vec<VRegs>,
@@ -61,6 +61,12 @@ impl AbiOracle {
         o
     }
 
+    /// Registers tasks and vCPUs created outside an operation (`Machine::add_task`,
+    /// `Machine::add_vcpu`): they start with every register zero.
+    pub fn sync(&mut self, m: &Machine) {
+        self.sync_new(m, None);
+    }
+
     /// Registers tasks and vCPUs created since the last call (fresh ones start at zero; a
     /// forked child starts with its parent's expectations).
     fn sync_new(&mut self, m: &Machine, fork_parent: Option<TaskId>) {
@@ -86,8 +92,8 @@ impl AbiOracle {
         }
     }
 
-    /// Updates the expectations after `op` took `before` to `after`.
-    pub fn observe(&mut self, before: &Machine, op: &Op, after: &Machine) {
+    /// Updates the expectations after `op` produced the machine `after`.
+    pub fn observe(&mut self, op: &Op, after: &Machine) {
         let fork_parent = match op {
             Op::Svc {
                 task,
@@ -96,18 +102,6 @@ impl AbiOracle {
             _ => None,
         };
         self.sync_new(after, fork_parent);
-        // Frames pushed by signal delivery record the V values at delivery.
-        for (i, t) in after.tasks.iter().enumerate().take(before.tasks.len()) {
-            let e = &mut self.tasks[i];
-            let was = before.tasks[i].frames.len();
-            let popped = matches!(op, Op::Svc { task, call: Syscall::Sigreturn(_) } if usize::from(task.0) == i);
-            let base = if popped { was.saturating_sub(1) } else { was };
-            if t.frames.len() > base && !popped {
-                for _ in base..t.frames.len() {
-                    e.frames.push(e.v);
-                }
-            }
-        }
         match op {
             Op::User { task, insn, .. } => {
                 let t = after.task(*task);
@@ -179,6 +173,15 @@ impl AbiOracle {
             }
             _ => {}
         }
+        // Frames pushed by signal delivery record the V values at delivery (the oracle's
+        // frame stack follows the machine's: pushes here, pops at sigreturn, exec clears).
+        for (i, t) in after.tasks.iter().enumerate() {
+            let e = &mut self.tasks[i];
+            while e.frames.len() < t.frames.len() {
+                e.frames.push(e.v);
+            }
+            e.frames.truncate(t.frames.len());
+        }
         // An SVE instruction preempted in its trap completes when its task runs again.
         for (i, e) in self.tasks.iter_mut().enumerate() {
             let t = TaskId(i as u16);
@@ -201,6 +204,55 @@ impl AbiOracle {
             apply_writes(&mut expect, insn, t);
         }
         expect
+    }
+
+    /// What the ABI says the guest of `v` reads in V0–V31.
+    pub fn expected_guest_v(&self, v: VcpuId) -> [Option<u128>; 32] {
+        self.vcpus[usize::from(v.0)]
+    }
+
+    /// Forgets everything promised to `t` (its V0–V31 and its signal frames): after a
+    /// known kernel bug corrupted its state, later mismatches are consequences, not news.
+    pub fn forget_task(&mut self, t: TaskId) {
+        if let Some(e) = self.tasks.get_mut(usize::from(t.0)) {
+            e.v = [None; 32];
+            for f in &mut e.frames {
+                *f = [None; 32];
+            }
+        }
+    }
+
+    /// [`AbiOracle::check`], then forget every expectation the machine contradicted, so a
+    /// corruption is reported once and not again at every later state (explore mode).
+    pub fn check_and_forget(&mut self, m: &Machine) -> Vec<Violation> {
+        let out = self.check(m);
+        for v in &out {
+            match v.rule {
+                Rule::VPreserved => {
+                    if let Some(t) = v.task {
+                        if let Some(view) = m.user_view(t) {
+                            let e = &mut self.tasks[usize::from(t.0)];
+                            for n in 0..32 {
+                                if e.v[n].is_some_and(|x| x != view.v(n)) {
+                                    e.v[n] = None;
+                                }
+                            }
+                        }
+                    }
+                }
+                Rule::GuestStatePreserved => {
+                    for (i, exp) in self.vcpus.iter_mut().enumerate() {
+                        for (n, x) in exp.iter_mut().enumerate() {
+                            if x.is_some_and(|x| x != guest_v(m, VcpuId(i as u16), n)) {
+                                *x = None;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Compares every live task's user view (and every guest's state) with the promises.

@@ -51,6 +51,7 @@ use crate::event::{Counters, EventRecord};
 use crate::invariants::Violation;
 use crate::kernel::Kernel;
 use crate::machine::{Config, CpuId, Machine, TaskId};
+use crate::oracle::AbiOracle;
 use serde::{Deserialize, Serialize};
 
 /// Version of every JSON format written by this module.
@@ -244,6 +245,9 @@ struct State {
     started: bool,
     requested_default_vl: i64,
     violations_seen: Vec<String>,
+    /// What the ABI promises each task (V0–V31), from its own history; consulted by
+    /// `expect no-violations`, `expect violation abi-v` and `show violations`.
+    oracle: AbiOracle,
 }
 
 /// The façade. See the module documentation.
@@ -278,6 +282,7 @@ fn initial_state(opts: &SessionOptions) -> State {
         started: false,
         requested_default_vl: 64,
         violations_seen: Vec::new(),
+        oracle: AbiOracle::default(),
     }
 }
 
@@ -632,10 +637,33 @@ impl Session {
         }
     }
 
+    /// The violation codes a condition about violations sees: those seen since the last
+    /// such check, plus the ABI oracle's findings now (a task that would read V values its
+    /// history does not explain, and what the kernel breaks on its way back to user space).
+    fn seen_for(&self, cond: &Condition) -> Vec<String> {
+        let mut seen = self.state.violations_seen.clone();
+        if matches!(cond, Condition::NoViolations | Condition::Violation(_)) {
+            for v in self.state.oracle.check(&self.state.machine) {
+                let code = v.rule.code().to_string();
+                if !seen.contains(&code) {
+                    seen.push(code);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Every violation now, with the ABI oracle's (for `show violations`).
+    pub fn violations_now(&self) -> Vec<Violation> {
+        let mut v = self.state.machine.check();
+        v.extend(self.state.oracle.check(&self.state.machine));
+        v
+    }
+
     fn bp_holds(&self, b: &Breakpoint) -> bool {
         match b {
             Breakpoint::When { cond, .. } => {
-                eval::eval_condition(&self.state.machine, cond, &self.state.violations_seen)
+                eval::eval_condition(&self.state.machine, cond, &self.seen_for(cond))
                     .map(|r| r.passed)
                     .unwrap_or(false)
             }
@@ -695,7 +723,7 @@ impl Session {
                 .map_err(to_diag);
         }
         let c = crate::dsl::parse_condition(text)?;
-        eval::eval_condition(m, &c, &self.state.violations_seen)
+        eval::eval_condition(m, &c, &self.seen_for(&c))
             .map(|r| {
                 format!(
                     "{} (actual {})",
@@ -1073,13 +1101,17 @@ impl Session {
                 Ok((StepOutcome::Config(desc), false))
             }
             StmtKind::Expect(cond) => {
-                let r =
-                    eval::eval_condition(&self.state.machine, cond, &self.state.violations_seen)
-                        .map_err(|x| e(format!("cannot evaluate: {}", x.message), x.hint))?;
+                let seen = self.seen_for(cond);
+                let r = eval::eval_condition(&self.state.machine, cond, &seen)
+                    .map_err(|x| e(format!("cannot evaluate: {}", x.message), x.hint))?;
                 if matches!(cond, Condition::NoViolations | Condition::Violation(_)) {
                     self.state.violations_seen.clear();
                 }
                 Ok((StepOutcome::Expect(r), false))
+            }
+            StmtKind::Show(ShowTarget::Violations) => {
+                let text = render::show_violation_list(&self.state.machine, &self.violations_now());
+                Ok((StepOutcome::Show(text), false))
             }
             StmtKind::Show(t) => {
                 let text = if want {
@@ -1099,16 +1131,19 @@ impl Session {
                         let out = m
                             .apply(&op)
                             .map_err(|x| Diagnostic::error(src, span, x.message, x.hint))?;
+                        self.state.oracle.observe(&op, m);
                         StepOutcome::Op { ret: out.ret }
                     }
                     Action::AddTask { name, vl, on } => {
                         m.add_task(&name, vl, on)
                             .map_err(|x| Diagnostic::error(src, span, x.message, x.hint))?;
+                        self.state.oracle.sync(m);
                         StepOutcome::Created(name)
                     }
                     Action::AddVcpu { name, sve, vl } => {
                         m.add_vcpu(&name, sve, vl)
                             .map_err(|x| Diagnostic::error(src, span, x.message, x.hint))?;
+                        self.state.oracle.sync(m);
                         StepOutcome::Created(name)
                     }
                 };

@@ -36,11 +36,10 @@ fn run(
     let mut oracle = AbiOracle::new(&m);
     let mut all = Vec::new();
     for op in ops {
-        let before = m.clone();
         if let Err(e) = m.apply(op) {
             panic!("{k}: {op:?}: {e}");
         }
-        oracle.observe(&before, op, &m);
+        oracle.observe(op, &m);
         all.extend(m.check());
         all.extend(oracle.check(&m));
     }

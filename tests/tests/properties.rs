@@ -374,7 +374,6 @@ fn run(
     let mut log: Vec<String> = Vec::new();
     for a in acts {
         let op = to_op(&m, a, w);
-        let before = m.clone();
         if m.apply(&op).is_err() {
             // Rejected here (the kernels can disagree on what is possible: a trap that
             // one kernel takes and another does not); the row marks it.
@@ -392,7 +391,7 @@ fn run(
                 tainted.insert(m.tasks.len() as u16 - 1);
             }
         }
-        oracle.observe(&before, &op, &m);
+        oracle.observe(&op, &m);
         let mut violations: Vec<Violation> = m.check();
         violations.extend(oracle.check(&m));
         // Attribute the kernel's own violations first: they taint the tasks whose ABI

@@ -353,7 +353,11 @@ pub fn show_events(m: &Machine) -> String {
 
 /// `show violations`: what is wrong now.
 pub fn show_violations(m: &Machine) -> String {
-    let v = m.check();
+    show_violation_list(m, &m.check())
+}
+
+/// `show violations` for a given list (the session adds the ABI oracle's findings).
+pub fn show_violation_list(m: &Machine, v: &[crate::invariants::Violation]) -> String {
     if v.is_empty() {
         return "(no violations)\n".into();
     }
