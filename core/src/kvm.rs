@@ -117,6 +117,8 @@ impl Machine {
                 format!("supported: {}", self.vls_in_bits()),
             ));
         }
+        self.events.clear();
+        self.step_violations.clear();
         let vq = sve_vq_from_vl(vl);
         let id = VcpuId(self.vcpus.len() as u16);
         self.vcpus.push(Vcpu {
