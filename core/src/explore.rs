@@ -208,6 +208,8 @@ pub struct Explorer {
     depth: usize,
     findings: BTreeMap<String, Finding>,
     stats: ExploreStats,
+    /// The last parent state rebuilt, with its path's texts.
+    parent_cache: Option<(u32, Machine, AbiOracle, Vec<String>)>,
 }
 
 const ROOT: u32 = u32::MAX;
@@ -278,6 +280,7 @@ impl Explorer {
                 frontier: 1,
                 ..ExploreStats::default()
             },
+            parent_cache: None,
         })
     }
 
@@ -333,19 +336,38 @@ impl Explorer {
         p
     }
 
-    /// Rebuilds the state of `node` by replaying its path; returns the texts too.
-    fn replay(&self, node: u32) -> (Machine, AbiOracle, Vec<String>) {
-        let (mut m, mut o) = self.root.clone();
-        let mut texts = Vec::new();
-        for mv in self.path(node) {
-            let moves = moves(&m, &o, self.cfg.ops);
-            let Move { op, text } = &moves[usize::from(mv)];
-            // The path was valid when it was found and replay is deterministic.
-            if m.apply(op).is_ok() {
-                step_oracle(self.cfg.kernel, &m, &mut o, op);
-            }
-            texts.push(text.clone());
+    /// Applies move `mv` of state `(m, o)`: the path was valid when it was found, and
+    /// replay is deterministic.
+    fn replay_move(&self, m: &mut Machine, o: &mut AbiOracle, mv: u16) -> String {
+        let moves = moves(m, o, self.cfg.ops);
+        let Move { op, text } = &moves[usize::from(mv)];
+        if m.apply(op).is_ok() {
+            step_oracle(self.cfg.kernel, m, o, op);
         }
+        text.clone()
+    }
+
+    /// Rebuilds the state of `node` by replaying its path; returns the texts too. Siblings
+    /// come one after another in the frontier, so the parent's state is kept and reused.
+    fn replay(&mut self, node: u32) -> (Machine, AbiOracle, Vec<String>) {
+        if node == ROOT {
+            return (self.root.0.clone(), self.root.1.clone(), Vec::new());
+        }
+        let parent = self.nodes[node as usize].parent;
+        let (mut m, mut o, mut texts) = match &self.parent_cache {
+            Some((p, m, o, t)) if *p == parent => (m.clone(), o.clone(), t.clone()),
+            _ => {
+                let (mut m, mut o) = self.root.clone();
+                let mut texts = Vec::new();
+                for mv in self.path(parent) {
+                    texts.push(self.replay_move(&mut m, &mut o, mv));
+                }
+                self.parent_cache = Some((parent, m.clone(), o.clone(), texts.clone()));
+                (m, o, texts)
+            }
+        };
+        let mv = self.nodes[node as usize].mv;
+        texts.push(self.replay_move(&mut m, &mut o, mv));
         (m, o, texts)
     }
 
