@@ -206,10 +206,21 @@ impl Machine {
                 0
             }
             PtraceReq::SetSve { vl, flags, payload } => {
+                // A debugger reads the regset first (GETREGSET), then writes its edited
+                // copy: the read happens before the write's VL change.
+                let read = match payload {
+                    SvePayload::Sve { .. } => {
+                        self.emit(Event::Ptrace {
+                            function: "sve_get".into(),
+                        });
+                        Some(self.sve_get_common(t))
+                    }
+                    _ => None,
+                };
                 self.emit(Event::Ptrace {
                     function: "sve_set".into(),
                 });
-                let ret = self.sve_set_common(t, *vl, *flags, payload);
+                let ret = self.sve_set_common(t, *vl, *flags, payload, read.as_ref());
                 self.fpsimd_flush_task_state(t);
                 ret
             }
@@ -281,7 +292,14 @@ impl Machine {
     }
 
     /// `sve_set_common()` for `ARM64_VEC_SVE`, without the final flush.
-    fn sve_set_common(&mut self, t: TaskId, vl: u16, flags: u16, payload: &SvePayload) -> i64 {
+    fn sve_set_common(
+        &mut self,
+        t: TaskId,
+        vl: u16,
+        flags: u16,
+        payload: &SvePayload,
+        read: Option<&RegsetDump>,
+    ) -> i64 {
         let pr_flags = u64::from(flags & !SVE_PT_REGS_SVE) << 16;
         let ret = self.vec_set_vector_length(t, None, u64::from(vl), pr_flags);
         if ret < 0 {
@@ -309,14 +327,9 @@ impl Machine {
         };
         // The tracer's payload: what its GETREGSET of NT_ARM_SVE returned (read just
         // before, through the same kernel code), then the named writes.
-        let image = if matches!(payload, SvePayload::Header) {
-            Some((SveBuf::zeroed(vq, 0), 0, 0))
-        } else {
-            self.emit(Event::Ptrace {
-                function: "sve_get".into(),
-            });
-            let dump = self.sve_get_common(t);
-            self.sve_payload_image(t, vq, &dump, writes)
+        let image = match read {
+            Some(dump) => self.sve_payload_image(t, vq, dump, writes),
+            None => Some((SveBuf::zeroed(vq, 0), 0, 0)),
         };
         self.sve_alloc(t, true);
         // fpsimd_sync_to_sve(): seed V only when the tracee was FPSIMD-format.
@@ -382,7 +395,15 @@ impl Machine {
         let st = dump.fpsimd.clone().unwrap_or_default();
         let mut img = match &dump.sve {
             Some(b) if b.vq == vq => b.clone(),
-            _ => {
+            // Read at another VL: the debugger keeps the low 128 bits of each Z.
+            Some(old) => {
+                let mut b = SveBuf::zeroed(vq, 0);
+                for n in 0..32 {
+                    b.set_v(n, old.v(n), old.origin.z_lo[n]);
+                }
+                b
+            }
+            None => {
                 let mut b = SveBuf::zeroed(vq, 0);
                 for n in 0..32 {
                     b.set_v(n, st.vregs[n], st.origin[n]);
