@@ -23,6 +23,7 @@
 //! * [`invariants`] — the checker.
 //! * [`bugs`] — the known kernel bugs the model reproduces, and their attribution.
 //! * [`explore`] — explore mode: bounded exhaustive search with shortest counterexamples.
+//! * [`lesson`] — lessons and exercises: the course format, seeded variants, grading, progress.
 //! * [`oracle`] — the ABI oracle (what sve.rst promises a task, from its own history).
 //! * [`view`] — derived views (ownership, user view, raw view).
 
@@ -34,6 +35,7 @@ pub mod fpsimd;
 pub mod invariants;
 pub mod kernel;
 pub mod kvm;
+pub mod lesson;
 pub mod machine;
 pub mod ops;
 pub mod oracle;
@@ -48,6 +50,7 @@ pub use dsl::{parse, Diagnostic, Program};
 pub use event::{Counter, Counters, Event, EventRecord, Format, Sig};
 pub use invariants::{Rule, Violation};
 pub use kernel::Kernel;
+pub use lesson::{builtin_course, grade, Answer, Course, ExerciseInstance, Grade, Progress};
 pub use machine::{Config, CpuId, Machine, TaskId, VcpuId};
 pub use ops::{Op, Outcome, StepError};
 pub use session::{RunOptions, Session, SessionOptions, StepReport, StopReason};
