@@ -2654,6 +2654,9 @@ pub const BUILTIN_FILES: &[(&str, &str)] = course_files![
     "11-later-bugs/lesson.md",
     "11-later-bugs/ptrace_header.svl",
     "11-later-bugs/signal_frame.svl",
+    "12-explore/exercises.toml",
+    "12-explore/lesson.md",
+    "12-explore/sticky.svl",
 ];
 
 /// The course in `lessons/`, embedded in the binary (and the wasm bundle).
