@@ -127,6 +127,11 @@ impl KnownBug {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
             Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
+            // The race leaves a binding made before sve_alloc(): its sve_state pointer is
+            // NULL, and the next SVE-format save dereferences it.
+            Rule::KernelCrash if f == "fpsimd_save" && v.detail.contains("NULL") => {
+                KnownBug::SveTrapMemoryBranchKeepsBinding
+            }
             _ => return None,
         };
         bug.affects(k).then_some(bug)

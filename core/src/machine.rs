@@ -331,6 +331,9 @@ pub struct Machine {
     pub(crate) ctx: (Option<CpuId>, Option<TaskId>),
     /// A reschedule armed for the next return to user of a task (set by
     /// `Op::CtxswPreemptReturn` for the duration of the step).
+    /// The instruction a successful sigreturn resumes at (transient, within a step).
+    #[serde(skip)]
+    pub(crate) sigreturn_retry: Option<crate::ops::UserInsn>,
     #[serde(skip)]
     pub(crate) return_preempt: Option<(TaskId, crate::ops::ReturnPoint, crate::ops::Next)>,
 }
@@ -359,6 +362,7 @@ impl Machine {
             step_violations: Vec::new(),
             ctx: (None, None),
             return_preempt: None,
+            sigreturn_retry: None,
         }
     }
 

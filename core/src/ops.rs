@@ -948,6 +948,8 @@ impl Machine {
         retry: Option<&UserInsn>,
     ) -> bool {
         self.enter(Some(c), Some(t));
+        let mut retry = retry.cloned();
+        let had_retry = retry.is_some();
         if !self.task(t).pending.is_empty() {
             // do_signal(): forget_syscall() before get_signal().
             self.task_mut(t).in_syscall = false;
@@ -958,21 +960,29 @@ impl Machine {
                     return false;
                 }
                 self.setup_rt_frame(c, t, sig);
+                // The frame records the interrupted PC: the instruction being retried runs
+                // after sigreturn, not in the handler.
+                if let Some(f) = self.task_mut(t).frames.last_mut() {
+                    if f.retry.is_none() {
+                        f.retry = retry.take();
+                    }
+                }
             }
         }
         if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeRestore) {
-            self.context_switch(c, next, Resume::Return(retry.cloned()));
+            self.context_switch(c, next, Resume::Return(retry));
             return false;
         }
         self.fpsimd_restore_current_state(c, t);
         if let Some(next) = self.take_return_preempt(t, ReturnPoint::AfterRestore) {
-            self.context_switch(c, next, Resume::Return(retry.cloned()));
+            self.context_switch(c, next, Resume::Return(retry));
             return false;
         }
         let task = self.task_mut(t);
         task.in_syscall = false;
         task.level = Level::User;
-        true
+        // Back at EL0: the caller runs its instruction unless a signal frame took it.
+        !had_retry || retry.is_some()
     }
 
     /// `do_exit()`: the task schedules away for the last time and its state is released.
@@ -1005,8 +1015,7 @@ impl Machine {
             }
             self.enter(Some(c), Some(t));
             self.do_sve_acc_finish(c, t);
-            self.ret_to_user(c, t);
-            if self.running_on(t) != Some(c) {
+            if !self.ret_to_user_retry(c, t, Some(insn)) {
                 return;
             }
         }
@@ -1015,7 +1024,7 @@ impl Machine {
 
     /// Executes a user instruction at EL0; an SVE one traps again if SVE is still
     /// disabled (which only a kernel bug can cause after a trap).
-    fn execute_insn(&mut self, c: CpuId, t: TaskId, insn: &UserInsn, attempt: u32) {
+    pub(crate) fn execute_insn(&mut self, c: CpuId, t: TaskId, insn: &UserInsn, attempt: u32) {
         self.enter(Some(c), Some(t));
         if insn.sve && !self.cpu(c).cpacr_zen_el0en {
             if attempt >= 3 {
@@ -1032,8 +1041,7 @@ impl Machine {
             self.task_mut(t).in_syscall = false;
             self.do_sve_acc_alloc(t);
             self.do_sve_acc_finish(c, t);
-            self.ret_to_user(c, t);
-            if self.running_on(t) != Some(c) {
+            if !self.ret_to_user_retry(c, t, Some(insn)) {
                 return;
             }
             return self.execute_insn(c, t, insn, attempt + 1);

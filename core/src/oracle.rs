@@ -27,7 +27,8 @@ type VRegs = [Option<u128>; 32];
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Expect {
     v: VRegs,
-    frames: Vec<VRegs>,
+    /// Per signal frame: V at delivery, and the instruction that runs after sigreturn.
+    frames: Vec<(VRegs, Option<UserInsn>)>,
     /// An SVE instruction whose trap was preempted: it executes when the task resumes.
     pending: Option<UserInsn>,
 }
@@ -122,9 +123,17 @@ impl AbiOracle {
                     Syscall::Sigreturn(_) => {
                         // sve.rst §5: V0–V31 come from the frame's fpsimd_context. A frame
                         // the kernel must reject ends in SIGSEGV, and the task is gone.
-                        if let Some(f) = e.frames.pop() {
+                        if let Some((f, insn)) = e.frames.pop() {
                             if after.task(*task).alive() {
                                 e.v = f;
+                                // The PC returns to an interrupted instruction, which runs.
+                                if let Some(insn) = insn {
+                                    if after.running_on(*task).is_some() {
+                                        apply_writes(&mut e.v, &insn, *task);
+                                    } else {
+                                        e.pending = Some(insn);
+                                    }
+                                }
                             }
                         }
                     }
@@ -178,16 +187,21 @@ impl AbiOracle {
         for (i, t) in after.tasks.iter().enumerate() {
             let e = &mut self.tasks[i];
             while e.frames.len() < t.frames.len() {
-                e.frames.push(e.v);
+                // A frame built while an instruction was being retried takes it along.
+                let takes = t.frames[e.frames.len()].retry.is_some();
+                let insn = if takes { e.pending.take() } else { None };
+                e.frames.push((e.v, insn));
             }
             e.frames.truncate(t.frames.len());
         }
         // An SVE instruction preempted in its trap completes when its task runs again.
         for (i, e) in self.tasks.iter_mut().enumerate() {
             let t = TaskId(i as u16);
-            if e.pending.is_some()
-                && !matches!(after.task(t).state, TaskState::Stopped(Resume::SveTrap(_)))
-            {
+            let still_pending = matches!(
+                after.task(t).state,
+                TaskState::Stopped(Resume::SveTrap(_) | Resume::Return(Some(_)))
+            );
+            if e.pending.is_some() && !still_pending {
                 let insn = e.pending.take().expect("checked");
                 if after.task(t).alive() {
                     apply_writes(&mut e.v, &insn, t);
@@ -217,7 +231,7 @@ impl AbiOracle {
         if let Some(e) = self.tasks.get_mut(usize::from(t.0)) {
             e.v = [None; 32];
             for f in &mut e.frames {
-                *f = [None; 32];
+                f.0 = [None; 32];
             }
         }
     }
@@ -270,7 +284,13 @@ impl AbiOracle {
             };
             // The user view runs the task's pending instruction (a preempted SVE trap
             // retries it on the way back), so the expectation includes it.
-            let expect = self.expected_v(t);
+            // A pending signal is delivered first, and its frame takes the retried
+            // instruction: the handler reads the interrupted values.
+            let expect = if m.task(t).pending.is_empty() {
+                self.expected_v(t)
+            } else {
+                self.tasks[i].v
+            };
             let bad: Vec<usize> = (0..32)
                 .filter(|&n| expect[n].is_some_and(|x| x != view.v(n)))
                 .collect();

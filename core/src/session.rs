@@ -717,7 +717,9 @@ impl Session {
                 e.hint,
             )]
         };
-        if let Ok(p) = crate::dsl::parse_path(text) {
+        let t = text.trim();
+        let is_condition = t == "no-violations" || t.starts_with("violation ");
+        if let (false, Ok(p)) = (is_condition, crate::dsl::parse_path(text)) {
             return eval::eval_path(m, &p)
                 .map(|v| v.to_string())
                 .map_err(to_diag);

@@ -41,6 +41,10 @@ pub struct SigFrame {
     pub sve: Option<SveRecord>,
     /// The interrupted `x0`, restored by sigreturn.
     pub x0: i64,
+    /// The instruction at the interrupted PC when the signal arrived as an SVE trap
+    /// returned: it runs again after sigreturn, not in the handler.
+    #[serde(default)]
+    pub retry: Option<crate::ops::UserInsn>,
 }
 
 /// How a signal handler (or a hostile program) edits the frame before `rt_sigreturn`.
@@ -121,6 +125,7 @@ impl Machine {
                 payload,
             }),
             x0: task.x0,
+            retry: None,
         };
         self.task_mut(t).frames.push(frame);
         self.emit(Event::SignalDelivered { sig, sve_vq: vq });
@@ -221,6 +226,9 @@ impl Machine {
                 self.fpsimd_update_current_state(c, t, fpsimd);
             }
         }
+        // The PC goes back to where the signal interrupted: an instruction whose trap was
+        // returning runs again once we are back at EL0.
+        self.sigreturn_retry = frame.retry.take();
         frame.x0
     }
 

@@ -90,7 +90,13 @@ impl Machine {
             return None;
         }
         self.task_mut(t).x0 = ret;
-        self.ret_to_user(c, t);
+        let retry = self.sigreturn_retry.take();
+        if self.ret_to_user_retry(c, t, retry.as_ref()) {
+            if let Some(insn) = retry {
+                // sigreturn went back to an instruction whose trap a signal had interrupted.
+                self.execute_insn(c, t, &insn, 1);
+            }
+        }
         if self.running_on(t) == Some(c) {
             Some(ret)
         } else {
