@@ -922,7 +922,9 @@ impl Session {
         if self.state.pos % i == 0 && self.checkpoints.len() as u64 == self.state.pos / i {
             self.checkpoints.push(self.state.clone());
         }
-        if !want {
+        // A failed expect is always reported, so `run` counts it without a callback.
+        let failed_expect = matches!(&outcome, StepOutcome::Expect(c) if !c.passed);
+        if !want && !failed_expect {
             return Some(None);
         }
         let mut r = self.report(step, &stmt, outcome, None, is_op, before);

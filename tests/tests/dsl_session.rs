@@ -178,3 +178,13 @@ fn json_round_trips_with_a_version() {
         Err(LoadError::WrongKind { .. })
     ));
 }
+
+#[test]
+fn run_without_a_callback_counts_failed_expects() {
+    let (mut s, d) =
+        Session::from_source("task A on=cpu0\nexpect A.traps == 5\nexpect A.traps == 0");
+    assert!(d.is_empty());
+    let r = s.run(&RunOptions::default());
+    assert_eq!(r.stop, StopReason::End);
+    assert_eq!(r.expect_failures, 1);
+}
