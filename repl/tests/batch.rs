@@ -1,0 +1,235 @@
+//! `svelab run` and the command line, through the real binary: each exit code, JSON,
+//! standard input, `--kernel`, `--help` and `--version`.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn svelab(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_svelab"));
+    c.args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("SVELAB_HISTORY", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("run svelab");
+    if let Some(s) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(s.as_bytes())
+            .expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().expect("wait for svelab")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn script(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, body).expect("write script");
+    p.to_string_lossy().into_owned()
+}
+
+const PASSING: &str = "\
+task A vl=512 on=cpu0
+sve-op A z0=fill(0xaa)
+expect A.TIF_SVE == 1
+svc A getpid
+expect A.z0[127:0] == fill(0xaa)
+";
+
+/// Holds on v6.2 (patch 6 keeps TIF_SVE across a syscall), fails on v5.19.
+const KERNEL_DEPENDENT: &str = "\
+task A vl=512 on=cpu0
+sve-op A z0=1
+svc A getpid
+expect A.TIF_SVE == 1
+";
+
+#[test]
+fn exit_0_when_every_expect_holds() {
+    let d = tempfile::tempdir().unwrap();
+    let f = script(&d, "ok.svl", PASSING);
+    let o = svelab(&["run", &f], None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("[0] 1:task A vl=512 on=cpu0\n"), "{out}");
+    assert!(out.contains("do_sve_acc: SVE access trap"), "{out}");
+    assert!(out.contains("= ok (actual 1, expected == 1)"), "{out}");
+    assert!(!out.contains('\x1b'), "no colour in a pipe: {out:?}");
+    assert!(text(&o.stderr).contains("all 2 expects hold"));
+}
+
+#[test]
+fn exit_1_names_the_failed_expect_where_and_the_actual_value() {
+    let d = tempfile::tempdir().unwrap();
+    let f = script(&d, "k.svl", KERNEL_DEPENDENT);
+    let o = svelab(&["run", &f, "--kernel", "v5.19"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("expect failed: actual 0, expected == 1"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("--> {f}:4:1")), "{err}");
+    assert!(err.contains("4 | expect A.TIF_SVE == 1"), "{err}");
+    assert!(err.contains("1 of 1 expects failed"), "{err}");
+    assert!(text(&o.stdout).contains("= FAILED (actual 0, expected == 1)"));
+    // The same script holds on v6.2.
+    let o = svelab(&["run", &f, "--kernel", "v6.2"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
+fn exit_2_on_parse_errors_before_anything_runs() {
+    let d = tempfile::tempdir().unwrap();
+    let good = script(&d, "good.svl", PASSING);
+    let bad = script(
+        &d,
+        "bad.svl",
+        "task A on=cpu0\nsve-op A z32=1\nfrobnicate\n",
+    );
+    let o = svelab(&["run", &good, &bad], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stdout).is_empty(),
+        "nothing ran: {}",
+        text(&o.stdout)
+    );
+    let err = text(&o.stderr);
+    assert!(err.contains("unknown register z32"), "{err}");
+    assert!(err.contains(&format!("--> {bad}:2:10")), "{err}");
+    assert!(err.contains("^^^"), "{err}");
+    assert!(err.contains("2 parse errors; nothing was run"), "{err}");
+}
+
+#[test]
+fn exit_2_on_a_step_error() {
+    let d = tempfile::tempdir().unwrap();
+    let f = script(
+        &d,
+        "step.svl",
+        "task A on=cpu0\nsve-op B z0=1\nexpect A.traps == 0\n",
+    );
+    let o = svelab(&["run", &f], None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("unknown task"), "{err}");
+    assert!(err.contains(&format!("{f}:2:")), "{err}");
+    assert!(err.contains("could not run to the end"), "{err}");
+}
+
+#[test]
+fn exit_2_on_usage_errors_and_unreadable_files() {
+    for args in [
+        vec!["run"],
+        vec!["run", "x.svl", "--kernel", "v9.9"],
+        vec!["--bogus"],
+        vec!["frobnicate"],
+    ] {
+        let o = svelab(&args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(!text(&o.stderr).is_empty());
+    }
+    let o = svelab(&["run", "/nonexistent/x.svl"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot read `/nonexistent/x.svl`"));
+    let o = svelab(&["run", "x.svl", "--kernel", "v9.9"], None);
+    assert!(text(&o.stderr).contains("unknown kernel `v9.9`"));
+}
+
+#[test]
+fn scripts_come_from_stdin_with_a_dash() {
+    let o = svelab(&["run", "-"], Some(PASSING));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("[4] 5:expect A.z0[127:0] == fill(0xaa)"));
+    let o = svelab(&["run", "-"], Some("task A on=cpu0\nexpect A.traps == 5\n"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("--> <stdin>:2:1"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn json_is_one_document_with_every_step() {
+    let d = tempfile::tempdir().unwrap();
+    let f = script(&d, "k.svl", KERNEL_DEPENDENT);
+    let o = svelab(&["run", &f, "--json", "--kernel", "v5.19"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["format"], "svelab-run");
+    assert_eq!(v["exit"], 1);
+    let file = &v["files"][0];
+    assert_eq!(file["steps"], 4);
+    assert_eq!(file["failures"][0]["line"], 4);
+    assert_eq!(file["failures"][0]["actual"], "0");
+    assert_eq!(file["trace"]["format"], "svelab-trace");
+    assert_eq!(file["trace"]["data"]["kernel"], "v5.19");
+    assert_eq!(
+        file["trace"]["data"]["reports"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let bad = script(&d, "bad.svl", "sve-op A z32=1\n");
+    let o = svelab(&["run", &bad, "--json"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["files"][0]["diagnostics"][0]["line"], 1);
+}
+
+#[test]
+fn quiet_prints_only_the_summary_and_failures() {
+    let d = tempfile::tempdir().unwrap();
+    let f = script(&d, "k.svl", KERNEL_DEPENDENT);
+    let o = svelab(&["run", "-q", &f], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).is_empty());
+    assert!(text(&o.stderr).contains("expect failed"));
+}
+
+#[test]
+fn help_and_version_as_users_expect() {
+    let o = svelab(&["--help"], None);
+    assert_eq!(o.status.code(), Some(0));
+    let h = text(&o.stdout);
+    for want in [
+        "Usage: svelab",
+        "run",
+        "--kernel",
+        "--color",
+        "Examples:",
+        "svelab run -",
+    ] {
+        assert!(h.contains(want), "--help lacks {want:?}:\n{h}");
+    }
+    let o = svelab(&["run", "--help"], None);
+    assert_eq!(o.status.code(), Some(0));
+    let h = text(&o.stdout);
+    assert!(h.contains("Exit status:") && h.contains("--json"), "{h}");
+    let o = svelab(&["--version"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        text(&o.stdout).trim(),
+        format!("svelab {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn the_repl_reads_piped_input_too() {
+    // Without a terminal the REPL still works line by line (no editing, no colour).
+    let o = svelab(&[], Some("task A on=cpu0\nsve-op A z0=1\n:why A.TIF_SVE\n"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("do_sve_acc"), "{out}");
+    assert!(out.contains("in do_sve_acc"), "{out}");
+    assert!(!out.contains('\x1b'), "{out:?}");
+}
