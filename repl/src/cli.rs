@@ -58,6 +58,58 @@ pub enum Sub {
     /// Run scripts and print the transcript (or JSON).
     #[command(after_help = RUN_AFTER_HELP)]
     Run(RunArgs),
+    /// Search every short scenario for invariant violations and ABI breaks, and print the
+    /// shortest script for each distinct cause.
+    #[command(after_help = EXPLORE_AFTER_HELP)]
+    Explore(ExploreArgs),
+}
+
+const EXPLORE_AFTER_HELP: &str = "\
+The search starts from a fresh machine (tasks A, B, C running where a CPU is free; vCPU V0
+with SVE, V1 without), tries every operation of the chosen families from every reachable
+state, breadth first, and merges states that differ only by task or CPU names.
+
+Operation families (--ops, comma-separated): user, syscall, sched, signal, neon, prctl,
+ptrace, kvm, preempt (inside the SVE trap and on the way back to user), default (all but
+preempt), all.
+
+Examples:
+  svelab explore --kernel v6.2 --depth 4
+  svelab explore --kernel v5.19 --depth 5 --ops user,syscall,sched,kvm --out findings/
+  svelab explore -k v6.2 --depth 8 --seconds 60
+
+Exit status: 0 nothing found, 1 something found, 2 bad usage.";
+
+/// `svelab explore`.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// CPUs (1–4).
+    #[arg(long, default_value_t = 2)]
+    pub cpus: usize,
+    /// Tasks (1–3).
+    #[arg(long, default_value_t = 2)]
+    pub tasks: usize,
+    /// vCPUs (0–2).
+    #[arg(long, default_value_t = 1)]
+    pub vcpus: usize,
+    /// Longest operation sequence (1–64).
+    #[arg(long, short, default_value_t = 6)]
+    pub depth: usize,
+    /// Operation families.
+    #[arg(long, default_value = "default", value_name = "LIST")]
+    pub ops: String,
+    /// nVHE host instead of VHE.
+    #[arg(long)]
+    pub nvhe: bool,
+    /// Stop after this many distinct states.
+    #[arg(long, value_name = "N")]
+    pub max_states: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub seconds: Option<f64>,
+    /// Save each counterexample as DIR/<cause>.svl instead of printing it.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<String>,
 }
 
 /// `svelab run`.

@@ -14,6 +14,7 @@ mod commands;
 mod diag;
 mod display;
 mod explain;
+mod explore;
 mod help;
 mod helper;
 mod lang;
@@ -33,5 +34,6 @@ fn main() -> ExitCode {
             vi: cli.vi,
         }),
         Some(cli::Sub::Run(args)) => batch::run(&args, cli.kernel, cli.color),
+        Some(cli::Sub::Explore(args)) => explore::run(&args, cli.kernel),
     }
 }

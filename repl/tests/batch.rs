@@ -233,3 +233,45 @@ fn the_repl_reads_piped_input_too() {
     assert!(out.contains("in do_sve_acc"), "{out}");
     assert!(!out.contains('\x1b'), "{out:?}");
 }
+
+#[test]
+fn explore_reports_findings_with_exit_1_and_saves_replayable_scripts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("found");
+    let o = svelab(
+        &[
+            "explore",
+            "--kernel",
+            "v6.2",
+            "--depth",
+            "3",
+            "--out",
+            &out.to_string_lossy(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("kvm-sve-untrapped-after-guest-exit"),
+        "{stdout}"
+    );
+    let saved = out.join("kvm-sve-untrapped-after-guest-exit.svl");
+    assert!(saved.exists(), "{stdout}");
+    // `svelab run` reproduces it: its final `expect no-violations` fails (exit 1).
+    let r = svelab(&["run", &saved.to_string_lossy()], None);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r.stdout));
+    assert!(text(&r.stdout).contains("B1"), "{}", text(&r.stdout));
+}
+
+#[test]
+fn explore_exits_0_when_nothing_is_found_and_2_on_bad_usage() {
+    let o = svelab(&["explore", "--kernel", "v5.19", "--depth", "3"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("no violation found"));
+    let o = svelab(&["explore", "--ops", "user,bogus"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("bogus"));
+    let o = svelab(&["explore", "--cpus", "9"], None);
+    assert_eq!(o.status.code(), Some(2));
+}
