@@ -87,7 +87,7 @@ pub struct SveRef {
 
 /// `fpsimd_last_state` (`struct fpsimd_last_state_struct`; `struct cpu_fp_state` in
 /// v6.2): whose state the CPU's registers hold and where to save it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LastState {
     /// `st`: whose `user_fpsimd_state`; `None` is NULL ("nobody's").
     pub st: Option<Owner>,
@@ -99,6 +99,20 @@ pub struct LastState {
     pub fp_type: Option<Owner>,
     /// `to_save` (patch 3+).
     pub to_save: FpType,
+}
+
+impl Default for LastState {
+    /// Boot: nobody's state; `to_save` is `FP_STATE_CURRENT`, as every task bind sets it
+    /// (so kernels before patch 3, which lack the field, never show it change).
+    fn default() -> Self {
+        LastState {
+            st: None,
+            sve_state: None,
+            sve_vl: 0,
+            fp_type: None,
+            to_save: FpType::Current,
+        }
+    }
 }
 
 /// What a CPU is running.
