@@ -8,8 +8,37 @@
 )]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use svelab_core::session::{RunOptions, Session};
+
+/// Counts live heap bytes, so the time-travel memory figure is measured, not estimated.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; only a counter is
+// updated on the side.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new, Ordering::Relaxed);
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 /// 1 + 500,000 × 2 = 1,000,001 steps.
 const MILLION: &str = "task A vl=512 on=cpu0\ntask B vl=256\nrepeat 250000 { sve-op A z0=fill(0xaa) p1=0x0f; svc A getpid; ctxsw cpu0 B; ctxsw cpu0 A }\n";
@@ -17,18 +46,26 @@ const MILLION: &str = "task A vl=512 on=cpu0\ntask B vl=256\nrepeat 250000 { sve
 fn figures() {
     let (mut s, d) = Session::from_source(MILLION);
     assert!(d.is_empty());
+    let live_before = LIVE.load(Ordering::Relaxed);
     let t = Instant::now();
     let r = s.run(&RunOptions::default());
     let run = t.elapsed();
+    let live_after = LIVE.load(Ordering::Relaxed);
     let stats = s.history_stats();
     println!(
-        "1M-step script: {} steps in {:?} ({:.0} steps/s), {} checkpoints, {} bytes = {:.1} bytes/step",
+        "1M-step script: {} steps in {:?} ({:.0} steps/s), {} checkpoints; estimated {} bytes = {:.1} bytes/step",
         r.steps,
         run,
         r.steps as f64 / run.as_secs_f64(),
         stats.checkpoints,
         stats.bytes,
         stats.bytes_per_step()
+    );
+    let grown = live_after.saturating_sub(live_before);
+    println!(
+        "measured heap growth over the run: {} bytes = {:.1} bytes/step",
+        grown,
+        grown as f64 / r.steps as f64
     );
     let mut worst = std::time::Duration::ZERO;
     let mut x: u64 = 12345;
