@@ -4,7 +4,11 @@
 //! `SVELAB_EXPLORE_DEPTH` (default 6); kernels from `SVELAB_EXPLORE_KERNELS`
 //! (comma-separated, default all). Prints one line per kernel:
 //! distinct states, transitions, seconds, states per second, findings.
-#![allow(clippy::disallowed_methods, clippy::disallowed_macros, clippy::print_stdout)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_macros,
+    clippy::print_stdout
+)]
 
 use std::time::Instant;
 use svelab_core::explore::{ExploreConfig, Explorer, OpSet};
