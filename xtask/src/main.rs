@@ -2,7 +2,12 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! * `ci`: everything CI checks, installing what a fresh machine lacks (the wasm32 target,
-//!   rustfmt, clippy): format, lints, the whole test suite, and the wasm32 build of the core.
+//!   rustfmt, clippy): format, lints, the whole test suite, and the wasm32 build of the core;
+//!   then the web bundle and the browser tests (installing Chromium and wasm-bindgen-cli).
+//! * `web`: builds the browser playground into `web-playground/dist/`.
+//! * `serve [--port N]`: serves `web-playground/dist/` on 127.0.0.1.
+
+mod web;
 
 use std::process::{Command, ExitCode};
 
@@ -10,8 +15,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("web") => web::build(),
+        Some("serve") => web::serve(&args[1..]),
+        Some("web-test") => web::test(),
         Some("help") | Some("--help") | Some("-h") | None => {
-            println!("usage: cargo xtask <command>\n\ncommands:\n  ci    format check, clippy, every test, wasm32 build of svelab-core");
+            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium");
             Ok(())
         }
         Some(other) => Err(format!(
@@ -91,6 +99,7 @@ fn ci() -> Result<(), String> {
             "wasm32-unknown-unknown",
         ],
     )?;
+    web::test()?;
     eprintln!("xtask: ci passed");
     Ok(())
 }

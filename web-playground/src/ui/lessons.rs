@@ -1,0 +1,375 @@
+//! The lessons browser and the exercises, over the core's course API
+//! ([`svelab_core::lesson`]): the same lessons, variants, grading and hints as the REPL.
+//! Progress is kept in this browser's storage (`localStorage["svelab.progress"]`).
+
+use crate::vm::markdown::{self, Inline};
+use crate::web;
+use std::collections::HashMap;
+use std::rc::Rc;
+use svelab_core::lesson::{
+    grade, Answer, Block, Course, ExerciseInstance, ExerciseKind, Grade, Progress,
+};
+use svelab_core::Kernel;
+use yew::prelude::*;
+
+/// Storage key of the progress record.
+pub const PROGRESS_KEY: &str = "svelab.progress";
+
+/// A loaded course, compared by identity (it never changes once loaded).
+#[derive(Clone, Debug)]
+pub struct CourseRef(pub Rc<Course>);
+
+impl PartialEq for CourseRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Properties of [`LessonsPanel`].
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct LessonsProps {
+    /// The course: loading (`None`), loaded, or why it did not load.
+    pub course: Option<Result<CourseRef, AttrValue>>,
+    /// The editor's script (a construct exercise checks it).
+    pub source: AttrValue,
+    /// Open a script in the editor, on a kernel (`None`: the script's own).
+    pub on_open: Callback<(String, Option<Kernel>)>,
+}
+
+/// Messages of the panel.
+#[derive(Debug)]
+pub enum LMsg {
+    /// Show a lesson (its id).
+    Select(String),
+    /// A value typed or chosen for a blank: (exercise key, blank, value).
+    Fill(String, usize, String),
+    /// Grade an exercise (its key).
+    Check(String),
+    /// Reveal the next hint.
+    Hint(String),
+    /// New numbers for an exercise.
+    Variant(String),
+    /// Open a script in the editor.
+    Open(String, Option<Kernel>),
+}
+
+/// The lessons panel.
+#[derive(Debug)]
+pub struct LessonsPanel {
+    progress: Progress,
+    selected: Option<String>,
+    answers: HashMap<String, Vec<String>>,
+    grades: HashMap<String, Grade>,
+}
+
+fn md(text: &str) -> Html {
+    let inl = |v: &[Inline]| -> Html {
+        v.iter()
+            .map(|i| match i {
+                Inline::Text(t) => html! { {t.clone()} },
+                Inline::Code(c) => html! { <code>{c.clone()}</code> },
+                Inline::Strong(s) => html! { <strong>{s.clone()}</strong> },
+                Inline::Em(s) => html! { <em>{s.clone()}</em> },
+                Inline::Link(t, href) => {
+                    if href.starts_with("http") {
+                        html! { <a href={href.clone()} rel="noopener" target="_blank">{t.clone()}</a> }
+                    } else {
+                        html! { <span class="link">{t.clone()}</span> }
+                    }
+                }
+            })
+            .collect()
+    };
+    markdown::parse(text)
+        .iter()
+        .map(|b| match b {
+            markdown::Block::Heading(1, v) => html! { <h3>{inl(v)}</h3> },
+            markdown::Block::Heading(_, v) => html! { <h4>{inl(v)}</h4> },
+            markdown::Block::Para(v) => html! { <p>{inl(v)}</p> },
+            markdown::Block::Quote(v) => html! { <blockquote>{inl(v)}</blockquote> },
+            markdown::Block::Code(_, c) => html! { <pre class="snippet">{c.clone()}</pre> },
+            markdown::Block::List(true, items) => {
+                html! { <ol>{for items.iter().map(|i| html! { <li>{inl(i)}</li> })}</ol> }
+            }
+            markdown::Block::List(false, items) => {
+                html! { <ul>{for items.iter().map(|i| html! { <li>{inl(i)}</li> })}</ul> }
+            }
+        })
+        .collect()
+}
+
+impl LessonsPanel {
+    fn save(&self) {
+        web::save(PROGRESS_KEY, &self.progress.to_json());
+    }
+
+    fn instance(&self, ctx: &Context<Self>, key: &str) -> Option<ExerciseInstance> {
+        let course = course_of(ctx)?;
+        let (l, e) = course.exercise(key)?;
+        Some(self.progress.instance(l, e))
+    }
+
+    fn exercise_view(&self, ctx: &Context<Self>, inst: &ExerciseInstance) -> Html {
+        let link = ctx.link();
+        let key = inst.key.clone();
+        let passed = self.progress.passed(&inst.lesson, &inst.exercise);
+        let g = self.grades.get(&key);
+        let hints = self.progress.revealed_hints(inst);
+        let hints_left = inst.hints.len() - hints.len();
+        let answers = self.answers.get(&key).cloned().unwrap_or_default();
+        let body = match inst.kind {
+            ExerciseKind::Predict => {
+                let blanks = inst.blanks.iter().enumerate().map(|(i, b)| {
+                    let cur = answers.get(i).cloned().unwrap_or_default();
+                    let k = key.clone();
+                    let input = if inst.choices.is_empty() {
+                        let k2 = k.clone();
+                        html! {
+                            <input type="text" value={cur.clone()} aria-label={b.label.clone()} class="blank"
+                                oninput={link.callback(move |e: InputEvent| {
+                                    let t: web_sys::HtmlInputElement = e.target_unchecked_into();
+                                    LMsg::Fill(k2.clone(), i, t.value())
+                                })} />
+                        }
+                    } else {
+                        let opts = inst.choices.iter().map(|c| {
+                            let (k3, c2) = (k.clone(), c.clone());
+                            let on = cur == *c;
+                            html! {
+                                <button class={classes!("choice", on.then_some("on"))} aria-pressed={on.to_string()}
+                                    onclick={link.callback(move |_| LMsg::Fill(k3.clone(), i, c2.clone()))}>{c.clone()}</button>
+                            }
+                        });
+                        html! { <span class="choices" role="group" aria-label={b.label.clone()}>{for opts}</span> }
+                    };
+                    html! { <div class="blank-row"><code>{b.label.clone()}</code>{" = "}{input}</div> }
+                });
+                let setup = inst.setup.clone();
+                let kernel = inst.blanks.first().and_then(|b| b.kernel);
+                html! {
+                    <>
+                        if let Some(s) = &setup {
+                            <details class="setup"><summary>{"the setup script"}</summary><pre class="snippet">{s.clone()}</pre></details>
+                        }
+                        <div class="blanks">{for blanks}</div>
+                        <div class="ex-actions">
+                            <button class="primary" onclick={link.callback({ let k = key.clone(); move |_| LMsg::Check(k.clone()) })}>{"Check my answer"}</button>
+                            if let (Some(s), Some(_)) = (setup, g) {
+                                <button onclick={link.callback(move |_| LMsg::Open(s.clone(), kernel))}>{"Step through the setup"}</button>
+                            }
+                        </div>
+                    </>
+                }
+            }
+            ExerciseKind::Construct => {
+                let starter = inst.starter.clone().unwrap_or_default();
+                let kernel = inst.kernel;
+                html! {
+                    <>
+                        <p class="goal-checks">{"Your script must make true: "}
+                            {for inst.checks.iter().map(|c| html! { <code class="check">{c.clone()}</code> })}
+                        </p>
+                        if !inst.forbid.is_empty() {
+                            <p class="forbid">{"Without: "}{for inst.forbid.iter().map(|c| html! { <code>{c.clone()}</code> })}</p>
+                        }
+                        if let Some(k) = kernel { <p class="note">{format!("It runs on {}.", k.name())}</p> }
+                        <div class="ex-actions">
+                            <button onclick={link.callback(move |_| LMsg::Open(starter.clone(), kernel))}>{"Open the starter in the editor"}</button>
+                            <button class="primary" onclick={link.callback({ let k = key.clone(); move |_| LMsg::Check(k.clone()) })}>{"Check the editor's script"}</button>
+                        </div>
+                    </>
+                }
+            }
+        };
+        let grade_view = g.map(|g| {
+            let checks = g.checks.iter().map(|c| {
+                html! { <li class={if c.passed { "pass" } else { "fail" }}>{ if c.passed { "✓ " } else { "✗ " } }<code>{c.label.clone()}</code>{": "}{c.detail.clone()}</li> }
+            });
+            let diags = g.diagnostics.iter().map(|d| {
+                html! { <li class="fail">{format!("✗ {}:{}: {} (hint: {})", d.line, d.column, d.message, d.hint)}</li> }
+            });
+            html! {
+                <div class={classes!("grade", if g.passed { "pass" } else { "fail" })} role="status">
+                    <p class="summary">{ if g.passed { "✓ " } else { "✗ " } }{g.summary.clone()}</p>
+                    <ul>{for checks}{for diags}</ul>
+                    if let Some(x) = &g.explanation { <div class="explanation">{md(x)}</div> }
+                </div>
+            }
+        });
+        html! {
+            <section class={classes!("exercise", passed.then_some("passed"))} data-exercise={key.clone()}>
+                <h4>
+                    <span class="kind">{inst.kind.name()}</span>{" "}{inst.title.clone()}
+                    if passed { <span class="done">{" ✓ passed"}</span> }
+                </h4>
+                <div class="text">{md(&inst.text)}</div>
+                {body}
+                {for grade_view}
+                if !hints.is_empty() {
+                    <ol class="hints">{for hints.iter().map(|h| html! { <li>{md(h)}</li> })}</ol>
+                }
+                <div class="ex-actions small">
+                    if hints_left > 0 {
+                        <button onclick={link.callback({ let k = key.clone(); move |_| LMsg::Hint(k.clone()) })}>{format!("Show a hint ({hints_left} left)")}</button>
+                    }
+                    <button onclick={link.callback({ let k = key.clone(); move |_| LMsg::Variant(k.clone()) })} title="the same exercise with other numbers">{"New numbers"}</button>
+                </div>
+            </section>
+        }
+    }
+}
+
+fn course_of(ctx: &Context<LessonsPanel>) -> Option<Rc<Course>> {
+    match &ctx.props().course {
+        Some(Ok(c)) => Some(c.0.clone()),
+        _ => None,
+    }
+}
+
+impl Component for LessonsPanel {
+    type Message = LMsg;
+    type Properties = LessonsProps;
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        let progress = web::load(PROGRESS_KEY)
+            .and_then(|t| Progress::from_json(&t).ok())
+            .unwrap_or_else(|| Progress::new(web::random_seed()));
+        let selected = progress.current_lesson.clone();
+        LessonsPanel {
+            progress,
+            selected,
+            answers: HashMap::new(),
+            grades: HashMap::new(),
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: LMsg) -> bool {
+        match msg {
+            LMsg::Select(id) => {
+                let Some(course) = course_of(ctx) else {
+                    return false;
+                };
+                if let Some(l) = course.lesson(&id) {
+                    self.progress.open_lesson(l);
+                    self.selected = Some(l.id.clone());
+                    self.save();
+                }
+            }
+            LMsg::Fill(key, i, v) => {
+                let a = self.answers.entry(key).or_default();
+                if a.len() <= i {
+                    a.resize(i + 1, String::new());
+                }
+                a[i] = v;
+            }
+            LMsg::Check(key) => {
+                let Some(inst) = self.instance(ctx, &key) else {
+                    return false;
+                };
+                let answer = match inst.kind {
+                    ExerciseKind::Predict => {
+                        let mut v = self.answers.get(&key).cloned().unwrap_or_default();
+                        v.resize(inst.blanks.len(), String::new());
+                        Answer::Predict(v)
+                    }
+                    ExerciseKind::Construct => Answer::Script(ctx.props().source.to_string()),
+                };
+                let g = grade(&inst, &answer);
+                self.progress.record(&inst, &answer, &g);
+                self.grades.insert(key, g);
+                self.save();
+            }
+            LMsg::Hint(key) => {
+                if let Some(inst) = self.instance(ctx, &key) {
+                    let _ = self.progress.reveal_hint(&inst);
+                    self.save();
+                }
+            }
+            LMsg::Variant(key) => {
+                if let Some((l, e)) = key.split_once('/') {
+                    self.progress.new_variant(l, e);
+                    self.answers.remove(&key);
+                    self.grades.remove(&key);
+                    self.save();
+                }
+            }
+            LMsg::Open(src, k) => {
+                ctx.props().on_open.emit((src, k));
+                return false;
+            }
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let course = match &ctx.props().course {
+            None => {
+                return html! { <section class="panel lessons" aria-label="lessons"><h2>{"Lessons and exercises"}</h2><p>{"Loading the lessons…"}</p></section> }
+            }
+            Some(Err(e)) => {
+                return html! { <section class="panel lessons" aria-label="lessons"><h2>{"Lessons and exercises"}</h2><p class="fail">{format!("The lessons could not be loaded: {e}")}</p></section> }
+            }
+            Some(Ok(c)) => c.0.clone(),
+        };
+        let status = self.progress.status(&course);
+        let list = status.iter().map(|s| {
+            let id = s.id.clone();
+            let cur = self.selected.as_deref() == Some(s.id.as_str());
+            html! {
+                <li>
+                    <button class={classes!("lesson-link", cur.then_some("on"))} aria-current={cur.then_some("page")}
+                        onclick={link.callback(move |_| LMsg::Select(id.clone()))}>
+                        <span class="num">{format!("{:02}", s.number)}</span>{" "}{s.title.clone()}
+                        <span class="lstatus">{ if s.total > 0 { format!(" {}/{}{}", s.passed, s.total, if s.passed == s.total { " ✓" } else { "" }) } else { String::new() } }{ if s.seen { "" } else { " · new" } }</span>
+                    </button>
+                </li>
+            }
+        });
+        let lesson = self.selected.as_deref().and_then(|id| course.lesson(id));
+        let body = match lesson {
+            None => {
+                html! { <p class="empty">{"Choose a lesson. Each has scripts to open in the editor and exercises checked by the model; your progress stays in this browser."}</p> }
+            }
+            Some(l) => {
+                let blocks = l.blocks.iter().map(|b| match b {
+                    Block::Prose(p) => md(p),
+                    Block::Script(i) => {
+                        let s = &l.scripts[*i];
+                        let src = s.source.clone();
+                        html! {
+                            <figure class="lesson-script">
+                                <figcaption>{s.label.clone()}<span class="note">{format!(" ({})", s.name)}</span></figcaption>
+                                <pre class="snippet">{s.source.clone()}</pre>
+                                <button class="primary" onclick={link.callback(move |_| LMsg::Open(src.clone(), None))}>{"Open in the editor and step through it"}</button>
+                            </figure>
+                        }
+                    }
+                });
+                let exercises = l
+                    .exercises
+                    .iter()
+                    .map(|e| self.exercise_view(ctx, &self.progress.instance(l, e)));
+                html! {
+                    <article class="lesson">
+                        <h3>{format!("Lesson {}: {}", l.number, l.title)}</h3>
+                        {for blocks}
+                        if !l.exercises.is_empty() {
+                            <h3>{"Exercises"}</h3>
+                            {for exercises}
+                        }
+                    </article>
+                }
+            }
+        };
+        html! {
+            <section class="panel lessons" aria-label="lessons">
+                <h2>{"Lessons and exercises"}</h2>
+                <div class="lessons-grid">
+                    <nav aria-label="lessons"><ol class="lesson-list">{for list}</ol></nav>
+                    <div class="lesson-body">{body}</div>
+                </div>
+            </section>
+        }
+    }
+}

@@ -1,0 +1,549 @@
+//! End to end: the built bundle, served over HTTP, in headless Chromium driven through
+//! ChromeDriver's WebDriver API (a small client below: std's TCP and serde_json).
+//!
+//! It loads a script, steps forward and back by keyboard and buttons, checks register
+//! values and ownership in the DOM, opens a share link and a malformed one, turns compare
+//! mode on, saves screenshots, and measures: time to an interactive page, time to render
+//! one step of a 10,000-step trace, and the bundle's size.
+//!
+//! `cargo xtask web-test` (part of `cargo xtask ci`) builds and serves the bundle, starts
+//! ChromeDriver and runs this with `--ignored`; it needs `SVELAB_E2E_URL` (the page),
+//! `SVELAB_WEBDRIVER` (ChromeDriver), `SVELAB_E2E_OUT` (screenshots, `perf.json`),
+//! `SVELAB_E2E_DIST` (the bundle, for its size) and `SVELAB_CHROMIUM`.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use svelab_web::vm::share::{self, Shared};
+use svelab_web::vm::TEN_K_STEPS;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run this test with `cargo xtask web-test` (it serves the bundle and starts ChromeDriver)")
+    })
+}
+
+/// One HTTP/1.1 request with `Connection: close`; returns the JSON body.
+fn http(base: &str, method: &str, path: &str, body: Option<&Value>) -> Value {
+    let hostport = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {hostport}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    // Read the head, then exactly the body (the server may keep the connection open).
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 65536];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        let n = s.read(&mut buf).expect("an HTTP response");
+        assert!(
+            n > 0,
+            "{method} {path}: connection closed before the headers"
+        );
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = head.contains("transfer-encoding: chunked");
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    loop {
+        let done = match length {
+            Some(n) => body.len() >= n,
+            None if chunked => body.windows(5).any(|w| w == b"0\r\n\r\n"),
+            None => false,
+        };
+        if done {
+            break;
+        }
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
+    if chunked {
+        body = dechunk(&body);
+    }
+    serde_json::from_slice(&body).unwrap_or_else(|e| {
+        panic!(
+            "{method} {path}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&body)
+        )
+    })
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+    out
+}
+
+fn b64_decode(s: &str) -> Vec<u8> {
+    share::b64_decode(s).expect("base64 screenshot")
+}
+
+/// A WebDriver session.
+struct Browser {
+    base: String,
+    id: String,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Browser {
+    fn start(base: &str, chromium: &str) -> Browser {
+        let profile = std::env::temp_dir().join(format!("svelab-e2e-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&profile);
+        std::fs::create_dir_all(&profile).unwrap();
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        format!("--user-data-dir={}", profile.display()),
+                        "--window-size=1600,1300", "--hide-scrollbars"
+                    ]
+                }
+            }}
+        });
+        let v = http(base, "POST", "/session", Some(&caps));
+        let id = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Browser {
+            base: base.to_string(),
+            id,
+            _profile: TempDir(profile),
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let v = http(
+            &self.base,
+            method,
+            &format!("/session/{}{path}", self.id),
+            body.as_ref(),
+        );
+        if let Some(e) = v["value"].get("error") {
+            panic!("WebDriver {method} {path}: {e}: {}", v["value"]["message"]);
+        }
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        // A URL that differs only in its fragment would not reload the page.
+        self.cmd("POST", "/url", Some(json!({ "url": "about:blank" })));
+        self.cmd("POST", "/url", Some(json!({ "url": url })));
+        self.wait(
+            "document.documentElement.dataset.ready === '1'",
+            "the page to start",
+        );
+    }
+
+    fn js(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    fn wait(&self, cond: &str, what: &str) -> Value {
+        let t = Instant::now();
+        loop {
+            let v = self.js(&format!(
+                "try {{ return ({cond}) || null; }} catch (e) {{ return null; }}"
+            ));
+            if !v.is_null() && v != json!(false) {
+                return v;
+            }
+            if t.elapsed() > Duration::from_secs(30) {
+                self.screenshot(&out_dir().join("e2e-timeout.png"));
+                panic!("timed out waiting for {what} ({cond})");
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn text(&self, css: &str) -> String {
+        let v = self.js(&format!(
+            "const e = document.querySelector({}); return e ? e.textContent : null;",
+            json!(css)
+        ));
+        v.as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    fn exists(&self, css: &str) -> bool {
+        self.js(&format!(
+            "return document.querySelector({}) !== null;",
+            json!(css)
+        )) == json!(true)
+    }
+
+    fn attr(&self, css: &str, name: &str) -> String {
+        self.js(&format!(
+            "const e = document.querySelector({}); return e ? e.getAttribute({}) : null;",
+            json!(css),
+            json!(name)
+        ))
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} on {css}"))
+        .to_string()
+    }
+
+    fn element(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v[ELEMENT].as_str().expect("an element").to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.element(css);
+        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.element(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// Presses keys (WebDriver key values) one after another, with the focus on the page.
+    fn keys(&self, keys: &[&str]) {
+        let mut acts = Vec::new();
+        for k in keys {
+            acts.push(json!({ "type": "keyDown", "value": k }));
+            acts.push(json!({ "type": "keyUp", "value": k }));
+        }
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": acts }] })),
+        );
+    }
+
+    fn blur(&self) {
+        self.js("if (document.activeElement) document.activeElement.blur(); return true;");
+    }
+
+    fn screenshot(&self, path: &Path) {
+        let v = self.cmd("GET", "/screenshot", None);
+        std::fs::write(path, b64_decode(v.as_str().unwrap_or(""))).unwrap();
+        println!("e2e: screenshot {}", path.display());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = http(&self.base, "DELETE", &format!("/session/{}", self.id), None);
+    }
+}
+
+fn out_dir() -> PathBuf {
+    PathBuf::from(env("SVELAB_E2E_OUT"))
+}
+
+const RIGHT: &str = "\u{E014}";
+const LEFT: &str = "\u{E012}";
+const HOME: &str = "\u{E011}";
+const END: &str = "\u{E010}";
+const ESCAPE: &str = "\u{E00C}";
+
+const SCRIPT: &str = "task A vl=256 on=cpu0\ntask B vl=512 on=cpu1\nsve-op A z0=fill(0x11)\nfp-op B v1=0x1234\nsvc A getpid\n";
+
+fn set_script(b: &Browser, src: &str) {
+    b.js(&format!(
+        "const t = document.getElementById('script'); t.value = {}; t.dispatchEvent(new InputEvent('input', {{ bubbles: true }})); return true;",
+        json!(src)
+    ));
+}
+
+fn gzip_len(path: &Path) -> u64 {
+    let out = std::process::Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .expect("gzip");
+    out.stdout.len() as u64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+#[test]
+#[ignore = "needs the built bundle, a server and ChromeDriver: run `cargo xtask web-test`"]
+fn the_playground_in_headless_chromium() {
+    let url = env("SVELAB_E2E_URL");
+    let out = out_dir();
+    std::fs::create_dir_all(&out).unwrap();
+    let b = Browser::start(&env("SVELAB_WEBDRIVER"), &env("SVELAB_CHROMIUM"));
+
+    // 1. First visit: the getpid loop, just after an SVE trap. Time to interactive.
+    let mut tti = Vec::new();
+    for _ in 0..4 {
+        b.goto(&url);
+        tti.push(
+            b.js("return window.__svelab.ready;")
+                .as_f64()
+                .expect("ready mark"),
+        );
+    }
+    let tti_cold = tti[0];
+    let tti_warm = median(&mut tti[1..].to_vec());
+    assert_eq!(b.text("#pos"), "step 4 / 201");
+    assert!(b.text(".events").contains("do_sve_acc"));
+    assert!(b.text("[data-path='A.TIF_SVE'] .v").contains("1 (set)"));
+    assert_eq!(b.attr("[data-path='cpu0.owner']", "data-owner"), "A");
+    b.screenshot(&out.join("e2e-1-opening.png"));
+
+    // 2. Typing an error underlines it as the user types.
+    b.type_into("#script", "\nsve-op A z32=1");
+    b.wait("document.querySelector('.diag-err')", "the error underline");
+    assert!(b.text("#diags").contains("hint"));
+
+    // 3. Load a script; step with keys and buttons; check registers and ownership.
+    set_script(&b, SCRIPT);
+    b.wait(
+        "document.getElementById('pos').textContent.endsWith('/ 5')",
+        "the new script to run",
+    );
+    b.keys(&[ESCAPE]);
+    b.blur();
+    b.keys(&[HOME]);
+    b.wait(
+        "document.getElementById('pos').textContent === 'step 0 / 5'",
+        "reset",
+    );
+    b.keys(&[RIGHT, RIGHT, RIGHT]);
+    b.wait(
+        "document.getElementById('pos').textContent === 'step 3 / 5'",
+        "three steps",
+    );
+    let z0 = b.text("[data-path='cpu0.z0'] .val");
+    assert_eq!(z0, "1".repeat(64), "cpu0.z0 at VL 256 holds fill(0x11)");
+    assert_eq!(b.attr("[data-path='cpu0.owner']", "data-owner"), "A");
+    assert!(b.text("[data-path='A.TIF_SVE'] .v").contains("1 (set)"));
+    assert!(b.text("[data-path='A.home'] .v").contains("live in cpu0"));
+    b.click("#btn-step");
+    b.wait(
+        "document.getElementById('pos').textContent === 'step 4 / 5'",
+        "the step button",
+    );
+    assert!(b.text("[data-path='cpu1.z1'] .val").ends_with("00001234"));
+    assert_eq!(b.attr("[data-path='cpu1.owner']", "data-owner"), "B");
+    assert!(b.text("[data-path='B.TIF_SVE'] .v").contains("0 (clear)"));
+    b.keys(&[LEFT]);
+    b.wait(
+        "document.getElementById('pos').textContent === 'step 3 / 5'",
+        "a step back",
+    );
+    assert!(
+        !b.exists("[data-path='cpu1.z1']"),
+        "v1 is zero again before fp-op"
+    );
+    b.keys(&[END]);
+    b.wait(
+        "document.getElementById('pos').textContent === 'step 5 / 5'",
+        "the end",
+    );
+    // v5.19: getpid drops SVE (TIF_SVE=0) and makes the next SVE instruction trap; the
+    // raw register still holds the bits above 127 (nobody can read them: the trap zeroes
+    // them first).
+    assert!(b.text("[data-path='A.TIF_SVE'] .v").contains("0 (clear)"));
+    assert!(b
+        .text("[data-path='cpu0.CPACR_EL1.ZEN_EL0EN'] .v")
+        .contains("EL0 SVE traps"));
+    assert_eq!(b.text("[data-path='cpu0.z0'] .val"), "1".repeat(64));
+    assert!(b.text(".events").contains("fp_user_discard"));
+    b.screenshot(&out.join("e2e-2-stepped.png"));
+
+    // 4. Share: the link restores the same view.
+    b.click("#btn-share");
+    b.wait("document.getElementById('share-url')", "the share link");
+    let link = b.js("return document.getElementById('share-url').value;");
+    let link = link.as_str().expect("a link").to_string();
+    assert!(link.contains("#v=1&") && link.contains("&p=5&"), "{link}");
+    b.goto(&link);
+    assert_eq!(b.text("#pos"), "step 5 / 5");
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(SCRIPT)
+    );
+    assert!(b.text("[data-path='A.TIF_SVE'] .v").contains("0 (clear)"));
+
+    // 5. A malformed link says so and still shows a page.
+    b.goto(&format!("{url}#v=1&k=v9.9&s=dGFzayBB"));
+    let banner = b.text(".banner.error");
+    assert!(
+        banner.contains("could not be opened") && banner.contains("v9.9"),
+        "{banner}"
+    );
+    assert_eq!(b.text("#pos"), "step 4 / 201");
+    b.screenshot(&out.join("e2e-3-bad-link.png"));
+
+    // 6. Compare mode: the getpid loop on v5.19 vs series-v1.
+    b.goto(&url);
+    b.blur();
+    b.keys(&["c"]);
+    b.wait("document.querySelector('.compare-summary')", "compare mode");
+    let sides = b.js("return document.querySelectorAll('.side').length;");
+    assert_eq!(sides, json!(2));
+    let traps = b.js("const r = [...document.querySelectorAll('.compare-summary tr')].find(r => r.querySelector('th') && r.querySelector('th').textContent === 'traps'); return r ? [...r.querySelectorAll('td')].map(t => t.textContent) : null;");
+    assert_eq!(traps, json!(["100", "1", "≠"]), "traps: v5.19 vs series-v1");
+    assert!(b.exists(".side .diff"), "differences are marked");
+    b.screenshot(&out.join("e2e-4-compare.png"));
+
+    // 7. Help overlay, dark theme and presentation mode by keyboard.
+    b.keys(&["?"]);
+    b.wait("document.querySelector('.overlay')", "the help overlay");
+    assert!(b.text(".overlay").contains("step back"));
+    b.keys(&[ESCAPE]);
+    b.wait(
+        "!document.querySelector('.overlay')",
+        "the overlay to close",
+    );
+    b.keys(&["c", "t", "f"]);
+    b.wait("document.documentElement.dataset.theme === 'dark' && document.documentElement.dataset.present === '1'", "dark + present");
+    b.screenshot(&out.join("e2e-5-dark-present.png"));
+    b.keys(&["t", "f"]);
+
+    // 8. Lessons: open one, answer an exercise, and find the progress kept after a reload.
+    b.goto(&url);
+    b.blur();
+    b.keys(&["l"]);
+    b.wait("document.querySelector('.lesson-list')", "the lessons");
+    b.js("document.querySelectorAll('.lesson-link')[2].click(); return true;");
+    b.wait("document.querySelector('.lesson h3')", "lesson 3");
+    assert!(b.text(".lesson h3").contains("First SVE use"));
+    b.type_into(".exercise .blank", "1");
+    b.click(".exercise .primary");
+    b.wait("document.querySelector('.exercise .grade')", "the grade");
+    b.screenshot(&out.join("e2e-7-lessons.png"));
+    b.goto(&url);
+    b.blur();
+    b.keys(&["l"]);
+    b.wait(
+        "document.querySelector('.lesson h3')",
+        "the lesson reopened from progress",
+    );
+    assert!(b.text(".lesson h3").contains("First SVE use"));
+    let progress = b.js("return localStorage.getItem('svelab.progress');");
+    assert!(
+        progress.as_str().unwrap_or("").contains("first-sve-use"),
+        "{progress}"
+    );
+
+    // 9. Performance: one step of a 10,000-step trace.
+    let frag = share::encode(&Shared {
+        script: TEN_K_STEPS.into(),
+        kernel: None,
+        compare: None,
+        step: 5000,
+    });
+    b.goto(&format!("{url}#{frag}"));
+    b.wait("document.getElementById('pos').textContent === 'step 5000 / 10002' && !document.getElementById('status').textContent.includes('running')", "the 10k trace");
+    b.blur();
+    b.js("window.__svelab.steps.length = 0; return true;");
+    let n = 100;
+    for _ in 0..n {
+        b.keys(&[RIGHT]);
+    }
+    for _ in 0..n {
+        b.keys(&[LEFT]);
+    }
+    b.wait(
+        &format!("window.__svelab.steps.length >= {}", 2 * n),
+        "the step timings",
+    );
+    assert_eq!(b.text("#pos"), "step 5000 / 10002");
+    let steps: Vec<f64> = serde_json::from_value(b.js("return window.__svelab.steps;")).unwrap();
+    let (fwd, back) = steps.split_at(n);
+    let mut all = steps.clone();
+    let med = median(&mut all);
+    let p95 = all[(all.len() * 95 / 100).min(all.len() - 1)];
+    let max = all.last().copied().unwrap_or(0.0);
+    let med_fwd = median(&mut fwd.to_vec());
+    let med_back = median(&mut back.to_vec());
+    b.screenshot(&out.join("e2e-6-10k.png"));
+
+    // 10. Bundle size.
+    let dist = PathBuf::from(env("SVELAB_E2E_DIST"));
+    let wasm = dist.join("svelab_web_bg.wasm");
+    let js = dist.join("svelab_web.js");
+    let raw = std::fs::metadata(&wasm).unwrap().len() + std::fs::metadata(&js).unwrap().len();
+    let gz = gzip_len(&wasm) + gzip_len(&js);
+
+    let perf = json!({
+        "bundle_wasm_js_raw_bytes": raw,
+        "bundle_wasm_js_gzip_bytes": gz,
+        "time_to_interactive_ms_cold": tti_cold,
+        "time_to_interactive_ms_warm_median": tti_warm,
+        "step_render_ms_median": med,
+        "step_render_ms_p95": p95,
+        "step_render_ms_max": max,
+        "step_forward_ms_median": med_fwd,
+        "step_back_ms_median": med_back,
+    });
+    std::fs::write(
+        out.join("perf.json"),
+        serde_json::to_string_pretty(&perf).unwrap(),
+    )
+    .unwrap();
+    println!(
+        "e2e: bundle (wasm + JS) {:.1} KiB raw, {:.1} KiB gzip (target <= 350 KiB)",
+        raw as f64 / 1024.0,
+        gz as f64 / 1024.0
+    );
+    println!(
+        "e2e: time to interactive {tti_cold:.0} ms cold, {tti_warm:.0} ms warm (target < 1000 ms)"
+    );
+    println!(
+        "e2e: one step of a 10,002-step trace: median {med:.2} ms (forward {med_fwd:.2}, back {med_back:.2}), p95 {p95:.2} ms, max {max:.2} ms (target < 16 ms)"
+    );
+    assert!(gz <= 350 * 1024, "bundle {gz} bytes gzip > 350 KiB");
+    assert!(tti_cold < 5000.0, "time to interactive {tti_cold} ms");
+    assert!(med < 50.0, "median step render {med} ms");
+}
