@@ -1,6 +1,5 @@
-//! The command line. `svelab` alone starts the REPL; subcommands run scripts (and, with
-//! later issues, check exercises and explore interleavings: `check` and `explore` are new
-//! variants of [`Sub`]).
+//! The command line. `svelab` alone starts the REPL; subcommands run scripts, explore
+//! interleavings, show the course and grade exercises.
 
 use crate::style::ColorChoice;
 use clap::{Args, Parser, Subcommand};
@@ -13,6 +12,10 @@ Examples:
   svelab run scenario.svl             run a script, print the transcript
   svelab run a.svl b.svl --kernel series-v1/p6 --json
   echo 'task A on=cpu0' | svelab run -
+  svelab lessons                      the course, with your progress
+  svelab lessons 3                    read lesson 3
+  svelab check 1/shape-z mine.svl     grade a script for a construct exercise
+  svelab check 1/fp-write --answer '0, ones'
 
 Kernels: v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7), v6.2.
 The language: docs/dsl.md, or :help statements in the REPL.";
@@ -62,6 +65,76 @@ pub enum Sub {
     /// shortest script for each distinct cause.
     #[command(after_help = EXPLORE_AFTER_HELP)]
     Explore(ExploreArgs),
+    /// Grade an answer to an exercise of the course: a script (construct) or values
+    /// (predict).
+    #[command(after_help = CHECK_AFTER_HELP)]
+    Check(CheckArgs),
+    /// List the lessons with your progress, or print one lesson and its exercises.
+    #[command(after_help = LESSONS_AFTER_HELP)]
+    Lessons(LessonsArgs),
+}
+
+const CHECK_AFTER_HELP: &str = "\
+An exercise is LESSON/EXERCISE: a lesson's number or id, then an exercise's id or number
+(`svelab lessons 3` lists them). The values in the exercise are your variant: the seed is
+--seed, else SVELAB_SEED, else the one in your progress file (the REPL's), else your user
+name. `svelab lessons 3/2` prints the exercise as you see it.
+
+Examples:
+  svelab check 1/shape-z mine.svl                 a construct: grade the script
+  svelab check first-sve-use/2 - < mine.svl       the script on standard input
+  svelab check 1/fp-write --answer '0, ones'      a predict: one value per blank, in order
+  svelab check 1/zcr-len answer.txt --seed 7      the values in a file; seed 7's variant
+
+Without --seed the result is recorded in the progress file (SVELAB_PROGRESS sets it; empty:
+not kept), as `:check` in the REPL does.
+
+Exit status:
+  0  passed
+  1  not passed (each check that failed is listed)
+  2  bad usage: unknown exercise, unreadable file, no answer, the wrong number of values";
+
+const LESSONS_AFTER_HELP: &str = "\
+Examples:
+  svelab lessons          every lesson, ✓ when its exercises are passed
+  svelab lessons 3        lesson 3: its text, scripts and exercises
+  svelab lessons 3/2      exercise 2 of lesson 3, your variant (--seed N for another)
+
+In the REPL: :lesson, :lesson 3, :lesson 3 load trap, :exercise, :hint, :check.";
+
+/// `svelab check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The exercise: LESSON/EXERCISE (`3/2`, `first-sve-use/two-traps`).
+    #[arg(value_name = "EXERCISE")]
+    pub exercise: String,
+    /// The answer: a script (construct) or the values (predict); `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+    /// A predict's values on the command line: `--answer '0, ones'`.
+    #[arg(long, short, value_name = "VALUES")]
+    pub answer: Option<String>,
+    /// The student seed (decimal or 0x hex): grade that variant; nothing is recorded.
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Print only the verdict line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `svelab lessons`.
+#[derive(Debug, Args)]
+pub struct LessonsArgs {
+    /// A lesson (`3`, `first-sve-use`) or an exercise (`3/2`) to print.
+    #[arg(value_name = "LESSON")]
+    pub what: Option<String>,
+    /// The student seed for the exercise's variant.
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
+    pub seed: Option<u64>,
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    crate::course::parse_seed(s).ok_or_else(|| format!("`{s}` is not a number"))
 }
 
 const EXPLORE_AFTER_HELP: &str = "\

@@ -1,8 +1,7 @@
 //! The REPL's `:` commands: one table ([`COMMANDS`]) gives every command its name,
 //! aliases, arguments, summary and help; [`parse`] turns a line into a [`Command`], a closed
 //! enum the REPL matches on. Adding a command = a table row + a variant + its arm in
-//! `repl.rs`; the compiler finds the arm. (`:lesson [n]` and `:check` slot in here when the
-//! lessons arrive.)
+//! `repl.rs`; the compiler finds the arm.
 
 use crate::display::RegFormat;
 use std::path::PathBuf;
@@ -32,6 +31,10 @@ pub enum Arg {
     File,
     /// A setting name, then its value.
     Setting,
+    /// A lesson (number or id), then `load`/`run` and one of its scripts.
+    Lesson,
+    /// An exercise (`3/two-traps`, `next`), then `load`.
+    Exercise,
 }
 
 /// One row of the command table.
@@ -71,6 +74,12 @@ pub const COMMANDS: &[Spec] = &[
     Spec { name: "save", aliases: &[], usage: "<file>", args: &[Arg::File], summary: "write the program as a script", help: "The statements entered so far, as a script `svelab run` and `:load` accept." },
     Spec { name: "export", aliases: &[], usage: "<trace.json>", args: &[Arg::File], summary: "write a JSON trace of the whole run", help: "Every step's report (events, counters, violations, outcome) and the final machine, as `svelab-trace` JSON (the session does not move)." },
     Spec { name: "set", aliases: &[], usage: "<edit-mode emacs|vi | panel on|off>", args: &[Arg::Setting], summary: "line-editing mode, state panel after each step", help: "`:set edit-mode vi` switches to vi keys (also `svelab --vi`); `:set panel off` hides the state panel after statements." },
+    Spec { name: "lesson", aliases: &["lessons"], usage: "[n|id] [load|run <script>]", args: &[Arg::Lesson, Arg::Lesson, Arg::Lesson], summary: "the lessons; a lesson's text, scripts and exercises; load a script", help: "`:lesson` lists the lessons with your progress; `:lesson 3` (or `:lesson first-sve-use`) shows lesson 3: its text, its scripts and its exercises. `:lesson 3 load trap` replaces the session with the script trap.svl at step 0, on its own kernel: `:step` walks it, `:run` runs the rest. `:lesson 3 run trap` loads and runs it." },
+    Spec { name: "exercise", aliases: &["ex"], usage: "[n/id|next] [load]", args: &[Arg::Exercise, Arg::Exercise], summary: "show an exercise (your variant), or load its starter or setup", help: "`:exercise 3/2` or `:exercise 3/two-traps` shows exercise 2 of lesson 3 with your numbers; `:exercise` shows the current one (or the next not passed), `:exercise next` the next not passed. `:exercise load` replaces the session with the starter script of a construct exercise (or the setup of a predict one), on the exercise's kernel. Then `:hint`, `:check`. Progress is kept in the data directory (SVELAB_PROGRESS overrides the file)." },
+    Spec { name: "hint", aliases: &[], usage: "", args: &[], summary: "the next hint for the current exercise", help: "Hints come one at a time; `:exercise` shows the ones revealed so far." },
+    Spec { name: "check", aliases: &[], usage: "[answer…]", args: &[], summary: "grade your answer: `:check 0, 1` (predict) or the session's program (construct)", help: "Predict: `:check 0, ones` gives one value per blank, in order (commas or spaces between). Construct: `:check` grades the program of this session (what `:list` shows, typed or loaded) as your script, on the exercise's kernel. The result says which checks hold; a predict shows why." },
+    Spec { name: "reveal", aliases: &[], usage: "", args: &[], summary: "the answer and why (after a first `:check`)", help: "Shows the author's answer (a predict's values, a construct's script) and the explanation. Try `:check` first." },
+    Spec { name: "variant", aliases: &[], usage: "", args: &[], summary: "new numbers for the current exercise", help: "Draws a new variant of the current exercise (other tasks, registers, values) and hides the hints again." },
     Spec { name: "reset", aliases: &[], usage: "", args: &[], summary: "start again with an empty session (same kernel)", help: "Drops the program and the history; keeps the kernel chosen with `:kernel` or `--kernel`." },
     Spec { name: "quit", aliases: &["q", "exit"], usage: "", args: &[], summary: "leave (Ctrl-D too)", help: "The history is kept in the data directory." },
 ];
@@ -91,6 +100,24 @@ pub enum Target {
     Step(u64),
     /// The end of the program.
     End,
+}
+
+/// What `:lesson` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LessonCmd {
+    /// `:lesson`: the list.
+    List,
+    /// `:lesson N`: the lesson.
+    Show(String),
+    /// `:lesson N load|run SCRIPT`.
+    Load {
+        /// The lesson.
+        lesson: String,
+        /// The script (name, stem or number).
+        script: String,
+        /// Run it to the end (`run`) or stay at step 0 (`load`).
+        run: bool,
+    },
 }
 
 /// A parsed command.
@@ -132,6 +159,18 @@ pub enum Command {
     Export(PathBuf),
     /// `:set …`.
     Set(Setting),
+    /// `:lesson …`.
+    Lesson(LessonCmd),
+    /// `:exercise [which] [load]`.
+    Exercise(Option<String>, bool),
+    /// `:hint`.
+    Hint,
+    /// `:check [answer]`.
+    Check(Option<String>),
+    /// `:reveal`.
+    Reveal,
+    /// `:variant`.
+    Variant,
     /// `:reset`.
     Reset,
     /// `:quit`.
@@ -349,6 +388,60 @@ pub fn parse(line: &str) -> Result<Command, Diagnostic> {
                 }
             }
         }
+        "lesson" => match args {
+            [] => Command::Lesson(LessonCmd::List),
+            [(l, _)] => Command::Lesson(LessonCmd::Show(l.to_string())),
+            [(l, _), (verb, vsp), rest @ ..] => {
+                let run = match *verb {
+                    "load" => false,
+                    "run" => true,
+                    _ => {
+                        return Err(err(
+                            line,
+                            *vsp,
+                            format!("`{verb}`: expected `load` or `run`"),
+                            usage(),
+                        ))
+                    }
+                };
+                let (script, _) = need(2, "a script of the lesson (e.g. `:lesson 3 load trap`)")?;
+                let _ = rest;
+                too_many(3)?;
+                Command::Lesson(LessonCmd::Load {
+                    lesson: l.to_string(),
+                    script: script.to_string(),
+                    run,
+                })
+            }
+        },
+        "exercise" => {
+            too_many(2)?;
+            match args {
+                [] => Command::Exercise(None, false),
+                [(w, _)] if *w == "load" => Command::Exercise(None, true),
+                [(w, _)] => Command::Exercise(Some(w.to_string()), false),
+                [(w, _), (l, lsp)] => {
+                    if *l != "load" {
+                        return Err(err(line, *lsp, format!("unexpected `{l}`"), usage()));
+                    }
+                    Command::Exercise(Some(w.to_string()), true)
+                }
+                _ => return Err(err(line, end, "too many arguments", usage())),
+            }
+        }
+        "hint" => {
+            too_many(0)?;
+            Command::Hint
+        }
+        "check" => Command::Check(rest),
+        "reveal" => {
+            too_many(0)?;
+            Command::Reveal
+        }
+        "variant" => {
+            too_many(0)?;
+            Command::Variant
+        }
         "reset" => {
             too_many(0)?;
             Command::Reset
@@ -389,6 +482,27 @@ mod tests {
             parse(":load my file.svl"),
             Ok(Command::Load("my file.svl".into()))
         );
+        assert_eq!(parse(":lessons"), Ok(Command::Lesson(LessonCmd::List)));
+        assert_eq!(
+            parse(":lesson 3 load trap"),
+            Ok(Command::Lesson(LessonCmd::Load {
+                lesson: "3".into(),
+                script: "trap".into(),
+                run: false
+            }))
+        );
+        assert!(parse(":lesson 3 walk trap").is_err());
+        assert!(parse(":lesson 3 load").is_err());
+        assert_eq!(
+            parse(":ex 1/2 load"),
+            Ok(Command::Exercise(Some("1/2".into()), true))
+        );
+        assert_eq!(parse(":exercise load"), Ok(Command::Exercise(None, true)));
+        assert_eq!(
+            parse(":check 0, ones"),
+            Ok(Command::Check(Some("0, ones".into())))
+        );
+        assert_eq!(parse(":check"), Ok(Command::Check(None)));
         assert_eq!(
             parse(":set edit-mode vi"),
             Ok(Command::Set(Setting::Vi(true)))

@@ -168,6 +168,21 @@ const ERRORS: &str = "\
   after the first task…); the session stays as it was.
   Either way the offending text is underlined and a hint says how to fix it.";
 
+const LESSONS: &str = "\
+  :lesson               the lessons, with your progress (✓ done, ● started)
+  :lesson 3             lesson 3: its text, its scripts, its exercises
+  :lesson 3 load trap   the script trap.svl in the session at step 0: :step walks it
+  :exercise             the next exercise not passed (or :exercise 3/2, 3/two-traps)
+  :exercise load        its starter script (construct) or setup (predict) in the session
+  :hint                 one more hint
+  :check 0, ones        a predict: one value per blank, in order
+  :check                a construct: grades the session's program (:list shows it)
+  :reveal               the answer and why, after a first :check
+  :variant              new numbers for the same exercise
+  Your numbers differ from other students' (SVELAB_SEED sets the seed). Progress is kept in
+  the data directory (SVELAB_PROGRESS sets the file; empty: not kept).
+  Outside the REPL: svelab lessons, svelab check 3/2 answer.svl, svelab check 1/1 --answer 0";
+
 /// The overview.
 pub fn overview(st: Style, w: usize) -> String {
     let mut out = String::new();
@@ -213,6 +228,9 @@ pub fn topic(t: &str, st: Style, w: usize) -> Option<String> {
         "values" | "value" => return Some(format!("{}\n{VALUES}\n", st.heading("Values"))),
         "keys" | "editing" => return Some(format!("{}\n{KEYS}\n", st.heading("Keys"))),
         "errors" => return Some(format!("{}\n{ERRORS}\n", st.heading("Errors"))),
+        "lessons" | "lesson-commands" | "course" => {
+            return Some(format!("{}\n{LESSONS}\n", st.heading("Lessons")))
+        }
         "statements" => {
             let rows: Vec<(String, String)> = STATEMENTS
                 .iter()

@@ -12,7 +12,7 @@ use rustyline::{Context, Helper};
 use std::borrow::Cow;
 
 /// The help topics besides commands and statements.
-pub const TOPICS: [&str; 7] = [
+pub const TOPICS: [&str; 8] = [
     "commands",
     "statements",
     "paths",
@@ -20,6 +20,7 @@ pub const TOPICS: [&str; 7] = [
     "kernels",
     "keys",
     "errors",
+    "lessons",
 ];
 
 /// The REPL's helper. `names` is refreshed after every input.
@@ -80,6 +81,25 @@ impl ReplHelper {
                 _ => s(&["on", "off"]),
             },
             _ if idx >= spec.args.len() => Vec::new(),
+            Some(Arg::Lesson) => match idx {
+                0 => crate::course::lesson_names(),
+                1 => s(&["load", "run"]),
+                _ => crate::course::course()
+                    .lesson(before[1])
+                    .map(|l| {
+                        l.scripts
+                            .iter()
+                            .map(|x| crate::course::script_stem(&x.name).to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            Some(Arg::Exercise) if idx == 0 => {
+                let mut v = crate::course::exercise_keys();
+                v.extend(s(&["next", "load"]));
+                v
+            }
+            Some(Arg::Exercise) => s(&["load"]),
             Some(Arg::Topic) => {
                 let mut v: Vec<String> = COMMANDS.iter().map(|s| format!(":{}", s.name)).collect();
                 v.extend(lang::STATEMENTS.iter().map(|s| s.keyword.to_string()));

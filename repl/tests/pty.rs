@@ -26,6 +26,8 @@ fn start_with(env: &[(&str, &str)], strip: bool) -> Repl {
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env("SVELAB_HISTORY", dir.path().join("history.txt"))
+        .env("SVELAB_PROGRESS", dir.path().join("progress.json"))
+        .env_remove("SVELAB_SEED")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("SVELAB_EDIT_MODE")
         .current_dir(dir.path());
@@ -228,6 +230,122 @@ fn colour_follows_no_color() -> R {
     assert!(!out.contains("\x1b[1;36m"), "{out:?}");
     plain.p.send_control('d')?;
     plain.p.exp_eof()?;
+    Ok(())
+}
+
+/// A learner goes through lesson 1: reads it, loads and steps its script, does a predict
+/// exercise (hint, a wrong answer, the right one) and a construct exercise by typing the
+/// script; the progress file records it. The answers come from the core's instance of each
+/// exercise for the seed given in SVELAB_SEED.
+#[test]
+fn a_lesson_from_reading_to_passing_its_exercises() -> R {
+    use svelab_core::lesson::{builtin_course, Answer, Progress};
+    const SEED: u64 = 42;
+    let course = builtin_course();
+    let lesson = course.lesson("1").expect("lesson 1");
+    let student = Progress::new(SEED);
+    let (_, predict) = course.exercise("1/fp-write").expect("1/fp-write");
+    let p = student.instance(lesson, predict);
+    let (_, construct) = course.exercise("1/shape-z").expect("1/shape-z");
+    let c = student.instance(lesson, construct);
+    let values = |a: &Answer| match a {
+        Answer::Predict(v) => v.join(", "),
+        Answer::Script(s) => s.clone(),
+    };
+
+    let mut r = start_with(&[("SVELAB_SEED", "42")], true);
+    r.p.exp_regex(&prompt("0"))?;
+    let out = r.line(":lesson 1", "0")?;
+    assert!(out.contains("Lesson 1 · The registers"), "{out}");
+    assert!(out.contains(":lesson 1 load registers"), "{out}");
+    assert!(
+        out.contains("1/fp-write"),
+        "the exercises are listed: {out}"
+    );
+
+    // Load the script at step 0 and walk it.
+    let out = r.line(":lesson 1 load registers", r"0/\d+")?;
+    assert!(out.contains("at step 0"), "{out}");
+    let out = r.line(":step", r"1/\d+")?;
+    assert!(out.contains("= created A"), "{out}");
+    let out = r.line(":step", r"2/\d+")?;
+    assert!(out.contains("do_sve_acc"), "{out}");
+
+    // A predict exercise: the student's numbers, a hint, a wrong answer, the right one.
+    let out = r.line(":exercise 1/fp-write", r"2/\d+")?;
+    assert!(out.contains(&p.title), "{out}");
+    for b in &p.blanks {
+        assert!(out.contains(&b.label), "blank {} shown: {out}", b.label);
+    }
+    let out = r.line(":hint", r"2/\d+")?;
+    assert!(out.contains("hint 1 of"), "{out}");
+    let first_words: String = p.hints[0].chars().take(20).collect();
+    assert!(out.contains(&first_words), "{out}");
+    let out = r.line(&format!(":check {}", values(&p.wrong)), r"2/\d+")?;
+    assert!(out.contains("✗"), "a wrong answer fails: {out}");
+    assert!(out.contains("the model says"), "{out}");
+    let out = r.line(&format!(":check {}", values(&p.reference)), r"2/\d+")?;
+    assert!(out.contains("✓"), "the right answer passes: {out}");
+    assert!(out.contains("Why:"), "{out}");
+    assert!(out.contains(":exercise next"), "{out}");
+
+    // A construct exercise: start from the starter, type the rest of the script, check.
+    let out = r.line(":exercise 1/shape-z", r"2/\d+")?;
+    assert!(
+        out.contains(&c.title) && out.contains("Starter script"),
+        "{out}"
+    );
+    let out = r.line(":check", r"2/\d+")?;
+    assert!(
+        out.contains("✗"),
+        "the lesson script does not reach the goal: {out}"
+    );
+    let out = r.line(":exercise load", r"\d+")?;
+    assert!(out.contains("loaded the starter of 1/shape-z"), "{out}");
+    let starter = c.starter.clone().unwrap_or_default();
+    for line in values(&c.reference).lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || starter.lines().any(|s| s.trim() == l) {
+            continue;
+        }
+        r.line(l, r"\d+")?;
+    }
+    let out = r.line(":check", r"\d+")?;
+    assert!(out.contains("✓"), "the typed script passes: {out}");
+    let out = r.line(":lesson", r"\d+")?;
+    assert!(
+        out.contains("2/3"),
+        "two of lesson 1's three exercises passed: {out}"
+    );
+    let dir = r.quit();
+
+    let saved = std::fs::read_to_string(dir.path().join("progress.json")).expect("progress kept");
+    let saved = Progress::from_json(&saved).expect("progress parses");
+    assert_eq!(saved.seed, SEED);
+    assert!(saved.passed("registers", "fp-write"));
+    assert!(saved.passed("registers", "shape-z"));
+    assert_eq!(saved.exercises["registers/fp-write"].hints_revealed, 1);
+    assert_eq!(saved.exercises["registers/fp-write"].attempts, 2);
+    Ok(())
+}
+
+/// Tab completes the lesson commands, lesson numbers, script names and exercise keys.
+#[test]
+fn tab_completes_lessons_scripts_and_exercises() -> R {
+    let mut r = start();
+    r.p.send(":lesson 3 lo")?;
+    r.p.send("\t")?;
+    r.p.send(" tr")?;
+    r.p.send("\t")?;
+    r.p.send("_pre")?;
+    r.p.send("\t")?;
+    let out = r.line("", r"0/\d+")?;
+    assert!(out.contains("loaded trap_preempted.svl"), "{out}");
+    r.p.send(":exercise 3/what-the")?;
+    r.p.send("\t")?;
+    let out = r.line("", r"0/\d+")?;
+    assert!(out.contains("Exercise 3/what-the-trap-does"), "{out}");
+    r.quit();
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 //!   then the web bundle and the browser tests (installing Chromium and wasm-bindgen-cli).
 //! * `web`: builds the browser playground into `web-playground/dist/`.
 //! * `serve [--port N]`: serves `web-playground/dist/` on 127.0.0.1.
+//! * `lessons`: the author check over `lessons/` (also run by `cargo test`).
 
+mod lessons;
 mod web;
 
 use std::process::{Command, ExitCode};
@@ -18,8 +20,9 @@ fn main() -> ExitCode {
         Some("web") => web::build(),
         Some("serve") => web::serve(&args[1..]),
         Some("web-test") => web::test(),
+        Some("lessons") => lessons::run(&web::root()),
         Some("help") | Some("--help") | Some("-h") | None => {
-            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium");
+            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium\n  lessons   author check: every lesson script runs, every exercise's reference passes and its wrong answer fails");
             Ok(())
         }
         Some(other) => Err(format!(
