@@ -1998,7 +1998,7 @@ fn grade_predict(inst: &ExerciseInstance, values: &[String]) -> Grade {
                 Ok(false) => (false, format!("you said {given}; the model says {truth}")),
                 Err(e) => (
                     false,
-                    format!("I could not compare `{given}` with the model's {truth}: {e}. Answers are numbers (0, 3, 0x1f), names (sve, fpsimd, A, null) or register values (fill(0xaa), ones, 0)"),
+                    format!("your answer `{given}` is not a value I can compare ({e}); the model says {truth}. Answers are numbers (0, 3, 0x1f), names (sve, fpsimd, A, null) or register values (fill(0xaa), ones, 0)"),
                 ),
             },
         };

@@ -25,6 +25,7 @@
 //! * [`explore`] — explore mode: bounded exhaustive search with shortest counterexamples.
 //! * [`lesson`] — lessons and exercises: the course format, seeded variants, grading, progress.
 //! * [`oracle`] — the ABI oracle (what sve.rst promises a task, from its own history).
+//! * [`share`] — share links for the playground (script, kernel, step in a URL fragment).
 //! * [`view`] — derived views (ownership, user view, raw view).
 
 pub mod bugs;
@@ -42,6 +43,7 @@ pub mod oracle;
 pub mod ptrace;
 pub mod regs;
 pub mod session;
+pub mod share;
 pub mod signal;
 pub mod syscall;
 pub mod view;

@@ -183,6 +183,9 @@ pub struct ExploreArgs {
     /// Save each counterexample as DIR/<cause>.svl instead of printing it.
     #[arg(long, value_name = "DIR")]
     pub out: Option<String>,
+    /// Where the playground is served, for the share links (`cargo xtask serve`'s default).
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8000/")]
+    pub playground: String,
 }
 
 /// `svelab run`.

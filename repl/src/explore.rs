@@ -144,6 +144,24 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
                 println!("   | {line}");
             }
         }
+        println!(
+            "   playground: {}#{}",
+            args.playground,
+            share_link(&f.script)
+        );
     }
     ExitCode::from(1)
+}
+
+/// The share-link fragment that opens `script` in the playground at its last step, where
+/// the violation shows.
+fn share_link(script: &str) -> String {
+    let (mut s, _) = svelab_core::Session::from_source(script);
+    s.run(&svelab_core::RunOptions::default());
+    svelab_core::share::encode(&svelab_core::share::Shared {
+        script: script.to_string(),
+        kernel: None,
+        compare: None,
+        step: s.position(),
+    })
 }

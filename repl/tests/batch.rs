@@ -258,6 +258,19 @@ fn explore_reports_findings_with_exit_1_and_saves_replayable_scripts() {
         stdout.contains("kvm-sve-untrapped-after-guest-exit"),
         "{stdout}"
     );
+    // A share link that opens the same script in the playground.
+    let link = stdout
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("playground: http://127.0.0.1:8000/#v=1&")
+        })
+        .expect("a share link");
+    let fragment = link.split_once('#').expect("a fragment").1;
+    let shared = svelab_core::share::decode(fragment)
+        .expect("decodes")
+        .expect("a link");
+    assert!(shared.script.contains("kvm-enter"), "{}", shared.script);
     let saved = out.join("kvm-sve-untrapped-after-guest-exit.svl");
     assert!(saved.exists(), "{stdout}");
     // `svelab run` reproduces it: its final `expect no-violations` fails (exit 1).

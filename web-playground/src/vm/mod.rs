@@ -7,7 +7,7 @@
 //! * [`chart`] keeps counters over time and lays the chart out.
 //! * [`explain`] says in one line what each kernel function in an event does.
 //! * [`highlight`] colours the script and places parse errors.
-//! * [`share`] encodes and decodes share links.
+//! * [`share`] (from svelab-core) encodes and decodes share links.
 //! * [`keys`] is the keyboard shortcut table.
 //! * [`course`] reads the course file the bundle carries (`lessons.txt`).
 //! * [`markdown`] reads the Markdown of lessons and exercises.
@@ -21,7 +21,7 @@ pub mod lazy;
 pub mod markdown;
 pub mod player;
 pub mod regfmt;
-pub mod share;
+pub use svelab_core::share;
 pub mod snapshot;
 
 /// The example a first visitor sees.
