@@ -55,20 +55,8 @@ pub fn statement(k: &str) -> Option<&'static Statement> {
     STATEMENTS.iter().find(|s| s.keyword == k)
 }
 
-/// Syscalls of `svc`.
-pub const SVC_CALLS: [&str; 11] = [
-    "getpid",
-    "yield",
-    "prctl-set-vl",
-    "prctl-get-vl",
-    "fork",
-    "exec",
-    "sigreturn",
-    "kill",
-    "exit",
-    "read-neon",
-    "kvm-run",
-];
+/// Syscalls of `svc`, from the parser itself.
+pub use svelab_core::dsl::SVC_CALLS;
 /// Signals.
 pub const SIGNALS: [&str; 5] = ["SIGUSR1", "SIGUSR2", "SIGSEGV", "SIGKILL", "SIGILL"];
 /// Frame edits of `sigreturn`.

@@ -24,4 +24,4 @@ pub use ast::{
 pub use diag::{
     render as render_diagnostic, render_all as render_diagnostics, Diagnostic, Label, Severity,
 };
-pub use parser::{is_incomplete, parse, parse_condition, parse_path};
+pub use parser::{is_incomplete, parse, parse_condition, parse_path, KEYWORDS, SVC_CALLS};

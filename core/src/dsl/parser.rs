@@ -48,7 +48,8 @@ pub const KEYWORDS: [&str; 25] = [
     "repeat",
 ];
 
-const SVC_CALLS: [&str; 11] = [
+/// Every call of `svc`, for messages, suggestions and completion.
+pub const SVC_CALLS: [&str; 11] = [
     "getpid",
     "yield",
     "prctl-set-vl",

@@ -62,47 +62,10 @@ impl Class {
     }
 }
 
-/// Statement keywords (`docs/dsl.md`, "Grammar").
-pub const STATEMENT_KEYWORDS: [&str; 25] = [
-    "kernel",
-    "cpus",
-    "vls",
-    "kvm-mode",
-    "sysctl",
-    "task",
-    "vcpu",
-    "sve-op",
-    "fp-op",
-    "svc",
-    "ctxsw",
-    "migrate",
-    "signal",
-    "ptrace",
-    "kernel-neon",
-    "cpu-pm",
-    "cpu-offline",
-    "cpu-online",
-    "kvm-enter",
-    "guest-sve-op",
-    "guest-fp-op",
-    "kvm-exit",
-    "expect",
-    "show",
-    "repeat",
-];
+/// Statement keywords (`docs/dsl.md`, "Grammar"), from the parser itself.
+pub use svelab_core::dsl::KEYWORDS as STATEMENT_KEYWORDS;
 
-const WORDS: [&str; 45] = [
-    "getpid",
-    "yield",
-    "prctl-set-vl",
-    "prctl-get-vl",
-    "fork",
-    "exec",
-    "sigreturn",
-    "kill",
-    "exit",
-    "read-neon",
-    "kvm-run",
+const WORDS: [&str; 34] = [
     "preempt",
     "softirq-neon",
     "get",
@@ -190,7 +153,10 @@ fn classify(word: &str, starts_statement: bool) -> Class {
         Class::Function
     } else if word.starts_with("SIG") {
         Class::Signal
-    } else if WORDS.contains(&word) || STATEMENT_KEYWORDS.contains(&word) {
+    } else if WORDS.contains(&word)
+        || svelab_core::dsl::SVC_CALLS.contains(&word)
+        || STATEMENT_KEYWORDS.contains(&word)
+    {
         Class::Word
     } else if word.contains('.') {
         Class::Path
