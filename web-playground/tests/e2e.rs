@@ -476,6 +476,45 @@ fn the_playground_in_headless_chromium() {
         "{progress}"
     );
 
+    // 8b. A learner can go through the whole course here: every lesson opens, shows its
+    // prose and at least two exercises, and its first script opens in the editor without
+    // a single error.
+    b.goto(&url);
+    b.blur();
+    b.keys(&["l"]);
+    b.wait("document.querySelector('.lesson-list')", "the lessons");
+    let count = b
+        .js("return document.querySelectorAll('.lesson-link').length;")
+        .as_u64()
+        .unwrap_or(0);
+    assert!(count >= 12, "{count} lessons listed");
+    for i in 0..count {
+        b.goto(&url);
+        b.blur();
+        b.keys(&["l"]);
+        b.wait("document.querySelector('.lesson-list')", "the lessons");
+        b.js(&format!(
+            "document.querySelectorAll('.lesson-link')[{i}].click(); return true;"
+        ));
+        b.wait(
+            &format!(
+                "document.querySelector('.lesson h3') && document.querySelector('.lesson h3').textContent.startsWith('Lesson {}:')",
+                i + 1
+            ),
+            "the lesson",
+        );
+        let exercises = b
+            .js("return document.querySelectorAll('.lesson .exercise').length;")
+            .as_u64()
+            .unwrap_or(0);
+        assert!(exercises >= 2, "lesson {}: {exercises} exercises", i + 1);
+        b.js("document.querySelector('.lesson-script .primary').click(); return true;");
+        b.wait(
+            "document.querySelector('#diags .ok')",
+            "the lesson's first script in the editor, without errors",
+        );
+    }
+
     // 9. Performance: one step of a 10,000-step trace.
     let frag = share::encode(&Shared {
         script: TEN_K_STEPS.into(),
