@@ -870,7 +870,7 @@ fn parse_exercise(t: &toml::Table, path: &str, lesson: &str) -> Result<Exercise,
         if !EXERCISE_KEYS.contains(&k.as_str()) {
             let near = EXERCISE_KEYS
                 .iter()
-                .min_by_key(|c| edit_distance(c, k))
+                .min_by_key(|c| crate::dsl::edit_distance(c, k))
                 .copied()
                 .unwrap_or("id");
             err(
@@ -1375,20 +1375,6 @@ fn check_predicate_syntax(p: &str) -> Result<(), String> {
             .map(|d| d.message.clone())
             .unwrap_or_else(|| "does not parse".into())
     })
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 impl Exercise {

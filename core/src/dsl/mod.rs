@@ -22,6 +22,7 @@ pub use ast::{
     ShowTarget, Span, Stmt, StmtKind, SvcSpec, SvePayloadKind, Sysctl,
 };
 pub use diag::{
-    render as render_diagnostic, render_all as render_diagnostics, Diagnostic, Label, Severity,
+    edit_distance, render as render_diagnostic, render_all as render_diagnostics, Diagnostic,
+    Label, Severity,
 };
 pub use parser::{is_incomplete, parse, parse_condition, parse_path, KEYWORDS, SVC_CALLS};
