@@ -147,12 +147,10 @@ impl Machine {
         for (ci, cpu) in self.cpus.iter().enumerate() {
             let c = CpuId(ci as u8);
             let Curr::Task(t) = cpu.curr else { continue };
-            let task = self.task(t);
-            match task.level {
+            match self.task(t).level {
                 Level::User => self.check_live_at_el0(c, t, out),
                 Level::KvmRun(v) => self.check_guest(c, v, out),
             }
-            let _ = task;
         }
         for (ti, task) in self.tasks.iter().enumerate() {
             let t = TaskId(ti as u16);

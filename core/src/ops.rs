@@ -803,7 +803,7 @@ impl Machine {
                         ))
                     }
                 }
-                self.validate_ptrace(*task, req)
+                self.validate_ptrace(req)
             }
             Op::KernelNeon { cpu } => self.check_cpu(*cpu),
             Op::CpuPm { cpu } | Op::CpuOffline { cpu } => {

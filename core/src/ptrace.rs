@@ -95,7 +95,7 @@ pub struct RegsetDump {
 }
 
 impl Machine {
-    pub(crate) fn validate_ptrace(&self, t: TaskId, req: &PtraceReq) -> Result<(), StepError> {
+    pub(crate) fn validate_ptrace(&self, req: &PtraceReq) -> Result<(), StepError> {
         let check = |ws: &[RegWrite], sve_ok: bool| -> Result<(), StepError> {
             for w in ws {
                 let ok = match w.reg {
@@ -137,7 +137,6 @@ impl Machine {
                                 ));
                             }
                         }
-                        let _ = t;
                         Ok(())
                     }
                     SvePayload::Header => Ok(()),

@@ -1114,7 +1114,7 @@ impl Session {
                 Ok((StepOutcome::Expect(r), false))
             }
             StmtKind::Show(ShowTarget::Violations) => {
-                let text = render::show_violation_list(&self.state.machine, &self.violations_now());
+                let text = render::show_violation_list(&self.violations_now());
                 Ok((StepOutcome::Show(text), false))
             }
             StmtKind::Show(t) => {

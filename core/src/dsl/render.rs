@@ -1,6 +1,6 @@
 //! Text renderings the front ends print: events, `show` blocks, counters, violations.
 
-use super::eval::{self, fmt_bytes, owner_name, resolve, Val};
+use super::eval::{self, resolve, Val};
 use crate::event::{Counter, Counters, Event, EventRecord};
 use crate::invariants::Violation;
 use crate::machine::{CpuId, Machine, TaskId, VcpuId};
@@ -127,12 +127,11 @@ pub fn event_line(m: &Machine, r: &EventRecord) -> String {
 }
 
 /// A violation as a line.
-pub fn violation_line(m: &Machine, v: &Violation) -> String {
+pub fn violation_line(v: &Violation) -> String {
     let mut s = format!("[{}] {}", v.rule.code(), v.detail);
     if let Some(f) = &v.function {
         s.push_str(&format!(" (in {f})"));
     }
-    let _ = m;
     s
 }
 
@@ -353,15 +352,15 @@ pub fn show_events(m: &Machine) -> String {
 
 /// `show violations`: what is wrong now.
 pub fn show_violations(m: &Machine) -> String {
-    show_violation_list(m, &m.check())
+    show_violation_list(&m.check())
 }
 
 /// `show violations` for a given list (the session adds the ABI oracle's findings).
-pub fn show_violation_list(m: &Machine, v: &[crate::invariants::Violation]) -> String {
+pub fn show_violation_list(v: &[crate::invariants::Violation]) -> String {
     if v.is_empty() {
         return "(no violations)\n".into();
     }
-    v.iter().map(|x| violation_line(m, x) + "\n").collect()
+    v.iter().map(|x| violation_line(x) + "\n").collect()
 }
 
 /// `show machine`: everything.
@@ -436,6 +435,5 @@ pub fn flatten(m: &Machine) -> Vec<(String, String)> {
             push(&h, f);
         }
     }
-    let _ = (owner_name, fmt_bytes);
     out
 }
