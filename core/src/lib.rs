@@ -41,6 +41,7 @@ pub mod machine;
 pub mod ops;
 pub mod oracle;
 pub mod ptrace;
+pub mod real;
 pub mod regs;
 pub mod session;
 pub mod share;

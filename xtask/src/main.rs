@@ -9,6 +9,7 @@
 //! * `lessons`: the author check over `lessons/` (also run by `cargo test`).
 
 mod lessons;
+mod real;
 mod web;
 
 use std::process::{Command, ExitCode};
@@ -21,8 +22,9 @@ fn main() -> ExitCode {
         Some("serve") => web::serve(&args[1..]),
         Some("web-test") => web::test(),
         Some("lessons") => lessons::run(&web::root()),
+        Some("real") => real::run::run(&web::root(), &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
-            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium\n  lessons   author check: every lesson script runs, every exercise's reference passes and its wrong answer fails");
+            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium\n  lessons   author check: every lesson script runs, every exercise's reference passes and its wrong answer fails\n  real      boot the pinned real kernels under QEMU and compare every scenario of tests/real/ with the model (optional: a scenario name filter)");
             Ok(())
         }
         Some(other) => Err(format!(
@@ -106,3 +108,4 @@ fn ci() -> Result<(), String> {
     eprintln!("xtask: ci passed");
     Ok(())
 }
+

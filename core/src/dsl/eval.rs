@@ -297,6 +297,12 @@ fn fpsimd_field(
 }
 
 fn counter_field(c: &Counters, f: &str) -> Option<Val> {
+    if f == "sve_alloc_calls" {
+        // Every sve_alloc() that allocated or zeroed a buffer (what a function tracer
+        // counts, except v6.0+'s calls that keep an existing buffer untouched).
+        let n = c.get(Counter::SveAllocs) + c.get(Counter::SveAllocMemsets);
+        return Some(Val::Int(i128::from(n)));
+    }
     Counter::parse(f).map(|k| Val::Int(i128::from(c.get(k))))
 }
 

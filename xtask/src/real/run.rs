@@ -1,0 +1,285 @@
+//! `cargo xtask real`: every scenario of `tests/real/scenarios/` on every pinned kernel,
+//! observed on the real kernel and predicted by the model, compared value by value.
+//!
+//! One boot per kernel runs every scenario (the runner reads them from the initramfs).
+//! Exit status: success only when every observation matches, except the ones listed in
+//! `tests/real/known-differences.txt` with their reason.
+
+use super::initramfs::Initramfs;
+use super::{build, kernels, qemu};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use svelab_core::dsl::eval::Val;
+use svelab_core::real::{self, Verdict};
+use svelab_core::Kernel;
+
+/// Modules the runner loads (kernel-mode NEON from user space: AF_ALG sha256).
+pub const MODULES: [&str; 4] = [
+    "sha256-arm64.ko",
+    "sha2-ce.ko",
+    "af_alg.ko",
+    "algif_hash.ko",
+];
+
+/// Model CPU n is real CPU n+1; CPU 0 is the runner's own.
+pub const SMP: u32 = 3;
+const APPEND: &str = "isolcpus=1,2";
+
+/// A known difference: `KERNEL SCENARIO LINE | reason | evidence`.
+#[derive(Debug)]
+struct Known {
+    kernel: String,
+    scenario: String,
+    line: u32,
+    reason: String,
+}
+
+fn read_known(path: &Path) -> Result<Vec<Known>, String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        let l = l.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let mut parts = l.split('|').map(str::trim);
+        let head: Vec<&str> = parts.next().unwrap_or("").split_whitespace().collect();
+        let reason = parts.next().unwrap_or("");
+        let evidence = parts.next().unwrap_or("");
+        let [kernel, scenario, line] = head.as_slice() else {
+            return Err(format!(
+                "{}:{}: expected `KERNEL SCENARIO LINE | reason | evidence`",
+                path.display(),
+                n + 1
+            ));
+        };
+        let line = line
+            .parse()
+            .map_err(|_| format!("{}:{}: `{line}` is not a line number", path.display(), n + 1))?;
+        if reason.is_empty() || evidence.is_empty() {
+            return Err(format!(
+                "{}:{}: a known difference needs a reason and evidence",
+                path.display(),
+                n + 1
+            ));
+        }
+        out.push(Known {
+            kernel: kernel.to_string(),
+            scenario: scenario.to_string(),
+            line,
+            reason: reason.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// The scenarios: `(name, source)`, sorted by name.
+pub fn scenarios(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "svl") {
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let src = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            out.push((name, src));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn show(v: &Val) -> String {
+    let s = v.to_string();
+    if s.len() > 48 {
+        format!("{}…", &s[..47])
+    } else {
+        s
+    }
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("real")
+}
+
+/// Runs everything; `only` restricts to scenario names containing it.
+pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let only = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let target = target_dir(root);
+    let t0 = Instant::now();
+    kernels::ensure_tools()?;
+    let runner = build::build_runner(&root.join("tests/real/runner"), &target.join("build"))?;
+    let runner = std::fs::read(&runner).map_err(|e| format!("{}: {e}", runner.display()))?;
+    let mut all = scenarios(&root.join("tests/real/scenarios"))?;
+    if let Some(o) = &only {
+        all.retain(|(n, _)| n.contains(o.as_str()));
+    }
+    let known = read_known(&root.join("tests/real/known-differences.txt"))?;
+    let mut used_known = vec![false; known.len()];
+    let mut report = String::new();
+    let (mut matched, mut differ, mut excused, mut other) = (0, 0, 0, 0);
+    for k in &kernels::PINNED {
+        let model = Kernel::parse(k.model_kernel).map_err(|e| e.to_string())?;
+        let files = kernels::ensure_kernel(k, &target.join("cache"), &MODULES)?;
+        let mut fs = Initramfs::new();
+        fs.add_file("/init", &runner, 0o755);
+        let mut order = String::new();
+        for (name, path) in &files.modules {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            fs.add_file(&format!("/modules/{name}"), &bytes, 0o644);
+            let _ = writeln!(order, "{name}");
+        }
+        fs.add_file("/modules/order", order.as_bytes(), 0o644);
+        let mut translations = Vec::new();
+        let mut index = String::new();
+        for (name, src) in &all {
+            let t = real::translate(name, src, model).map_err(|ds| {
+                let mut m = format!("{name}.svl does not translate for a real kernel:\n");
+                for d in ds {
+                    let _ = writeln!(m, "  {}:{}: {} ({})", d.line, d.column, d.message, d.hint);
+                }
+                m
+            })?;
+            fs.add_file(
+                &format!("/programs/{name}"),
+                t.program.to_string().as_bytes(),
+                0o644,
+            );
+            let _ = writeln!(index, "{name}");
+            translations.push((name.clone(), t));
+        }
+        fs.add_file("/programs/index", index.as_bytes(), 0o644);
+        let initrd = target.join(format!("real-{}.cpio", k.label));
+        std::fs::write(&initrd, fs.finish()).map_err(|e| format!("{}: {e}", initrd.display()))?;
+        let boot = qemu::Boot {
+            kernel: files.vmlinuz.clone(),
+            initrd,
+            smp: SMP,
+            mem_mb: 1024,
+            append: APPEND.into(),
+            timeout: Duration::from_secs(900),
+        };
+        let started = Instant::now();
+        let total = translations.len();
+        let mut done = 0;
+        let mut progress = |line: &str| {
+            if line.starts_with("END ") {
+                done += 1;
+            }
+            eprint!(
+                "\rxtask real: Linux {} ({}): {done}/{total} scenarios, {:.0} s   ",
+                k.label,
+                k.version,
+                started.elapsed().as_secs_f64()
+            );
+        };
+        let console = qemu::run(&boot, &mut progress)?;
+        eprintln!();
+        std::fs::write(target.join(format!("console-{}.txt", k.label)), &console)
+            .map_err(|e| format!("cannot save the console: {e}"))?;
+        if !console.contains("RUNNER DONE") {
+            return Err(format!(
+                "the runner did not finish on Linux {} (console in target/real/console-{}.txt)",
+                k.label, k.label
+            ));
+        }
+        let _ = writeln!(
+            report,
+            "\n== Linux {} ({} {}) vs model {} — boot and {} scenarios in {:.1} s",
+            k.label,
+            k.package,
+            k.version,
+            model,
+            total,
+            started.elapsed().as_secs_f64()
+        );
+        for (name, t) in &translations {
+            let out = real::program_output(&console, name).unwrap_or_default();
+            let res = real::verdicts(t, &out);
+            if let Some(e) = &res.error {
+                let _ = writeln!(report, "  {name}: runner error: {e}");
+                other += 1;
+            }
+            for (o, v) in t.observations.iter().zip(&res.verdicts) {
+                let excuse = known.iter().position(|x| {
+                    x.kernel == k.label && x.scenario == *name && x.line == o.line
+                });
+                let (mark, real) = match v {
+                    Verdict::Match(v) => {
+                        matched += 1;
+                        ("ok", show(v))
+                    }
+                    Verdict::Differs(v) if excuse.is_some() => {
+                        excused += 1;
+                        ("known", show(v))
+                    }
+                    Verdict::Differs(v) => {
+                        differ += 1;
+                        ("DIFFERS", show(v))
+                    }
+                    Verdict::NotTraceable(f) => {
+                        other += 1;
+                        ("UNTRACEABLE", format!("{f} cannot be traced"))
+                    }
+                    Verdict::Missing => {
+                        other += 1;
+                        ("MISSING", "no observation".into())
+                    }
+                    Verdict::Unreadable(e) => {
+                        other += 1;
+                        ("UNREADABLE", e.clone())
+                    }
+                };
+                if let Some(i) = excuse {
+                    used_known[i] = true;
+                }
+                let _ = writeln!(
+                    report,
+                    "  {mark:<11} {name}:{:<3} {:<44} model {:<20} real {}",
+                    o.line,
+                    o.text,
+                    show(&o.predicted),
+                    real
+                );
+                if let (Some(i), false) = (excuse, matches!(v, Verdict::Match(_))) {
+                    let _ = writeln!(report, "              known: {}", known[i].reason);
+                }
+            }
+        }
+    }
+    println!("{report}");
+    let stale: Vec<&Known> = known
+        .iter()
+        .zip(&used_known)
+        .filter(|(k, used)| !**used && only.as_ref().is_none_or(|o| k.scenario.contains(o.as_str())))
+        .map(|(k, _)| k)
+        .collect();
+    let mut by_kernel: BTreeMap<&str, usize> = BTreeMap::new();
+    for k in &stale {
+        *by_kernel.entry(&k.kernel).or_default() += 1;
+    }
+    println!(
+        "xtask real: {matched} observations match, {differ} differ, {excused} known differences, {other} not observed; {:.0} s in all",
+        t0.elapsed().as_secs_f64()
+    );
+    for k in &stale {
+        println!(
+            "xtask real: known difference {} {}:{} no longer differs: remove it from tests/real/known-differences.txt",
+            k.kernel, k.scenario, k.line
+        );
+    }
+    if differ > 0 || other > 0 || !stale.is_empty() {
+        return Err("the real kernels disagree with the model (see above)".into());
+    }
+    Ok(())
+}
