@@ -108,4 +108,3 @@ fn ci() -> Result<(), String> {
     eprintln!("xtask: ci passed");
     Ok(())
 }
-

@@ -71,9 +71,7 @@ fn unhex(raw: &str) -> Result<Vec<u8>, String> {
     }
     (0..raw.len())
         .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&raw[i..i + 2], 16).map_err(|_| format!("not hex: `{raw}`"))
-        })
+        .map(|i| u8::from_str_radix(&raw[i..i + 2], 16).map_err(|_| format!("not hex: `{raw}`")))
         .collect()
 }
 
@@ -166,7 +164,7 @@ fn tracer_field(b: &[u8], f: &str) -> Result<Val, String> {
             let pl = 2 * vq;
             let p0 = 16 + 32 * zl;
             let ffr = p0 + 16 * pl;
-            let fpsr = (ffr + pl + 15) / 16 * 16;
+            let fpsr = (ffr + pl).div_ceil(16) * 16;
             let (off, n) = match crate::dsl::parser::parse_reg(r) {
                 Ok(crate::ops::Reg::Z(n)) => (16 + usize::from(n) * zl, zl),
                 Ok(crate::ops::Reg::V(n)) => (16 + usize::from(n) * zl, 16),
@@ -231,7 +229,10 @@ mod tests {
         b.extend_from_slice(&16u32.to_le_bytes());
         b.extend_from_slice(&64u16.to_le_bytes());
         b.resize(528 + 16 + 16, 0);
-        let raw = format!("1 {}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+        let raw = format!(
+            "1 {}",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        );
         let f = |n: &str| Observable::Frame(n.into()).interpret(&raw);
         assert_eq!(f("sve"), Ok(Val::Word("header".into())));
         assert_eq!(f("sve_vl"), Ok(Val::Int(512)));

@@ -63,6 +63,9 @@ pub const COUNTED: &[(&str, &str)] = &[
     ("kernel_neon", "kernel_neon_begin"),
 ];
 
+/// A `KVM_RUN` being assembled: VM index, VMM task index, the guest's ops (kind, writes).
+type GuestRun = (u8, u8, Vec<(i64, Vec<RealWrite>)>);
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Where {
     /// No worker yet.
@@ -98,7 +101,7 @@ struct Tr<'a> {
     /// VMs whose VMM has not started yet: created right after it starts.
     pending_vms: Vec<(u8, u8, bool, u16)>,
     /// The KVM_RUN being assembled: VM index, VMM index, guest ops (kind, writes).
-    run: Option<(u8, u8, Vec<(i64, Vec<RealWrite>)>)>,
+    run: Option<GuestRun>,
     /// vCPU name → its VMM's name.
     vmm_of: HashMap<String, String>,
 }
@@ -154,10 +157,7 @@ pub fn translate(name: &str, source: &str, kernel: Kernel) -> Result<Translation
     if !tr.diags.is_empty() {
         return Err(tr.diags);
     }
-    loop {
-        let Some((span, _)) = session.next_statement() else {
-            break;
-        };
+    while let Some((span, _)) = session.next_statement() {
         let Some(stmt) = by_span.get(&(span.start, span.end)).copied() else {
             break;
         };
@@ -304,10 +304,19 @@ impl Tr<'_> {
         match self.wh[usize::from(i)] {
             Where::NotStarted => {
                 let vl = i64::from(m.task(t).vl);
-                let s = self.coord("start", i).arg(0, cpu.into()).arg(1, vl).arg(2, 2);
+                let s = self
+                    .coord("start", i)
+                    .arg(0, cpu.into())
+                    .arg(1, vl)
+                    .arg(2, 2);
                 self.push(s);
                 self.cpu_of[usize::from(i)] = cpu;
-                let mine: Vec<_> = self.pending_vms.iter().filter(|v| v.1 == i).copied().collect();
+                let mine: Vec<_> = self
+                    .pending_vms
+                    .iter()
+                    .filter(|v| v.1 == i)
+                    .copied()
+                    .collect();
                 self.pending_vms.retain(|v| v.1 != i);
                 for (vm, _, sve, vl) in mine {
                     self.push(
@@ -392,7 +401,9 @@ impl Tr<'_> {
                     task,
                     call: SvcSpec::KvmRun(vcpu),
                 } => {
-                    self.vmm_of.entry(vcpu.name.clone()).or_insert(task.name.clone());
+                    self.vmm_of
+                        .entry(vcpu.name.clone())
+                        .or_insert(task.name.clone());
                 }
                 StmtKind::Repeat { body, .. } => self.find_vmms(body),
                 _ => {}
@@ -411,13 +422,21 @@ impl Tr<'_> {
                     return true; // never run: nothing to create
                 };
                 let Some(t) = after.task_id(&vmm) else {
-                    self.reject(stmt.span, "not on a real kernel: the VMM task must exist before its vCPU", "declare `task VMM …` first");
+                    self.reject(
+                        stmt.span,
+                        "not on a real kernel: the VMM task must exist before its vCPU",
+                        "declare `task VMM …` first",
+                    );
                     return true;
                 };
                 let i = self.ti(after, t);
                 let vm = self.vms.len() as u8;
                 if vm >= 2 {
-                    self.reject(stmt.span, "not on a real kernel: the runner runs at most 2 vCPUs", "drop a vCPU");
+                    self.reject(
+                        stmt.span,
+                        "not on a real kernel: the runner runs at most 2 vCPUs",
+                        "drop a vCPU",
+                    );
                     return true;
                 }
                 self.vms.insert(name.name.clone(), (vm, i, *sve, vl));
@@ -473,7 +492,11 @@ impl Tr<'_> {
                     .collect();
                 match &mut self.run {
                     Some((_, _, ops)) => ops.push((if *sve { 1 } else { 2 }, ws)),
-                    None => self.reject(stmt.span, "not on a real kernel: a guest runs inside the VMM's KVM_RUN", "`kvm-enter VMM V0` first"),
+                    None => self.reject(
+                        stmt.span,
+                        "not on a real kernel: a guest runs inside the VMM's KVM_RUN",
+                        "`kvm-enter VMM V0` first",
+                    ),
                 }
                 true
             }
@@ -499,9 +522,7 @@ impl Tr<'_> {
                 self.op_done(vmm);
                 true
             }
-            _ if self.run.is_some()
-                && !matches!(stmt.kind, StmtKind::Repeat { .. }) =>
-            {
+            _ if self.run.is_some() && !matches!(stmt.kind, StmtKind::Repeat { .. }) => {
                 self.reject(stmt.span, "not on a real kernel: while the guest runs, the real program can only run guest statements", "end the run with `kvm-exit V to-user` first");
                 true
             }
@@ -522,7 +543,9 @@ impl Tr<'_> {
                 };
                 let i = self.ti(after, t);
                 if on.is_some() {
-                    if let Some(c) = (0..after.cpus.len()).find(|&c| after.current(crate::machine::CpuId(c as u8)) == Some(t)) {
+                    if let Some(c) = (0..after.cpus.len())
+                        .find(|&c| after.current(crate::machine::CpuId(c as u8)) == Some(t))
+                    {
                         self.preempt_current(before, c);
                         self.switch_in(after, t, c as u8);
                     }
@@ -745,7 +768,11 @@ impl Tr<'_> {
                 } else if let Some(t) = m.task_id(segs[0]) {
                     i64::from(self.ti(m, t))
                 } else {
-                    self.reject(stmt.span, "not on a real kernel: counters are counted per task or in total", "e.g. `A.traps` or `total.traps`");
+                    self.reject(
+                        stmt.span,
+                        "not on a real kernel: counters are counted per task or in total",
+                        "e.g. `A.traps` or `total.traps`",
+                    );
                     return;
                 };
                 step.op = "obs-count";
@@ -772,7 +799,11 @@ impl Tr<'_> {
             [task, "x0"] if m.task_id(task).is_some() => {
                 let i = self.ti(m, m.task_id(task).unwrap_or(TaskId(0)));
                 if !self.x0_ok[usize::from(i)] {
-                    self.reject(stmt.span, "not on a real kernel: x0 is observed right after a prctl", "put the expect right after `svc A prctl-…`");
+                    self.reject(
+                        stmt.span,
+                        "not on a real kernel: x0 is observed right after a prctl",
+                        "put the expect right after `svc A prctl-…`",
+                    );
                     return;
                 }
                 step.task = Some(i);
@@ -791,8 +822,19 @@ impl Tr<'_> {
                     }
                 };
                 if self.read_ok[usize::from(i)] < need {
-                    let hint = if need == 2 { "put `sve-op TASK` (an SVE read) right before it" } else { "put `fp-op TASK` (or `sve-op TASK`) right before it" };
-                    self.reject(stmt.span, format!("not on a real kernel: reading `{}` takes an instruction of {task}", path.text()), hint);
+                    let hint = if need == 2 {
+                        "put `sve-op TASK` (an SVE read) right before it"
+                    } else {
+                        "put `fp-op TASK` (or `sve-op TASK`) right before it"
+                    };
+                    self.reject(
+                        stmt.span,
+                        format!(
+                            "not on a real kernel: reading `{}` takes an instruction of {task}",
+                            path.text()
+                        ),
+                        hint,
+                    );
                     return;
                 }
                 step.op = "obs-reg";

@@ -57,9 +57,13 @@ fn read_known(path: &Path) -> Result<Vec<Known>, String> {
                 n + 1
             ));
         };
-        let line = line
-            .parse()
-            .map_err(|_| format!("{}:{}: `{line}` is not a line number", path.display(), n + 1))?;
+        let line = line.parse().map_err(|_| {
+            format!(
+                "{}:{}: `{line}` is not a line number",
+                path.display(),
+                n + 1
+            )
+        })?;
         if reason.is_empty() || evidence.is_empty() {
             return Err(format!(
                 "{}:{}: a known difference needs a reason and evidence",
@@ -132,6 +136,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         let model = Kernel::parse(k.model_kernel).map_err(|e| e.to_string())?;
         let files = kernels::ensure_kernel(k, &target.join("cache"), &MODULES)?;
         let mut fs = Initramfs::new();
+        fs.add_dir("/dev", 0o755);
+        fs.add_char_dev("/dev/console", 0o600, 5, 1);
         fs.add_file("/init", &runner, 0o755);
         let mut order = String::new();
         for (name, path) in &files.modules {
@@ -211,9 +217,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                 other += 1;
             }
             for (o, v) in t.observations.iter().zip(&res.verdicts) {
-                let excuse = known.iter().position(|x| {
-                    x.kernel == k.label && x.scenario == *name && x.line == o.line
-                });
+                let excuse = known
+                    .iter()
+                    .position(|x| x.kernel == k.label && x.scenario == *name && x.line == o.line);
                 let (mark, real) = match v {
                     Verdict::Match(v) => {
                         matched += 1;
@@ -261,7 +267,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let stale: Vec<&Known> = known
         .iter()
         .zip(&used_known)
-        .filter(|(k, used)| !**used && only.as_ref().is_none_or(|o| k.scenario.contains(o.as_str())))
+        .filter(|(k, used)| {
+            !**used
+                && only
+                    .as_ref()
+                    .is_none_or(|o| k.scenario.contains(o.as_str()))
+        })
         .map(|(k, _)| k)
         .collect();
     let mut by_kernel: BTreeMap<&str, usize> = BTreeMap::new();
