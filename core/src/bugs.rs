@@ -84,19 +84,36 @@ impl KnownBug {
         }
     }
 
-    /// The kernels that have it.
+    /// The kernels that have it. The stale-`TIF_SVE` bugs need patch 6 (before it, syscall
+    /// entry clears `TIF_SVE`, so it never outlives an FPSIMD-format save): 6.1.192 has none
+    /// of them, 6.12.118 has the fixes for the signal frame and the ptrace header but not
+    /// the 2025 VL-change fix. The KVM bugs are gone with the 2025 rework (6.1, 6.12), and
+    /// both Debian kernels still zero on a partial `NT_ARM_SVE` write.
     pub fn affects(self, k: Kernel) -> bool {
         match self {
-            KnownBug::SignalTrustsTifSve
-            | KnownBug::PtraceHeaderTrustsTifSve
-            | KnownBug::VlChangeResurrectsStaleData
-            | KnownBug::KvmSveUntrappedAfterGuestExit => k.p6_sve_kept_on_syscall(),
+            KnownBug::SignalTrustsTifSve => {
+                k.p6_sve_kept_on_syscall() && !k.signal_frame_by_fp_type()
+            }
+            KnownBug::PtraceHeaderTrustsTifSve => {
+                k.p6_sve_kept_on_syscall() && !k.ptrace_sve_header_by_fp_type()
+            }
+            KnownBug::VlChangeResurrectsStaleData => k.p6_sve_kept_on_syscall(),
+            KnownBug::KvmSveUntrappedAfterGuestExit => {
+                k.p6_sve_kept_on_syscall() && !k.kvm_host_state_saved_at_vcpu_load()
+            }
             KnownBug::PtraceFprSyncTrustsTifSve => {
                 k.p6_sve_kept_on_syscall() && !k.v3_sve_sync_to_fpsimd_by_fp_type()
             }
-            KnownBug::StickyHostSveEnabled => !k.rc3_clear_host_sve_enabled_on_load(),
-            KnownBug::SveTrapMemoryBranchKeepsBinding | KnownBug::PartialSveWriteZeroes => true,
-            KnownBug::HypHostSaveLeavesFpType => k.p2_fp_type() && !k.p6_sve_kept_on_syscall(),
+            KnownBug::StickyHostSveEnabled => {
+                !k.rc3_clear_host_sve_enabled_on_load() && !k.kvm_host_state_saved_at_vcpu_load()
+            }
+            KnownBug::SveTrapMemoryBranchKeepsBinding => !k.sve_trap_memory_branch_flushes(),
+            KnownBug::PartialSveWriteZeroes => true,
+            KnownBug::HypHostSaveLeavesFpType => {
+                k.p2_fp_type()
+                    && !k.p6_sve_kept_on_syscall()
+                    && !k.kvm_host_state_saved_at_vcpu_load()
+            }
         }
     }
 

@@ -192,6 +192,12 @@ pub enum Event {
     },
     /// `el0_svc()` → `do_el0_svc()` → `fp_user_discard()`.
     FpUserDiscard,
+    /// `el0_svc()` → `fpsimd_syscall_enter()` (6.12, 398edaa12f9c): the entry flush, and
+    /// this CPU's `fpsimd_last_state.to_save := FP_STATE_FPSIMD`.
+    FpsimdSyscallEnter,
+    /// `el0_svc()` → `fpsimd_syscall_exit()` (6.12): `to_save := FP_STATE_CURRENT` on a
+    /// CPU whose window was still open (nothing rebound it during the syscall).
+    FpsimdSyscallExit,
     /// A syscall entered (`el0_svc`).
     SyscallEnter {
         /// The syscall's name.
@@ -350,6 +356,8 @@ impl Event {
             Event::CpacrWrite { zen_el0en: false } => "sve_user_disable",
             Event::ZcrWrite { .. } => "sve_set_vq",
             Event::FpUserDiscard => "fp_user_discard",
+            Event::FpsimdSyscallEnter => "fpsimd_syscall_enter",
+            Event::FpsimdSyscallExit => "fpsimd_syscall_exit",
             Event::SyscallEnter { .. } => "el0_svc",
             Event::IrqFromUser => "el0_interrupt",
             Event::ThreadSwitch { .. } => "fpsimd_thread_switch",

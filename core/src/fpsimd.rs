@@ -123,8 +123,11 @@ impl Machine {
             return;
         };
         // Patch 6/7: "If a task is in a syscall the ABI allows us to only preserve the
-        // state shared with FPSIMD".
-        let task_sve = t.tif_sve && !(k.p6_sve_kept_on_syscall() && t.in_syscall);
+        // state shared with FPSIMD". 398edaa12f9c (6.12) drops the in_syscall() clause:
+        // the to_save window opened at syscall entry says FPSIMD instead, until a bind.
+        let in_syscall_discards =
+            k.p6_sve_kept_on_syscall() && !k.syscall_to_save_window() && t.in_syscall;
+        let task_sve = t.tif_sve && !in_syscall_discards;
         let save_sve = if k.p4_save_by_to_save() {
             // Patch 4/7: the binding says what to save; TIF_SVE only for the task's own state.
             match last.to_save {
@@ -336,17 +339,24 @@ impl Machine {
     }
 
     /// `fpsimd_update_current_state(state)` (sigreturn): install new FPSIMD values, merge
-    /// them into `sve_state` if `TIF_SVE`, load and bind eagerly.
+    /// them into `sve_state` if `TIF_SVE` (c94f2f326146: if `fp_type` is SVE), load and
+    /// bind eagerly.
     pub(crate) fn fpsimd_update_current_state(
         &mut self,
         c: CpuId,
         cur: TaskId,
         state: UserFpsimdState,
     ) {
+        let k = self.kernel();
         let t = self.task_mut(cur);
         t.fpsimd_state = state;
         t.ghost_v_newest = Format::Fpsimd;
-        if t.tif_sve {
+        let merge = if k.update_current_state_by_fp_type() {
+            t.fp_type == FpType::Sve
+        } else {
+            t.tif_sve
+        };
+        if merge {
             self.fpsimd_to_sve(cur);
         }
         self.task_fpsimd_load(c, cur);
@@ -482,7 +492,8 @@ impl Machine {
 
     /// `sve_init_regs()` (v5.19-rc1 and later; part of `do_sve_acc()`): turn the task's
     /// FPSIMD state into SVE state with everything not shared with FPSIMD zeroed — in the
-    /// registers if they are live, in memory otherwise.
+    /// registers if they are live, in memory otherwise (and, with 751ecf6afd65, unbind so
+    /// the return path reloads).
     fn sve_init_regs(&mut self, c: CpuId, cur: TaskId) {
         if !self.task(cur).tif_foreign_fpstate {
             self.emit(Event::SveInitRegs { live: true });
@@ -494,11 +505,14 @@ impl Machine {
         } else {
             // Memory branch. Note: no fpsimd_flush_task_state() here at rc1 (or v6.2):
             // fixed only in 2024 by 751ecf6afd65 "Discard stale CPU state when handling
-            // SVE traps".
+            // SVE traps" (6.1, 6.12).
             self.emit(Event::SveInitRegs { live: false });
             self.fpsimd_to_sve(cur);
             if self.kernel().p2_fp_type() {
                 self.task_mut(cur).fp_type = FpType::Sve;
+            }
+            if self.kernel().sve_trap_memory_branch_flushes() {
+                self.fpsimd_flush_task_state(cur);
             }
         }
     }
@@ -568,7 +582,8 @@ impl Machine {
         }
     }
 
-    /// `vec_set_vector_length(task, ARM64_VEC_SVE, vl, flags)` (prctl and ptrace).
+    /// `vec_set_vector_length(task, ARM64_VEC_SVE, vl, flags)` (prctl and ptrace). The model
+    /// frees before setting the VL; the kernel sets it first, which nothing observes.
     /// `c` is the CPU `task` runs on when it is current. Returns 0 or `-EINVAL`.
     pub(crate) fn vec_set_vector_length(
         &mut self,
@@ -604,6 +619,12 @@ impl Machine {
             self.sve_free(task);
             self.task_mut(task).vl = vl;
             self.emit(Event::VlChange { vl });
+            if self.kernel().vl_change_reallocates_sve_state() {
+                // "Ensure SME storage is allocated after SVE VL changes" (6.1, 6.12): after
+                // task_set_vl(), sve_free(); sve_alloc(task, true): a zeroed buffer at the
+                // new VL.
+                self.sve_alloc(task, true);
+            }
         }
         self.task_mut(task).tif_sve_vl_inherit = flags & PR_SVE_VL_INHERIT != 0;
         0

@@ -240,6 +240,14 @@ impl Machine {
                 }
             ));
         }
+        if self.kernel().syscall_to_save_window() && cpu.last.to_save != FpType::Current {
+            // 398edaa12f9c: the FPSIMD-only window closes by a bind or at syscall exit,
+            // before EL0 runs again.
+            why.push(format!(
+                "fpsimd_last_state.to_save is {}: the next save would drop its SVE state",
+                cpu.last.to_save.kernel_name(self.kernel())
+            ));
+        }
         if task.tif_sve && self.rdvl(c) != task.vl {
             why.push(format!(
                 "ZCR_EL1 gives VL {} bits, the task's VL is {} bits",

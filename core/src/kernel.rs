@@ -10,9 +10,29 @@
 //! * [`Kernel::V5_19`]: v5.19-rc1, the series' base. The KVM fix "Always start with
 //!   clearing SVE flag on load" (`d52d165d67c5`) arrived in -rc3 and is *not* present.
 //! * [`Kernel::SeriesV1`]: the v1 series applied up to patch `n` (cumulative).
+//! * [`Kernel::V6_1`]: Debian's 6.1.192 (a stable kernel that *predates* the series in
+//!   mainline): patches 2–4 backported in landed form (6.1.135, as prerequisites of the 2025
+//!   KVM rework), not 1, 5, 6; the v6.0 `sve_alloc(task, flush)` and KVM ownership
+//!   tristate; and the later fixes that reached it: the 2025 KVM rework, the SVE-trap
+//!   memory-branch flush, the reallocation after a VL change and the sigreturn merge by
+//!   `fp_type`. Its syscall entry still disables SVE, as v5.19's does.
 //! * [`Kernel::V6_2`]: what landed (`93ae6b01bafe`..`1192b93ba352`): patches 1–6 in their
 //!   final form, no sysctl, plus what reached the same files before v6.2: Marc Zyngier's
 //!   KVM FP ownership tristate (v6.0) and the -rc3 KVM fix.
+//! * [`Kernel::V6_12`]: Debian's 6.12.118: v6.2 plus the fixes of 2024–2025 that it
+//!   carries (signal frame and ptrace header keyed on `fp_type`, the SVE-trap memory-branch
+//!   flush, the KVM rework, "Do not discard modified SVE state", the reallocation after a VL
+//!   change, the sigreturn merge by `fp_type`). It lacks the 2025 VL-change and partial
+//!   `NT_ARM_SVE` write fixes, so those bugs are modelled there.
+//!
+//! `ALL` lists the kernels in the order of the code they start from: v5.19-rc1, the series
+//! on top of it, then 6.1, 6.2 and 6.12 by base version (6.1.192 is a 2025 release, but
+//! its base and its syscall path are older than v6.2's).
+//!
+//! The two Debian kernels were checked in their source packages (see
+//! `docs/kernel-notes.md`, "v6.1 and v6.12: what the Debian kernels contain"). The model
+//! has no SME or FPMR, and not 6.12's preemptible kernel-mode NEON (`TIF_KERNEL_FPSTATE`),
+//! which changes which state a switch saves, not what a non-SME task sees.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -27,8 +47,12 @@ pub enum Kernel {
         /// Highest patch applied, 1..=7.
         patches: u8,
     },
+    /// Debian 6.1.192: patches 2–4 backported, the 2025 KVM rework, later fixes.
+    V6_1,
     /// v6.2: the series as it landed.
     V6_2,
+    /// Debian 6.12.118: v6.2 plus the 2024–2025 fixes it carries.
+    V6_12,
 }
 
 /// Why a kernel name did not parse.
@@ -39,15 +63,15 @@ impl fmt::Display for UnknownKernel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown kernel `{}`: known kernels are v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7) and v6.2",
+            "unknown kernel `{}`: known kernels are v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7), v6.1, v6.2 and v6.12",
             self.0
         )
     }
 }
 
 impl Kernel {
-    /// Every kernel, in story order.
-    pub const ALL: [Kernel; 9] = [
+    /// Every kernel, in the order of the code they start from (see the module doc).
+    pub const ALL: [Kernel; 11] = [
         Kernel::V5_19,
         Kernel::SeriesV1 { patches: 1 },
         Kernel::SeriesV1 { patches: 2 },
@@ -56,14 +80,18 @@ impl Kernel {
         Kernel::SeriesV1 { patches: 5 },
         Kernel::SeriesV1 { patches: 6 },
         Kernel::SeriesV1 { patches: 7 },
+        Kernel::V6_1,
         Kernel::V6_2,
+        Kernel::V6_12,
     ];
 
-    /// Parses `v5.19`, `series-v1`, `series-v1/p1`…`series-v1/p7`, `v6.2`.
+    /// Parses `v5.19`, `series-v1`, `series-v1/p1`…`series-v1/p7`, `v6.1`, `v6.2`, `v6.12`.
     pub fn parse(s: &str) -> Result<Kernel, UnknownKernel> {
         match s {
             "v5.19" | "v5.19-rc1" => Ok(Kernel::V5_19),
+            "v6.1" => Ok(Kernel::V6_1),
             "v6.2" => Ok(Kernel::V6_2),
+            "v6.12" => Ok(Kernel::V6_12),
             "series-v1" => Ok(Kernel::SeriesV1 { patches: 7 }),
             _ => s
                 .strip_prefix("series-v1/p")
@@ -79,24 +107,34 @@ impl Kernel {
         match self {
             Kernel::V5_19 => "v5.19".into(),
             Kernel::SeriesV1 { patches } => format!("series-v1/p{patches}"),
+            Kernel::V6_1 => "v6.1".into(),
             Kernel::V6_2 => "v6.2".into(),
+            Kernel::V6_12 => "v6.12".into(),
         }
     }
 
-    /// Has the series' patch `n` (or its landed form)? v6.2 carries patches 1–6.
+    /// Has the series' patch `n` (or its landed form)? v6.2 and v6.12 carry patches 1–6
+    /// (6.12 with parts of 1 and 6 superseded: see [`Kernel::p1_fpsimd_kvm_prepare`] and
+    /// [`Kernel::syscall_to_save_window`]); 6.1.192 carries 2–4 as backported in Debian
+    /// 6.1.135 (`thread.fp_type`, `fpsimd_last_state.to_save`, `fpsimd_save()` by
+    /// `to_save`). Patch 1 was backported in the same release and superseded by the KVM
+    /// rework there, so 6.1 is modelled without it.
     fn has_patch(self, n: u8) -> bool {
         match self {
             Kernel::V5_19 => false,
             Kernel::SeriesV1 { patches } => n <= patches,
-            Kernel::V6_2 => n <= 6,
+            Kernel::V6_1 => matches!(n, 2..=4),
+            Kernel::V6_2 | Kernel::V6_12 => n <= 6,
         }
     }
 
     /// Patch 1/7 "KVM: arm64: Discard any SVE state when entering KVM guests"
     /// (`93ae6b01bafe`): `kvm_arch_vcpu_load_fp()` calls `fpsimd_kvm_prepare()` (convert the
     /// host's SVE state to FPSIMD and clear `TIF_SVE`) instead of `BUG_ON(TIF_SVE)`.
+    /// Not on 6.1 or 6.12: the 2025 rework ([`Kernel::kvm_host_state_saved_at_vcpu_load`])
+    /// replaced the function (both keep only a stale prototype in `asm/fpsimd.h`).
     pub fn p1_fpsimd_kvm_prepare(self) -> bool {
-        self.has_patch(1)
+        self.has_patch(1) && !self.kvm_host_state_saved_at_vcpu_load()
     }
 
     /// Patch 2/7 "arm64/fpsimd: Track the saved FPSIMD state type separately to TIF_SVE"
@@ -127,7 +165,8 @@ impl Kernel {
 
     /// Patch 6/7 "arm64/sve: Leave SVE enabled on syscall if we don't context switch"
     /// (`8c845e273104`): `fp_user_discard()` flushes instead of disabling SVE, and
-    /// `fpsimd_save()` saves only the FPSIMD view while `in_syscall()`.
+    /// `fpsimd_save()` saves only the FPSIMD view while `in_syscall()`. On 6.12 the second
+    /// half is replaced by the per-CPU window of [`Kernel::syscall_to_save_window`].
     pub fn p6_sve_kept_on_syscall(self) -> bool {
         self.has_patch(6)
     }
@@ -143,28 +182,99 @@ impl Kernel {
     /// "Drop FP_FOREIGN_FPSTATE" (v6.0 cycle): `vcpu.fp_state` ∈ {FREE, HOST_OWNED,
     /// GUEST_OWNED} replaces `FP_ENABLED`/`FP_HOST` and the foreign-state mirror flag.
     pub fn kvm_fp_ownership_tristate(self) -> bool {
-        matches!(self, Kernel::V6_2)
+        matches!(self, Kernel::V6_1 | Kernel::V6_2 | Kernel::V6_12)
     }
 
     /// v5.19-rc3 `d52d165d67c5` "KVM: arm64: Always start with clearing SVE flag on load":
     /// `kvm_arch_vcpu_load_fp()` clears `HOST_SVE_ENABLED` before sampling CPACR. The series
-    /// v1 is based on -rc1 and lacks it; v6.2 has it.
+    /// v1 is based on -rc1 and lacks it; v6.2 has it. 6.1 and 6.12 had it too until the 2025
+    /// rework removed the flag ([`Kernel::kvm_host_state_saved_at_vcpu_load`]), so there
+    /// this gate is never asked.
     pub fn rc3_clear_host_sve_enabled_on_load(self) -> bool {
-        matches!(self, Kernel::V6_2)
+        matches!(self, Kernel::V6_1 | Kernel::V6_2 | Kernel::V6_12)
     }
 
     /// `bbc6172eefdb` "arm64/fpsimd: SME no longer requires SVE register state" (a patch
     /// added in v3 of the series, landed in v6.2): `sve_sync_to_fpsimd()` (ptrace) converts
     /// when `fp_type == FP_STATE_SVE` instead of when `TIF_SVE` is set. The v1 series keeps
-    /// `TIF_SVE` there through patch 7.
+    /// `TIF_SVE` there through patch 7; 6.12 has it (`kernel/fpsimd.c:sve_sync_to_fpsimd`);
+    /// 6.1.192 does not (`TIF_SVE || SM`), which is harmless there: without patch 6 `TIF_SVE`
+    /// and `fp_type` agree whenever a tracee is stopped.
     pub fn v3_sve_sync_to_fpsimd_by_fp_type(self) -> bool {
-        matches!(self, Kernel::V6_2)
+        matches!(self, Kernel::V6_2 | Kernel::V6_12)
     }
 
     /// v6.0 `sve_alloc(task, flush)`: an already allocated buffer is only zeroed when the
-    /// caller asks (`do_sve_acc()` does); before, `sve_alloc()` always zeroed it.
+    /// caller asks (`do_sve_acc()` does); before, `sve_alloc()` always zeroed it. 6.1 and
+    /// 6.12 have it (6.1: `kernel/fpsimd.c:sve_alloc`).
     pub fn sve_alloc_has_flush_arg(self) -> bool {
-        matches!(self, Kernel::V6_2)
+        matches!(self, Kernel::V6_1 | Kernel::V6_2 | Kernel::V6_12)
+    }
+
+    /// `61da7c8e2a60` "arm64/signal: Don't assume that TIF_SVE means we saved SVE state"
+    /// (v6.8): `fpsimd_signal_preserve_current_state()` converts, and
+    /// `setup_sigframe_layout()`/`preserve_sve_context()` add the SVE payload, when
+    /// `fp_type == FP_STATE_SVE` instead of when `TIF_SVE` is set. 6.12 (in its base,
+    /// `kernel/signal.c:preserve_sve_context`); not 6.1.192 (`TIF_SVE`, harmless without
+    /// patch 6) nor v6.2.
+    pub fn signal_frame_by_fp_type(self) -> bool {
+        matches!(self, Kernel::V6_12)
+    }
+
+    /// `b017a0cea627` "arm64/ptrace: Use saved floating point state type to determine SVE
+    /// layout" (2024): `sve_init_header_from_task()` reports `SVE_PT_REGS_FPSIMD` iff
+    /// `fp_type == FP_STATE_FPSIMD` instead of iff `TIF_SVE` is clear. 6.12
+    /// (`kernel/ptrace.c:sve_init_header_from_task`); not 6.1.192 nor v6.2.
+    pub fn ptrace_sve_header_by_fp_type(self) -> bool {
+        matches!(self, Kernel::V6_12)
+    }
+
+    /// `751ecf6afd65` "arm64/sve: Discard stale CPU state when handling SVE traps" (2024,
+    /// CVE-2024-50275): `sve_init_regs()`'s memory branch ends with
+    /// `fpsimd_flush_task_state(current)`, so the return path reloads (SVE) and rebinds.
+    /// 6.12 (in its base) and 6.1 (Debian 6.1.123), `kernel/fpsimd.c:sve_init_regs`.
+    pub fn sve_trap_memory_branch_flushes(self) -> bool {
+        matches!(self, Kernel::V6_1 | Kernel::V6_12)
+    }
+
+    /// The 2025 KVM FP rework: `fbc7e61195e2` "KVM: arm64: Unconditionally save+flush host
+    /// FPSIMD/SVE/SME state", with "Remove host FPSIMD saving for non-protected KVM",
+    /// "Remove VHE host restore of CPACR_EL1.ZEN" and "Eagerly switch ZCR_EL{1,2}".
+    /// `kvm_arch_vcpu_load_fp()` is `fpsimd_save_and_flush_cpu_state(); fp_state = FREE`:
+    /// no `fpsimd_kvm_prepare()`, no `HOST_SVE_ENABLED`, hyp never saves the host, and
+    /// `kvm_arch_vcpu_put_fp()` saves and flushes only a guest-owned state (no CPACR
+    /// write). Debian 6.1.135 and 6.12.21 (`kvm/fpsimd.c:kvm_arch_vcpu_load_fp`,
+    /// `kvm/hyp/include/hyp/switch.h:kvm_hyp_handle_fpsimd`).
+    pub fn kvm_host_state_saved_at_vcpu_load(self) -> bool {
+        matches!(self, Kernel::V6_1 | Kernel::V6_12)
+    }
+
+    /// `398edaa12f9c` "arm64/fpsimd: Do not discard modified SVE state" (2025, Debian
+    /// 6.12.35): syscall entry is `el0_svc()` → `fpsimd_syscall_enter()` (flush if
+    /// `TIF_SVE`, then this CPU's `fpsimd_last_state.to_save := FP_STATE_FPSIMD`), and
+    /// `fpsimd_syscall_exit()` resets it to `FP_STATE_CURRENT` after `exit_to_user_mode()`;
+    /// any bind resets it too. `fpsimd_save_user_state()` lost patch 6's
+    /// `!in_syscall()` clause: the window decides, so state rebound during the syscall
+    /// (a ptrace write reloaded on the return path) is saved in full. 6.12 only
+    /// (`kernel/entry-common.c:el0_svc`).
+    pub fn syscall_to_save_window(self) -> bool {
+        matches!(self, Kernel::V6_12)
+    }
+
+    /// "arm64/fpsimd: Ensure SME storage is allocated after SVE VL changes" (v6.5; Debian
+    /// 6.1.52, 6.4.11): after `task_set_vl()`, `vec_set_vector_length()` does
+    /// `sve_free(task); sve_alloc(task, true)`, so a real VL change leaves a zeroed buffer
+    /// at the new VL instead of NULL. 6.1 and 6.12 (`kernel/fpsimd.c:vec_set_vector_length`).
+    pub fn vl_change_reallocates_sve_state(self) -> bool {
+        matches!(self, Kernel::V6_1 | Kernel::V6_12)
+    }
+
+    /// `c94f2f326146` "arm64/fpsimd: Fix merging of FPSIMD state during signal return"
+    /// (2025; Debian 6.1.147, 6.12.35): `fpsimd_update_current_state()` merges V into
+    /// `sve_state` when `fp_type == FP_STATE_SVE` instead of when `TIF_SVE` is set. Without
+    /// SME sigreturn sets both alike first, so no non-SME outcome changes.
+    pub fn update_current_state_by_fp_type(self) -> bool {
+        matches!(self, Kernel::V6_1 | Kernel::V6_12)
     }
 }
 
@@ -189,6 +299,33 @@ mod tests {
         );
         assert!(Kernel::parse("series-v1/p8").is_err());
         assert!(Kernel::parse("v6.3").is_err());
+        assert_eq!(Kernel::parse("v6.1"), Ok(Kernel::V6_1));
+        assert_eq!(Kernel::parse("v6.12"), Ok(Kernel::V6_12));
+    }
+
+    #[test]
+    fn the_debian_kernels_carry_what_the_notes_found() {
+        let k61 = Kernel::V6_1;
+        assert!(k61.p2_fp_type() && k61.p3_to_save() && k61.p4_save_by_to_save());
+        assert!(!k61.p1_fpsimd_kvm_prepare() && !k61.p5_load_by_fp_type());
+        assert!(!k61.p6_sve_kept_on_syscall() && !k61.v3_sve_sync_to_fpsimd_by_fp_type());
+        assert!(k61.kvm_host_state_saved_at_vcpu_load() && k61.sve_trap_memory_branch_flushes());
+        assert!(!k61.signal_frame_by_fp_type() && !k61.syscall_to_save_window());
+        let k612 = Kernel::V6_12;
+        assert!(k612.p5_load_by_fp_type() && k612.p6_sve_kept_on_syscall());
+        assert!(!k612.p1_fpsimd_kvm_prepare() && !k612.p7_syscall_clear_regs_sysctl());
+        assert!(k612.signal_frame_by_fp_type() && k612.ptrace_sve_header_by_fp_type());
+        assert!(k612.syscall_to_save_window() && k612.vl_change_reallocates_sve_state());
+        // Nothing new reaches the kernels the model had before.
+        for k in Kernel::ALL {
+            if matches!(k, Kernel::V6_1 | Kernel::V6_12) {
+                continue;
+            }
+            assert!(!k.signal_frame_by_fp_type() && !k.ptrace_sve_header_by_fp_type());
+            assert!(!k.sve_trap_memory_branch_flushes() && !k.syscall_to_save_window());
+            assert!(!k.kvm_host_state_saved_at_vcpu_load());
+            assert!(!k.vl_change_reallocates_sve_state() && !k.update_current_state_by_fp_type());
+        }
     }
 
     #[test]

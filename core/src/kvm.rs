@@ -14,7 +14,12 @@
 //! `FP_FOREIGN_FPSTATE` mirror of the VMM's `TIF_FOREIGN_FPSTATE`; v6.2 has Marc
 //! Zyngier's tristate `fp_state` ∈ {FREE, HOST_OWNED, GUEST_OWNED}. Both are the same three
 //! states ("both flags set" never happens); [`FpOwner`] holds it and the views name it in
-//! the kernel's own terms.
+//! the kernel's own terms. (6.12 keeps it per CPU, `host_data->fp_owner`; one vCPU runs on
+//! a CPU at a time, so the model keeps it in the vCPU.)
+//!
+//! The 2025 rework (6.1.192, 6.12.118; [`crate::Kernel::kvm_host_state_saved_at_vcpu_load`])
+//! saves and unbinds the VMM's state in `kvm_arch_vcpu_load_fp()` and starts FREE: hyp
+//! never saves the host (non-protected KVM) and the put restores no CPACR bit.
 
 use crate::event::{Event, Format};
 use crate::invariants::Violation;
@@ -240,6 +245,17 @@ impl Machine {
     pub(crate) fn kvm_arch_vcpu_load_fp(&mut self, c: CpuId, vmm: TaskId, v: VcpuId) {
         let k = self.kernel();
         self.emit(Event::KvmVcpuLoadFp { vcpu: v });
+        if k.kvm_host_state_saved_at_vcpu_load() {
+            // The 2025 rework (fbc7e61195e2, 6.1 and 6.12): the host's state is saved and
+            // unbound here, so the kernel reloads it on the way back to user space and hyp
+            // never saves it. The VMM is inside KVM_RUN, so the save is FPSIMD (6.1:
+            // TIF_SVE cleared at entry; 6.12: the syscall window).
+            self.fpsimd_save_and_flush_cpu_state(c);
+            let vc = self.vcpu_mut(v);
+            vc.fp_owner = FpOwner::Free;
+            vc.in_guest = false;
+            return;
+        }
         if k.p1_fpsimd_kvm_prepare() {
             self.fpsimd_kvm_prepare(vmm);
         } else if self.task(vmm).tif_sve {
@@ -438,8 +454,10 @@ impl Machine {
                 }
             }
             self.fpsimd_save_and_flush_cpu_state(c);
-        } else if self.config.kvm_mode == KvmMode::Vhe {
-            // Restore the VMM's EL0 SVE enable as sampled by load_fp.
+        } else if self.config.kvm_mode == KvmMode::Vhe && !k.kvm_host_state_saved_at_vcpu_load() {
+            // Restore the VMM's EL0 SVE enable as sampled by load_fp. Gone with the 2025
+            // rework ("Remove VHE host restore of CPACR_EL1.ZEN"): the host state was
+            // unbound at load, so its return to user rebinds and sets the trap.
             let en = self.vcpu(v).host_sve_enabled;
             self.sve_user_set(c, en);
         }

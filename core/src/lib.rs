@@ -2,8 +2,9 @@
 //!
 //! A register-level model of how arm64 Linux keeps, saves, restores, traps and discards the
 //! FPSIMD/SVE registers of user tasks and KVM guests, on v5.19, on each patch of Mark
-//! Brown's series "arm64/sve: Clean up KVM integration and optimise syscalls" (v1), and on
-//! v6.2 where the series landed.
+//! Brown's series "arm64/sve: Clean up KVM integration and optimise syscalls" (v1), on
+//! v6.2 where the series landed, and on Debian's 6.1.192 and 6.12.118 (the series
+//! backported in part, and the fixes of 2024–2025).
 //!
 //! The crate is pure: no I/O, no clocks, no printing. Front ends (the `svelab` REPL, the
 //! web playground, the tests) drive a [`Machine`] with [`Op`]s and render what comes back:

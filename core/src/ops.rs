@@ -7,8 +7,9 @@
 //!
 //! * user SVE instruction with the trap armed: `el0_sve_acc` → `do_sve_acc()` → return to
 //!   user (`do_notify_resume`) → the instruction retried;
-//! * syscall: `el0_svc` → `fp_user_discard()` → the call → `do_notify_resume()` (signals,
-//!   then `fpsimd_restore_current_state()`);
+//! * syscall: `el0_svc` → `fp_user_discard()` (6.12: `fpsimd_syscall_enter()`) → the call
+//!   → `do_notify_resume()` (signals, then `fpsimd_restore_current_state()`) → (6.12)
+//!   `fpsimd_syscall_exit()`;
 //! * context switch: (KVM sched-out notifier) → `__switch_to()` → `fpsimd_thread_switch()`
 //!   → (KVM sched-in notifier) → the next task resumes where it stopped.
 
@@ -978,6 +979,8 @@ impl Machine {
             self.context_switch(c, next, Resume::Return(retry));
             return false;
         }
+        // el0_svc(): fpsimd_syscall_exit() after exit_to_user_mode() (6.12).
+        self.fpsimd_syscall_exit(c);
         let task = self.task_mut(t);
         task.in_syscall = false;
         task.level = Level::User;

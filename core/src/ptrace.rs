@@ -147,7 +147,8 @@ impl Machine {
     }
 
     /// `sve_sync_to_fpsimd()`: before reading or merging the FPSIMD view. Keyed on
-    /// `TIF_SVE` up to v1 p7; on `fp_type` at v6.2 (`bbc6172eefdb`, a v3 patch).
+    /// `TIF_SVE` up to v1 p7 and in 6.1.192; on `fp_type` at v6.2 and 6.12 (`bbc6172eefdb`,
+    /// a v3 patch).
     fn sve_sync_to_fpsimd(&mut self, t: TaskId) {
         let task = self.task(t);
         let sve = if self.kernel().v3_sve_sync_to_fpsimd_by_fp_type() {
@@ -230,8 +231,12 @@ impl Machine {
     fn sve_get_common(&mut self, t: TaskId) -> RegsetDump {
         let task = self.task(t);
         // sve_init_header_from_task(): the format comes from TIF_SVE (fixed to fp_type in
-        // 2024 by b017a0cea627).
-        let sve = task.tif_sve;
+        // 2024 by b017a0cea627, in 6.12: REGS_FPSIMD iff fp_type == FP_STATE_FPSIMD).
+        let sve = if self.kernel().ptrace_sve_header_by_fp_type() {
+            task.fp_type != FpType::Fpsimd
+        } else {
+            task.tif_sve
+        };
         let vq = task.vq();
         let mut flags = if sve { SVE_PT_REGS_SVE } else { 0 };
         if task.tif_sve_vl_inherit {

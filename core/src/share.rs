@@ -56,7 +56,7 @@ impl std::fmt::Display for ShareError {
             ),
             ShareError::Kernel(k) => write!(
                 f,
-                "the link names an unknown kernel `{k}` (known: v5.19, series-v1/p1 … p7, series-v1, v6.2)"
+                "the link names an unknown kernel `{k}` (known: v5.19, series-v1/p1 … p7, series-v1, v6.1, v6.2, v6.12)"
             ),
             ShareError::Step(s) => write!(f, "the step `{s}` in the link is not a number"),
             ShareError::TooLarge(n) => write!(

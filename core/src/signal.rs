@@ -2,8 +2,8 @@
 //!
 //! A frame holds the two FP records the kernel writes: `fpsimd_context` (V0–V31, FPSR,
 //! FPCR; 528 bytes) and `sve_context` (header with `vl`, and the Z/P/FFR payload when the
-//! task's state is SVE). Every kernel modelled here decides "SVE" from `TIF_SVE`; the fix
-//! that keys it on `fp_type` (`61da7c8e2a60`, Jan 2024) came after v6.2.
+//! task's state is SVE). Up to v6.2 (and in 6.1.192) the kernel decides "SVE" from
+//! `TIF_SVE`; the fix that keys it on `fp_type` (`61da7c8e2a60`, Jan 2024) is in 6.12.
 
 use crate::event::{Event, Format, Sig};
 use crate::invariants::Violation;
@@ -93,13 +93,22 @@ impl Machine {
     /// `setup_rt_frame()` on `c` for the current task `t`.
     pub(crate) fn setup_rt_frame(&mut self, c: CpuId, t: TaskId, sig: Sig) {
         // fpsimd_signal_preserve_current_state(): save, then make uw.fpsimd_state coherent.
+        // The saved state is SVE iff TIF_SVE; 61da7c8e2a60 (6.12): iff fp_type says so.
         self.fpsimd_preserve_current_state(c);
-        if self.task(t).tif_sve {
+        let by_fp_type = self.kernel().signal_frame_by_fp_type();
+        let saved_sve = |task: &crate::machine::Task| {
+            if by_fp_type {
+                task.fp_type == FpType::Sve
+            } else {
+                task.tif_sve
+            }
+        };
+        if saved_sve(self.task(t)) {
             self.sve_to_fpsimd(t, "fpsimd_signal_preserve_current_state");
         }
-        // setup_sigframe_layout()/preserve_sve_context(): payload iff TIF_SVE.
+        // setup_sigframe_layout()/preserve_sve_context(): payload iff the same test.
         let task = self.task(t);
-        let vq = if task.tif_sve { task.vq() } else { 0 };
+        let vq = if saved_sve(task) { task.vq() } else { 0 };
         let payload = if vq > 0 {
             match &task.sve_state {
                 Some(b) => Some(b.clone()),
@@ -107,7 +116,11 @@ impl Machine {
                     let name = task.name.clone();
                     self.step_violations.push(Violation::kernel_crash(
                         "preserve_sve_context",
-                        format!("{name} has TIF_SVE set but sve_state is NULL"),
+                        if by_fp_type {
+                            format!("{name}'s fp_type is SVE but sve_state is NULL")
+                        } else {
+                            format!("{name} has TIF_SVE set but sve_state is NULL")
+                        },
                     ));
                     return;
                 }

@@ -1,5 +1,6 @@
 //! `arch/arm64/kernel/syscall.c` and the syscalls the model knows: entry
-//! (`el0_svc` → `do_el0_svc` → `fp_user_discard()`), the calls, and the return.
+//! (`el0_svc` → `do_el0_svc` → `fp_user_discard()`; 6.12: `el0_svc` →
+//! `fpsimd_syscall_enter()`), the calls, and the return.
 //! fork/clone (`arch_dup_task_struct()`, `copy_thread()` in `process.c`) lives here too.
 
 use crate::event::{Event, Format};
@@ -10,9 +11,16 @@ use crate::regs::Origin;
 
 impl Machine {
     /// `fp_user_discard()`: runs at syscall entry, IRQs masked, before `syscallno` is set.
+    /// On 6.12 (398edaa12f9c) it is `fpsimd_syscall_enter()`, called from `el0_svc()`:
+    /// the same flush, then this CPU's `fpsimd_last_state.to_save := FP_STATE_FPSIMD`.
     pub(crate) fn fp_user_discard(&mut self, c: CpuId, t: TaskId) {
         let k = self.kernel();
-        self.emit(Event::FpUserDiscard);
+        let window = k.syscall_to_save_window();
+        self.emit(if window {
+            Event::FpsimdSyscallEnter
+        } else {
+            Event::FpUserDiscard
+        });
         if k.p6_sve_kept_on_syscall() {
             // Patch 6/7: keep TIF_SVE and the EL0 enable; only zero the state not shared
             // with FPSIMD. Patch 7/7: only when abi.sve_syscall_clear_regs is 1.
@@ -27,6 +35,25 @@ impl Machine {
             // registers stay as they are, the next SVE instruction traps.
             self.task_mut(t).tif_sve = false;
             self.sve_user_set(c, false);
+        }
+        if window {
+            // Saves on this CPU may now drop the SVE-only state, until a bind or the
+            // syscall's exit.
+            self.cpu_mut(c).last.to_save = FpType::Fpsimd;
+        }
+    }
+
+    /// `fpsimd_syscall_exit()` (6.12, 398edaa12f9c): after `exit_to_user_mode()`, this
+    /// CPU's `to_save := FP_STATE_CURRENT`. Called by [`Machine::ret_to_user_retry`] on
+    /// every return to EL0, and it acts (and emits its event) only when the window is still
+    /// open: a task returning to EL0 without a reload still owns its CPU's binding, so an
+    /// open window there can only be the one its own syscall opened (any other task's
+    /// syscall entry, or any return with a reload, binds and resets it), and this return
+    /// is the end of that syscall.
+    pub(crate) fn fpsimd_syscall_exit(&mut self, c: CpuId) {
+        if self.kernel().syscall_to_save_window() && self.cpu(c).last.to_save == FpType::Fpsimd {
+            self.cpu_mut(c).last.to_save = FpType::Current;
+            self.emit(Event::FpsimdSyscallExit);
         }
     }
 

@@ -17,7 +17,7 @@ Examples:
   svelab check 1/shape-z mine.svl     grade a script for a construct exercise
   svelab check 1/fp-write --answer '0, ones'
 
-Kernels: v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7), v6.2.
+Kernels: v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7), v6.1, v6.2, v6.12.
 The language: docs/dsl.md, or :help statements in the REPL.";
 
 const RUN_AFTER_HELP: &str = "\
@@ -29,14 +29,14 @@ Exit status:
 
 /// svelab: a register-level lab for how arm64 Linux saves, restores and traps the
 /// FPSIMD/SVE registers of tasks and KVM guests, on v5.19, each patch of Mark Brown's 2022
-/// series and v6.2.
+/// series, v6.2 and Debian's 6.1 and 6.12.
 #[derive(Debug, Parser)]
 #[command(
     name = "svelab",
     version,
     about = "A register-level lab for how arm64 Linux saves, restores and traps the FPSIMD/SVE \
              registers of tasks and KVM guests, on v5.19, each patch of Mark Brown's 2022 series, \
-             and v6.2",
+             v6.2 and Debian's 6.1 and 6.12",
     long_about = None,
     after_help = AFTER_HELP
 )]

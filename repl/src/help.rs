@@ -74,7 +74,9 @@ pub fn kernel_line(k: Kernel) -> &'static str {
         Kernel::SeriesV1 { patches: 5 } => "patch 5: task_fpsimd_load() follows fp_type and sets TIF_SVE to match",
         Kernel::SeriesV1 { patches: 6 } => "patch 6: SVE stays enabled across a syscall (zeroed at entry instead of trapped after)",
         Kernel::SeriesV1 { .. } => "patch 7: sysctl abi.sve_syscall_clear_regs, 0 = keep the SVE registers across syscalls (never merged)",
+        Kernel::V6_1 => "Debian 6.1.192: patches 2-4 backported, SVE still dropped at every syscall; the 2025 KVM rework and later fixes",
         Kernel::V6_2 => "what landed: patches 1-6 in their final form, no sysctl",
+        Kernel::V6_12 => "Debian 6.12.118: v6.2 plus the 2024-2025 fixes (fp_type for signals and ptrace, per-CPU syscall window, KVM rework)",
     }
 }
 

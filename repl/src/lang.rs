@@ -23,7 +23,7 @@ macro_rules! statements {
 }
 
 statements! {
-    "kernel", "v5.19 | series-v1/p1 … p7 | series-v1 | v6.2", "choose the kernel (configuration: before any task)";
+    "kernel", "v5.19 | series-v1/p1 … p7 | series-v1 | v6.1 | v6.2 | v6.12", "choose the kernel (configuration: before any task)";
     "cpus", "N", "number of CPUs (configuration)";
     "vls", "BITS,BITS,…", "supported vector lengths in bits (configuration)";
     "kvm-mode", "vhe | nvhe", "how KVM runs (configuration)";

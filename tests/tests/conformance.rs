@@ -44,21 +44,31 @@ const P4: Kernel = Kernel::SeriesV1 { patches: 4 };
 const P5: Kernel = Kernel::SeriesV1 { patches: 5 };
 const P6: Kernel = Kernel::SeriesV1 { patches: 6 };
 const P7: Kernel = Kernel::SeriesV1 { patches: 7 };
+const V6_1: Kernel = Kernel::V6_1;
 const V6_2: Kernel = Kernel::V6_2;
+const V6_12: Kernel = Kernel::V6_12;
 
 /// Every kernel.
 const ALL: &[Kernel] = &Kernel::ALL;
 /// No kernel.
 const NONE: &[Kernel] = &[];
 /// The kernels whose syscall entry still clears `TIF_SVE` and disables EL0 SVE
-/// (`fp_user_discard()` before patch 6).
-const BEFORE_P6: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5];
+/// (`fp_user_discard()` before patch 6, and in 6.1.192).
+const BEFORE_P6: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, V6_1];
 /// The kernels that keep SVE enabled across a syscall (patch 6, `8c845e273104`).
-const FROM_P6: &[Kernel] = &[P6, P7, V6_2];
+const FROM_P6: &[Kernel] = &[P6, P7, V6_2, V6_12];
+/// The kernels without patch 6, and 6.12, whose 2024–2025 fixes (signal frame and ptrace
+/// header by `fp_type`, the KVM rework) close the hole patch 6 opened for the check.
+const BEFORE_P6_OR_FIXED: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, V6_1, V6_12];
 /// Every kernel but series-v1/p7 (whose sysctl defaults to "don't zero").
-const ALL_BUT_P7: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, P6, V6_2];
+const ALL_BUT_P7: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, P6, V6_1, V6_2, V6_12];
 /// Every kernel but v1 p6/p7 (whose `sve_sync_to_fpsimd()` still trusts `TIF_SVE`).
-const ALL_BUT_P6_P7: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, V6_2];
+const ALL_BUT_P6_P7: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, V6_1, V6_2, V6_12];
+/// The kernels with the 2025 KVM rework (`fbc7e61195e2`: host state saved and unbound at
+/// vcpu load, no hyp host save, no `HOST_SVE_ENABLED`).
+const KVM_REWORK: &[Kernel] = &[V6_1, V6_12];
+/// The kernels without `751ecf6afd65` (the SVE trap's memory branch does not unbind).
+const BEFORE_751ECF6AFD65: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, P6, P7, V6_2];
 
 /// The conformance files, with the source every scenario in them must cite.
 const FILES: &[(&str, &str)] = &[
@@ -110,15 +120,17 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "syscall-abi/getpid-sve-512",
         check: "raw-regs-flushed-at-entry",
-        on: &[P6, V6_2],
-        why: "mechanism: only p6/v6.2 zero the live registers in fp_user_discard(); before p6 \
-              the stale bits stay in the CPU with the trap armed; p7 skips the flush",
+        on: &[P6, V6_2, V6_12],
+        why: "mechanism: only p6/v6.2 zero the live registers in fp_user_discard() (6.12: \
+              fpsimd_syscall_enter()); before p6 (and on 6.1) the stale bits stay in the CPU \
+              with the trap armed; p7 skips the flush",
     },
     Holds {
         scenario: "syscall-abi/getpid-sve-512",
         check: "sve-still-enabled",
         on: FROM_P6,
-        why: "mechanism: patch 6 keeps TIF_SVE and CPACR_EL1.ZEN_EL0EN across the syscall",
+        why: "mechanism: patch 6 keeps TIF_SVE and CPACR_EL1.ZEN_EL0EN across the syscall \
+              (6.12 too; 6.1.192's fp_user_discard() still clears both)",
     },
     Holds {
         scenario: "syscall-abi/getpid-sve-every-vl",
@@ -205,71 +217,78 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "fp-stress/vmm-thread-survives",
         check: "z-p-ffr-survive",
-        on: BEFORE_P6,
+        on: BEFORE_P6_OR_FIXED,
         why: "p6/p7/v6.2: fpsimd_kvm_prepare() (patch 1) clears TIF_SVE at vcpu load but, \
               since patch 6 no longer disables EL0 SVE at syscall entry, leaves \
               CPACR_EL1.ZEN_EL0EN set; with the guest not using FP nothing reloads, so the \
               VMM runs SVE untrapped with TIF_SVE clear and fpsimd_save() keeps only V at the \
               next switch (fixed 2025, \"KVM: arm64/sve: Ensure SVE is trapped after guest \
-              exit\"). Before p6 the syscall entry disabled SVE, so the next SVE use trapped",
+              exit\"). Before p6 the syscall entry disabled SVE, so the next SVE use trapped. \
+              6.1/6.12 have the 2025 rework instead (fbc7e61195e2): kvm_arch_vcpu_load_fp() \
+              saves and unbinds the VMM, so KVM_RUN returns through a reload that re-arms the trap",
     },
     Holds {
         scenario: "fp-stress/vmm-thread-survives",
         check: "no-violations",
-        on: BEFORE_P6,
+        on: BEFORE_P6_OR_FIXED,
         why: "p6/p7/v6.2: the model's invariant B1 (EL0 SVE enabled with TIF_SVE clear) flags \
-              the same bug (KnownBug::KvmSveUntrappedAfterGuestExit)",
+              the same bug (KnownBug::KvmSveUntrappedAfterGuestExit); 6.1/6.12: the rework",
     },
     Holds {
         scenario: "fp-stress/vmm-thread-survives-nvhe",
         check: "z-p-ffr-survive",
-        on: BEFORE_P6,
+        on: BEFORE_P6_OR_FIXED,
         why: "as under VHE: on nVHE kvm_arch_vcpu_put_fp() leaves CPACR_EL1 alone, so the \
               ZEN_EL0EN that patch 6 no longer clears at syscall entry stays set while \
-              fpsimd_kvm_prepare() cleared TIF_SVE",
+              fpsimd_kvm_prepare() cleared TIF_SVE; 6.1/6.12: the rework reloads and rebinds",
     },
     Holds {
         scenario: "fp-stress/vmm-thread-survives-second-run",
         check: "z-p-ffr-survive",
-        on: &[V6_2],
+        on: &[V6_1, V6_2, V6_12],
         why: "v5.19-rc1 and the v1 series (based on rc1): kvm_arch_vcpu_load_fp() only ever \
               sets KVM_ARM64_HOST_SVE_ENABLED (sampled when another task's SVE use had left \
               ZEN_EL0EN set on this CPU) and never clears it, so the VHE put of the second \
               KVM_RUN re-enables EL0 SVE for a VMM whose TIF_SVE is clear and its next save \
               keeps only V. Fixed in v5.19-rc3 by d52d165d67c5 \"KVM: arm64: Always start \
-              with clearing SVE flag on load\", which v6.2 has",
+              with clearing SVE flag on load\", which v6.2 has; 6.1/6.12 have no such flag \
+              after the 2025 rework (the put writes no CPACR bit)",
     },
     Holds {
         scenario: "fp-stress/vmm-thread-survives-second-run",
         check: "no-violations",
-        on: &[V6_2],
+        on: &[V6_1, V6_2, V6_12],
         why: "the model's invariant B1 flags the same state (KnownBug::StickyHostSveEnabled)",
     },
     Holds {
         scenario: "fp-stress/vmm-guest-uses-fp",
         check: "v-survives",
-        on: &[V5_19, P1, P2, P3, P4, P6, P7, V6_2],
+        on: &[V5_19, P1, P2, P3, P4, P6, P7, V6_1, V6_2, V6_12],
         why: "p5 alone: hyp's first guest FP trap saves the VMM's V into uw.fpsimd_state \
               without updating its fp_type, which still says SVE from the earlier \
               preemption (TIF_SVE was cleared by the syscall entry, so \
               fpsimd_kvm_prepare() converted nothing); patch 5's task_fpsimd_load() trusts \
               fp_type and reloads the stale sve_state. p2..p4 still load by TIF_SVE (right \
               data); from p6 TIF_SVE survives the entry and fpsimd_kvm_prepare() sets \
-              fp_type FPSIMD",
+              fp_type FPSIMD; 6.1/6.12: hyp saves nothing, the kernel's own save at vcpu load \
+              records fp_type",
     },
     Holds {
         scenario: "fp-stress/vmm-guest-uses-fp",
         check: "no-violations",
-        on: &[V5_19, P1, P6, P7, V6_2],
+        on: &[V5_19, P1, P6, P7, V6_1, V6_2, V6_12],
         why: "p2..p5: patch 2's WARN_ON_ONCE in task_fpsimd_load() fires (fp_type SVE, \
               FPSIMD load at p2..p4; at p5 the stale load itself); \
-              KnownBug::HypHostSaveLeavesFpType",
+              KnownBug::HypHostSaveLeavesFpType. 6.1 has patch 2 without 5 or 6 but also the \
+              rework, so no hyp host save",
     },
     Holds {
         scenario: "fp-stress/sve-trap-preempted-and-migrated",
         check: "no-violations",
-        on: NONE,
-        why: "every kernel here: sve_init_regs()'s memory branch (state not live) sets TIF_SVE \
+        on: KVM_REWORK,
+        why: "6.1 and 6.12 have the fix (751ecf6afd65: the memory branch ends with \
+              fpsimd_flush_task_state(), so the return reloads and rebinds). Every other kernel \
+              here: sve_init_regs()'s memory branch (state not live) sets TIF_SVE \
               without fpsimd_flush_task_state(), so back on the first CPU \
               fpsimd_thread_switch() trusts the old binding (fpsimd_cpu unchanged), clears \
               TIF_FOREIGN_FPSTATE and returns to EL0 with the trap still armed: the retried \
@@ -279,8 +298,8 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "fp-stress/sve-trap-preempted-and-migrated-save",
         check: "kernel-crash",
-        on: ALL,
-        why: "same race; the binding reused on the first CPU was made before sve_alloc() \
+        on: BEFORE_751ECF6AFD65,
+        why: "same race (not on 6.1/6.12, which have the fix); the binding reused on the first CPU was made before sve_alloc() \
               (fpsimd_bind_task_to_cpu() copied sve_state == NULL), TIF_SVE is now set and \
               RDVL matches last->sve_vl, so fpsimd_save() calls sve_save_state() on \
               NULL + sve_ffr_offset(): an oops in the real kernel. The model reports it as \
@@ -290,8 +309,9 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "fp-stress/sve-trap-preempted-and-migrated-save",
         check: "no-violations",
-        on: NONE,
-        why: "see kernel-crash: present on every kernel modelled (fixed 2024, 751ecf6afd65)",
+        on: KVM_REWORK,
+        why: "see kernel-crash: present on every kernel modelled but 6.1 and 6.12 (fixed 2024, \
+              751ecf6afd65)",
     },
     Holds {
         scenario: "fp-stress/signal-during-sve-trap",
@@ -322,11 +342,13 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "sve-rst/s4-registers-after-syscall",
         check: "frame-carries-registers",
-        on: FROM_P6,
+        on: &[P6, P7, V6_2],
         why: "setup_sigframe_layout()/preserve_sve_context() emit the registers iff TIF_SVE; \
-              before p6 fp_user_discard() cleared TIF_SVE at the kill() entry, from p6 it stays \
-              set and the delivery (after forget_syscall()) does a full SVE save; both allowed \
-              (\"may or may not be included\")",
+              before p6 (and on 6.1) fp_user_discard() cleared TIF_SVE at the kill() entry, \
+              from p6 it stays set and the delivery (after forget_syscall()) does a full SVE \
+              save. 6.12 keys the payload on fp_type (61da7c8e2a60) and the delivery's save \
+              is FPSIMD-only, because the window fpsimd_syscall_enter() opened is still open: \
+              no payload. All allowed (\"may or may not be included\")",
     },
     Holds {
         scenario: "sve-rst/s4-registers-after-syscall",
@@ -338,17 +360,17 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "sve-rst/s4-frame-after-blocking-syscall",
         check: "v-restored",
-        on: BEFORE_P6,
+        on: BEFORE_P6_OR_FIXED,
         why: "p6/p7/v6.2: fpsimd_signal_preserve_current_state() skips the save \
               (TIF_FOREIGN_FPSTATE) and, because TIF_SVE is still set, sve_to_fpsimd() copies \
               the stale sve_state over the good V saved inside the syscall; the frame (and so \
               sigreturn) gets the stale values. Fixed by 61da7c8e2a60 (v6.8) \"arm64/signal: \
-              Don't assume that TIF_SVE means we saved SVE state\"",
+              Don't assume that TIF_SVE means we saved SVE state\", which 6.12 has",
     },
     Holds {
         scenario: "sve-rst/s4-frame-after-blocking-syscall",
         check: "no-violations",
-        on: BEFORE_P6,
+        on: BEFORE_P6_OR_FIXED,
         why: "p6/p7/v6.2: the stale-sve-state check flags the same bug in \
               fpsimd_signal_preserve_current_state()",
     },
@@ -356,34 +378,37 @@ const HOLDS: &[Holds] = &[
         scenario: "sve-rst/s6-vl-change-keeps-v",
         check: "v-kept",
         on: BEFORE_P6,
-        why: "p6/p7/v6.2: vec_set_vector_length() saves inside the syscall (FPSIMD view only, \
-              in_syscall()) then converts on test_and_clear(TIF_SVE), which patch 6 left set: \
+        why: "p6/p7/v6.2/6.12: vec_set_vector_length() saves inside the syscall (FPSIMD view \
+              only: in_syscall(), 6.12 the to_save window) then converts on test_and_clear(TIF_SVE), which patch 6 left set: \
               sve_to_fpsimd() copies the stale sve_state (zeros from the trap) over V. Fixed \
               2025 by 49ce484187f7 \"ptrace/prctl: Ensure VL changes do not resurrect stale \
-              data\"",
+              data\", which 6.12 lacks",
     },
     Holds {
         scenario: "sve-rst/s6-vl-change-keeps-v",
         check: "no-violations",
         on: BEFORE_P6,
-        why: "p6/p7/v6.2: the stale-sve-state check flags the same bug in vec_set_vector_length()",
+        why: "p6/p7/v6.2/6.12: the stale-sve-state check flags the same bug in \
+              vec_set_vector_length()",
     },
     Holds {
         scenario: "sve-rst/s7-read-after-syscall",
         check: "sve-read-matches",
-        on: BEFORE_P6,
+        on: BEFORE_P6_OR_FIXED,
         why: "p6/p7/v6.2: sve_init_header_from_task() picks SVE_PT_REGS_SVE from TIF_SVE, which \
               survives the syscall, although the copy saved inside the syscall is FPSIMD \
               (fp_type FPSIMD): the payload is the stale sve_state. Fixed by b017a0cea627 (2024) \
-              \"arm64/ptrace: Use saved floating point state type to determine SVE layout\"",
+              \"arm64/ptrace: Use saved floating point state type to determine SVE layout\", \
+              which 6.12 has",
     },
     Holds {
         scenario: "sve-rst/s7-read-after-syscall",
         check: "fpr-read-matches",
         on: ALL_BUT_P6_P7,
         why: "p6/p7: fpr_get() -> sve_sync_to_fpsimd() converts when TIF_SVE is set and copies \
-              stale Z[127:0] over the good V (in uw.fpsimd_state itself); v6.2 keys it on \
-              fp_type == FP_STATE_SVE (bbc6172eefdb, a v3 patch)",
+              stale Z[127:0] over the good V (in uw.fpsimd_state itself); v6.2 and 6.12 key it \
+              on fp_type == FP_STATE_SVE (bbc6172eefdb, a v3 patch); 6.1 keys it on TIF_SVE, \
+              which its syscall entry cleared",
     },
     Holds {
         scenario: "sve-rst/s7-read-after-syscall",
@@ -395,7 +420,7 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "sve-rst/s7-read-after-syscall",
         check: "no-violations",
-        on: BEFORE_P6,
+        on: BEFORE_P6_OR_FIXED,
         why: "p6/p7/v6.2: the stale-sve-state check flags sve_get_common() (and at p6/p7 \
               sve_sync_to_fpsimd())",
     },
@@ -403,9 +428,9 @@ const HOLDS: &[Holds] = &[
         scenario: "sve-rst/s7-vl-change-keeps-fpsimd",
         check: "in-syscall-v-kept",
         on: BEFORE_P6,
-        why: "p6/p7/v6.2: vec_set_vector_length() on a tracee stopped in a syscall (TIF_SVE \
-              still set, FPSIMD-format copy) converts with sve_to_fpsimd() from the stale \
-              sve_state. Fixed 2025 (49ce484187f7)",
+        why: "p6/p7/v6.2/6.12: vec_set_vector_length() on a tracee stopped in a syscall \
+              (TIF_SVE still set, FPSIMD-format copy) converts with sve_to_fpsimd() from the stale \
+              sve_state. Fixed 2025 (49ce484187f7), not in 6.12",
     },
     Holds {
         scenario: "sve-rst/s7-payload-omitted",
@@ -415,23 +440,23 @@ const HOLDS: &[Holds] = &[
               v6.2: sve_alloc(t, true)) and fpsimd_sync_to_sve() re-seeds V only when TIF_SVE is \
               clear, so a header-only SVE_PT_REGS_SVE write to an SVE-live tracee zeroes V too. \
               Fixed 2025, \"arm64/fpsimd: ptrace: Consistently handle partial writes to \
-              NT_ARM_(S)SVE\"",
+              NT_ARM_(S)SVE\", in neither 6.1 nor 6.12",
     },
     Holds {
         scenario: "sve-rst/s7-payload-omitted",
         check: "in-syscall-v-kept",
         on: BEFORE_P6,
-        why: "before p6 the syscall entry cleared TIF_SVE, so fpsimd_sync_to_sve() seeds V; from \
-              p6 TIF_SVE survives the syscall and the write zeroes V as for a tracee stopped at \
-              EL0",
+        why: "before p6 (and on 6.1) the syscall entry cleared TIF_SVE, so fpsimd_sync_to_sve() \
+              seeds V; from p6 (6.12 too) TIF_SVE survives the syscall and the write zeroes V as \
+              for a tracee stopped at EL0",
     },
     Holds {
         scenario: "sve-rst/s7-eio",
         check: "in-syscall-fpsimd-preserved",
         on: BEFORE_P6,
-        why: "p6/p7/v6.2: the VL change done before the -EIO (vec_set_vector_length()) converts \
-              from the stale sve_state of a tracee stopped in a syscall. Fixed 2025 \
-              (49ce484187f7)",
+        why: "p6/p7/v6.2/6.12: the VL change done before the -EIO (vec_set_vector_length()) \
+              converts from the stale sve_state of a tracee stopped in a syscall. Fixed 2025 \
+              (49ce484187f7), not in 6.12",
     },
 ];
 

@@ -106,6 +106,26 @@ fn on_v5_19_the_same_search_is_clean_and_one_level_deeper_finds_rc1s_sticky_flag
 }
 
 #[test]
+fn on_the_debian_kernels_the_search_finds_only_what_they_still_have() {
+    // 6.12.118 lacks the 2025 VL-change fix: prctl(PR_SVE_SET_VL) right after an SVE use
+    // copies the trap's zeroed sve_state over V (2 operations). Everything else the v6.2
+    // search finds is fixed there, and 6.1.192 (no patch 6, the KVM rework) is clean.
+    let e = explore(Kernel::V6_12, 4, OpSet::default_set());
+    let causes: Vec<_> = e.findings().map(|f| f.bug).collect();
+    assert_eq!(causes, vec![Some(KnownBug::VlChangeResurrectsStaleData)]);
+    let vl = finding(&e, KnownBug::VlChangeResurrectsStaleData);
+    assert_eq!(vl.length, 2, "{}", vl.script);
+    replays(&vl);
+    let e = explore(Kernel::V6_1, 4, OpSet::default_set());
+    assert_eq!(
+        e.findings().count(),
+        0,
+        "{:?}",
+        e.findings().map(|f| &f.script).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn symmetry_and_dedup_shrink_the_search() {
     // Two identical tasks on two CPUs: the canonical key merges mirror states, so the
     // reachable set is smaller than the number of transitions by a wide margin.

@@ -554,7 +554,7 @@ proptest! {
     /// values (B8 on tasks and guests, the guest oracle); every other finding is one of the
     /// known bugs — on v6.2/p6/p7 the 2025 "SVE untrapped after guest exit", on the rc1-based
     /// kernels under VHE the sticky HOST_SVE_ENABLED, on p2–p5 the stale fp_type after
-    /// hyp's host save.
+    /// hyp's host save; none of these on 6.1 and 6.12 (the 2025 rework).
     #[test]
     fn kvm_interleavings_never_leak_between_host_and_guest(vhe in any::<bool>(), acts in prop::collection::vec(kvm_act(), 1..60)) {
         let mode = if vhe { KvmMode::Vhe } else { KvmMode::Nvhe };

@@ -68,6 +68,8 @@ pub fn event_line(m: &Machine, r: &EventRecord) -> String {
             (u32::from(*len) + 1) * 128
         ),
         Event::FpUserDiscard => "syscall entry".into(),
+        Event::FpsimdSyscallEnter => "syscall entry, to_save = FP_STATE_FPSIMD".into(),
+        Event::FpsimdSyscallExit => "to_save = FP_STATE_CURRENT".into(),
         Event::SyscallEnter { name } => name.to_string(),
         Event::IrqFromUser => "IRQ from EL0".into(),
         Event::ThreadSwitch { next_foreign } => {

@@ -65,6 +65,12 @@ pub fn explain(e: &Event) -> &'static str {
         Event::FpUserDiscard => {
             "syscall entry: the ABI lets the kernel drop the SVE-only state here; v5.19 drops SVE entirely"
         }
+        Event::FpsimdSyscallEnter => {
+            "6.12 syscall entry: zero the SVE-only state and save only FPSIMD until a reload or exit"
+        }
+        Event::FpsimdSyscallExit => {
+            "6.12 syscall exit: saves follow TIF_SVE again (fpsimd_last_state.to_save = CURRENT)"
+        }
         Event::SyscallEnter { .. } => "the task entered the kernel with SVC",
         Event::IrqFromUser => "an interrupt took the task from EL0 (not a syscall)",
         Event::ThreadSwitch { .. } => {

@@ -254,6 +254,7 @@ fn key_event(e: &Event) -> bool {
         e,
         Event::SveAccessTrap
             | Event::FpUserDiscard
+            | Event::FpsimdSyscallEnter
             | Event::FpsimdSave { .. }
             | Event::TaskFpsimdLoad { .. }
             | Event::FlushTaskState { .. }
