@@ -820,7 +820,7 @@ static void trace_begin(struct program *p)
 {
 	static char got[4096];
 	s64 fd;
-	int any = 0;
+	int any = 0, filtered = 0;
 	write_file("/sys/kernel/tracing/tracing_on", "0");
 	write_file("/sys/kernel/tracing/current_tracer", "nop");
 	write_file("/sys/kernel/tracing/buffer_size_kb", "8192");
@@ -831,7 +831,14 @@ static void trace_begin(struct program *p)
 		 * and the tracer counting every function: check it first */
 		if (!func_traceable(p->funcs[i]))
 			continue;
-		sys_write((int)fd, p->funcs[i], strlen(p->funcs[i]));
+		{
+			/* the filter file takes one token per write(): one name and its newline */
+			char name[64];
+			size_t l = strlen(p->funcs[i]);
+			memcpy(name, p->funcs[i], l);
+			name[l] = '\n';
+			sys_write((int)fd, name, l + 1);
+		}
 		any = 1;
 	}
 	if (fd >= 0)
@@ -850,8 +857,10 @@ static void trace_begin(struct program *p)
 			out(p->funcs[i]);
 			out_nl();
 		}
+		filtered += found;
 	}
-	if (!any)
+	/* an empty filter would trace every function: never enable the tracer then */
+	if (!any || !filtered)
 		return;
 	write_file("/sys/kernel/tracing/trace", "");
 	write_file("/sys/kernel/tracing/current_tracer", "function");
@@ -942,13 +951,15 @@ static s64 start_worker(struct step *s)
 	r = sys5(__NR_clone, SIGCHLD, 0, 0, 0, 0);
 	if (r == 0) {
 		me = idx;
-		set_cpu(0, (int)s->a + 1);
+		/* set up on the coordinator's CPU, take the priority, then move: a CFS task
+		 * moved first would never run next to a spinning SCHED_FIFO worker */
 		if (s->b)
 			sys2(__NR_prctl, 50 /* PR_SVE_SET_VL */, s->b);
-		if (s->c)
-			set_fifo(0, (int)s->c);
 		install_handlers();
 		open_alg(&S->t[idx]);
+		if (s->c)
+			set_fifo(0, (int)s->c);
+		set_cpu(0, (int)s->a + 1);
 		S->t[idx].done = 0;
 		worker_loop(0);
 		sys_exit(0);
@@ -1142,7 +1153,7 @@ static void run_program(char *text, size_t len)
 			j++;
 		detach(s->actor);
 		S->t[s->actor].go = j;
-		r = wait_done(s->actor, j, 60000);
+		r = wait_done(s->actor, j, 20000);
 		if (r < 0) {
 			out("ERR steps ");
 			out_dec(i + 1);

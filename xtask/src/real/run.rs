@@ -116,9 +116,33 @@ fn target_dir(root: &Path) -> PathBuf {
         .join("real")
 }
 
-/// Runs everything; `only` restricts to scenario names containing it.
+/// Runs everything. Arguments: a scenario name filter, `--kernel 6.1|6.12` (one kernel),
+/// `--model LABEL=KERNEL` (compare a real kernel with another model kernel, e.g.
+/// `--model 6.12=v6.2` shows what the later fixes changed).
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let only = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let mut only = None;
+    let mut kernel_only = None;
+    let mut models: Vec<(String, String)> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--kernel" => kernel_only = it.next().cloned(),
+            "--model" => {
+                let m = it.next().ok_or("--model needs LABEL=KERNEL")?;
+                let (l, k) = m
+                    .split_once('=')
+                    .ok_or_else(|| format!("--model {m}: expected LABEL=KERNEL, e.g. 6.12=v6.2"))?;
+                models.push((l.to_string(), k.to_string()));
+            }
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            s => only = Some(s.to_string()),
+        }
+    }
+    if let Some(k) = &kernel_only {
+        if !kernels::PINNED.iter().any(|p| p.label == k) {
+            return Err(format!("--kernel {k}: the pinned kernels are 6.1 and 6.12"));
+        }
+    }
     let target = target_dir(root);
     let t0 = Instant::now();
     kernels::ensure_tools()?;
@@ -133,7 +157,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut report = String::new();
     let (mut matched, mut differ, mut excused, mut other) = (0, 0, 0, 0);
     for k in &kernels::PINNED {
-        let model = Kernel::parse(k.model_kernel).map_err(|e| e.to_string())?;
+        if kernel_only.as_ref().is_some_and(|o| o != k.label) {
+            continue;
+        }
+        let model_name = models
+            .iter()
+            .find(|(l, _)| l == k.label)
+            .map_or(k.model_kernel, |(_, m)| m.as_str());
+        let model = Kernel::parse(model_name).map_err(|e| e.to_string())?;
         let files = kernels::ensure_kernel(k, &target.join("cache"), &MODULES)?;
         let mut fs = Initramfs::new();
         fs.add_dir("/dev", 0o755);
