@@ -5,6 +5,7 @@
 //! interpreter and every rule lives here, tested.
 
 use crate::dsl::eval::{self, Val};
+use crate::ops::Reg;
 
 /// What an observation reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub enum Observable {
     Frame(String),
     /// A field of the tracer's last regset read.
     Tracer(String),
+    /// A register of a guest's snapshot image (`kvm.h`: Z, P, FFR, V, FPSR, FPCR packed
+    /// at the vCPU's VL in bytes).
+    GuestReg { reg: String, vl: u32 },
     /// A bit slice of one of the above.
     Sliced(Box<Observable>, u32, u32),
 }
@@ -53,8 +57,31 @@ impl Observable {
             Observable::Int | Observable::Count | Observable::Depth => int(raw),
             Observable::Frame(f) => frame_field(raw, f),
             Observable::Tracer(f) => tracer_field(&unhex(raw)?, f),
+            Observable::GuestReg { reg, vl } => guest_reg(&unhex(raw)?, reg, *vl as usize),
         }
     }
+}
+
+/// One register of a guest snapshot image.
+fn guest_reg(img: &[u8], reg: &str, vl: usize) -> Result<Val, String> {
+    let v_off = 32 * vl + 17 * (vl / 8);
+    let (off, len, int) = match crate::dsl::parser::parse_reg(reg) {
+        Ok(Reg::Z(n)) => (usize::from(n) * vl, vl, false),
+        Ok(Reg::P(n)) => (32 * vl + usize::from(n) * (vl / 8), vl / 8, false),
+        Ok(Reg::Ffr) => (32 * vl + 16 * (vl / 8), vl / 8, false),
+        Ok(Reg::V(n)) => (v_off + 16 * usize::from(n), 16, false),
+        Ok(Reg::Fpsr) => (v_off + 32 * 16, 8, true),
+        Ok(Reg::Fpcr) => (v_off + 32 * 16 + 8, 8, true),
+        Err(_) => return Err(format!("`{reg}` is not a guest register")),
+    };
+    let bytes = img
+        .get(off..off + len)
+        .ok_or_else(|| format!("short guest image: {} bytes, need {}", img.len(), off + len))?;
+    Ok(if int {
+        Val::Int(i128::from(le_u64(bytes)))
+    } else {
+        Val::Bytes(bytes.to_vec())
+    })
 }
 
 fn int(raw: &str) -> Result<Val, String> {

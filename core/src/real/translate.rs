@@ -104,6 +104,11 @@ struct Tr<'a> {
     run: Option<GuestRun>,
     /// vCPU name → its VMM's name.
     vmm_of: HashMap<String, String>,
+    /// Per VM: guest operations queued so far (the runner numbers them across runs).
+    vm_ops: Vec<u32>,
+    /// Per VM: the guest's last register snapshot, if its last run ended with one and the
+    /// guest has not run since: (op index, 2 = SVE read, 1 = FP read).
+    guest_read: Vec<Option<(u32, u8)>>,
 }
 
 fn err(span: Span, program: &Program, message: String, hint: &str) -> Diagnostic {
@@ -150,6 +155,8 @@ pub fn translate(name: &str, source: &str, kernel: Kernel) -> Result<Translation
         pending_vms: Vec::new(),
         run: None,
         vmm_of: HashMap::new(),
+        vm_ops: Vec::new(),
+        guest_read: Vec::new(),
     };
     tr.find_vmms(&program.stmts);
     tr.prog.trace = COUNTED.iter().map(|(_, f)| *f).collect();
@@ -210,9 +217,9 @@ impl Tr<'_> {
                     "the real CPU's vector lengths are fixed (128–512 bits)",
                     "drop `vls`",
                 )),
-                StmtKind::Sysctl(..) => Some((
-                    "sysctls are not run on a real kernel yet",
-                    "set the task's VL with `task A vl=…` or `prctl-set-vl`",
+                StmtKind::Sysctl(crate::dsl::ast::Sysctl::SveSyscallClearRegs, _) => Some((
+                    "abi.sve_syscall_clear_regs exists only in the series' v1 patch 7, which no released kernel has",
+                    "run it on the model: `kernel p7`",
                 )),
                 StmtKind::UserOp {
                     interrupt: InterruptSpec::Preempt(_) | InterruptSpec::SoftirqNeon,
@@ -235,13 +242,6 @@ impl Tr<'_> {
                 StmtKind::CpuPm(_) | StmtKind::CpuOffline(_) | StmtKind::CpuOnline(_) => Some((
                     "CPU power management and hotplug are not driven by real programs",
                     "leave it to the model",
-                )),
-                StmtKind::Ptrace {
-                    req: PtraceSpec::SetSve { .. },
-                    ..
-                } => Some((
-                    "NT_ARM_SVE writes are not run on a real kernel yet",
-                    "`ptrace A set NT_PRFPREG` and both reads are",
                 )),
                 StmtKind::Svc {
                     call: SvcSpec::Sigreturn(FrameEdit::BadVl | FrameEdit::Truncated),
@@ -356,7 +356,11 @@ impl Tr<'_> {
 
     fn writes(&mut self, m: &Machine, t: TaskId, ws: &[RegWrite]) -> Vec<RealWrite> {
         // Task VLs are kept in bytes.
-        let vl = usize::from(m.task(t).vl);
+        self.writes_at(t, usize::from(m.task(t).vl), ws)
+    }
+
+    /// `ws` as bytes, Z/P/FFR at `vl` bytes.
+    fn writes_at(&mut self, t: TaskId, vl: usize, ws: &[RegWrite]) -> Vec<RealWrite> {
         ws.iter()
             .map(|w| {
                 let (reg, index, len) = match w.reg {
@@ -440,6 +444,8 @@ impl Tr<'_> {
                     return true;
                 }
                 self.vms.insert(name.name.clone(), (vm, i, *sve, vl));
+                self.vm_ops.push(0);
+                self.guest_read.push(None);
                 if self.ran[usize::from(i)] {
                     self.reject(stmt.span, "not on a real kernel: the VMM creates its VM with ioctls (syscalls) before it runs anything else", "declare the vCPU before the VMM's first operation");
                 } else if self.wh[usize::from(i)] == Where::NotStarted {
@@ -511,6 +517,18 @@ impl Tr<'_> {
                     return true;
                 };
                 ops.push((4, Vec::new()));
+                let first = self.vm_ops[usize::from(vm)];
+                self.vm_ops[usize::from(vm)] += ops.len() as u32;
+                // What the guest read last in this run: the snapshot of its last register
+                // operation, if no other operation followed but the exits.
+                let last_reg = ops.iter().rposition(|(k, _)| *k == 1 || *k == 2);
+                let exits_only = last_reg.is_some_and(|l| ops[l + 1..].iter().all(|(k, _)| *k >= 3));
+                self.guest_read[usize::from(vm)] = match last_reg {
+                    Some(l) if exits_only => {
+                        Some((first + l as u32, if ops[l].0 == 1 { 2 } else { 1 }))
+                    }
+                    _ => None,
+                };
                 for (kind, ws) in ops {
                     let mut s = RealStep::new(Actor::Task(vmm), "guest-push")
                         .task(vm)
@@ -537,6 +555,10 @@ impl Tr<'_> {
         }
         match &stmt.kind {
             StmtKind::Kernel(_) | StmtKind::Cpus(_) | StmtKind::Repeat { .. } => {}
+            StmtKind::Sysctl(crate::dsl::ast::Sysctl::SveDefaultVectorLength, bytes) => {
+                // The coordinator (root) writes /proc/sys/abi/…; restored after the program.
+                self.push(RealStep::new(Actor::Coordinator, "sysctl-default-vl").arg(0, *bytes));
+            }
             StmtKind::Task { name, on, .. } => {
                 let Some(t) = after.task_id(&name.name) else {
                     return;
@@ -711,7 +733,32 @@ impl Tr<'_> {
                         self.push(s);
                         self.tracer_ok = false;
                     }
-                    PtraceSpec::SetSve { .. } => {}
+                    PtraceSpec::SetSve { .. } => {
+                        // The model lowered the request: take its VL, flags and payload.
+                        let Ok(crate::dsl::lower::Action::Op(crate::ops::Op::Ptrace {
+                            req: crate::ptrace::PtraceReq::SetSve { vl, flags, payload },
+                            ..
+                        })) = crate::dsl::lower::lower(before, &stmt.kind)
+                        else {
+                            return;
+                        };
+                        use crate::ptrace::SvePayload;
+                        let (kind, sve_flag, ws) = match &payload {
+                            SvePayload::Header => (0, 1, &[][..]),
+                            SvePayload::Fpsimd(ws) => (1, 0, &ws[..]),
+                            SvePayload::Sve { writes, partial } => {
+                                (if *partial { 3 } else { 2 }, 1, &writes[..])
+                            }
+                        };
+                        let mut s = self
+                            .coord("ptrace-set-sve", i)
+                            .arg(0, vl.into())
+                            .arg(1, i64::from(flags | sve_flag))
+                            .arg(2, kind);
+                        s.writes = self.writes_at(t, usize::from(vl), ws);
+                        self.push(s);
+                        self.tracer_ok = false;
+                    }
                 }
                 for r in &mut self.read_ok {
                     *r = 0;
@@ -808,6 +855,35 @@ impl Tr<'_> {
                 }
                 step.task = Some(i);
                 what = Observable::Int;
+            }
+            [vcpu, reg] if self.vms.contains_key(*vcpu) => {
+                let (vm, _, sve, vl) = self.vms[*vcpu];
+                let need = match crate::dsl::parser::parse_reg(reg) {
+                    Ok(Reg::V(_)) if sve => {
+                        self.reject(stmt.span, format!("not on a real kernel: `{}` reads the vCPU's FPSIMD buffer, which KVM does not keep for an SVE vCPU", path.text()), "read the low 128 bits of the Z register instead, e.g. `V0.z0[127:0]`");
+                        return;
+                    }
+                    Ok(Reg::Z(_) | Reg::P(_) | Reg::Ffr) => 2,
+                    Ok(_) => 1,
+                    Err(_) => {
+                        self.reject(stmt.span, format!("not on a real kernel: `{}` is the model's bookkeeping, not something the guest can read", path.text()), "observe the guest's registers: z0…, p0…, ffr, v0… (without SVE), fpsr, fpcr");
+                        return;
+                    }
+                };
+                let op = match self.guest_read[usize::from(vm)] {
+                    Some((op, got)) if got >= need => op,
+                    _ => {
+                        self.reject(stmt.span, format!("not on a real kernel: the guest reads `{}` only in a run that ends with its register operation", path.text()), if need == 2 { "end the guest's last run with `guest-sve-op V` then `kvm-exit V to-user`" } else { "end the guest's last run with `guest-fp-op V` (or `guest-sve-op V`) then `kvm-exit V to-user`" });
+                        return;
+                    }
+                };
+                step.op = "obs-guest";
+                step.task = Some(vm);
+                step.args[0] = Some(i64::from(op));
+                what = Observable::GuestReg {
+                    reg: reg.to_string(),
+                    vl: u32::from(vl),
+                };
             }
             [task, reg] if m.task_id(task).is_some() => {
                 let t = m.task_id(task).unwrap_or(TaskId(0));

@@ -39,7 +39,7 @@ enum op {
 	/* coordinator steps */
 	OP_START, OP_PRIO, OP_WAKE, OP_SLEEPING, OP_AFFINITY, OP_SIGNAL, OP_PT_GET,
 	OP_PT_SET_FPR, OP_PT_SET_SVE, OP_DETACH, OP_OBS_REG, OP_OBS_X0, OP_OBS_COUNT,
-	OP_OBS_FRAME, OP_OBS_TRACER, OP_OBS_GUEST, OP_OBS_DEPTH,
+	OP_OBS_FRAME, OP_OBS_TRACER, OP_OBS_GUEST, OP_OBS_DEPTH, OP_SYSCTL_VL,
 };
 
 struct write {
@@ -209,7 +209,7 @@ static const struct {
 	{ "ptrace-set-sve", OP_PT_SET_SVE }, { "detach", OP_DETACH }, { "obs-reg", OP_OBS_REG },
 	{ "obs-x0", OP_OBS_X0 }, { "obs-count", OP_OBS_COUNT }, { "obs-frame", OP_OBS_FRAME },
 	{ "obs-tracer", OP_OBS_TRACER }, { "obs-guest", OP_OBS_GUEST },
-	{ "obs-depth", OP_OBS_DEPTH },
+	{ "obs-depth", OP_OBS_DEPTH }, { "sysctl-default-vl", OP_SYSCTL_VL },
 };
 
 static int actor_of(const char *t)
@@ -363,6 +363,35 @@ static s64 read_file(const char *path, char *buf, size_t max)
 	sys_close((int)fd);
 	buf[n] = 0;
 	return n;
+}
+
+/* abi.sve_default_vector_length: the boot value, restored after a program changed it */
+#define SYSCTL_DEFAULT_VL "/proc/sys/abi/sve_default_vector_length"
+static char default_vl_at_boot[32];
+static int default_vl_changed;
+
+static s64 set_default_vl(s64 bytes)
+{
+	char text[24], *e = text + sizeof(text) - 1;
+	u64 v = (u64)(bytes < 0 ? -bytes : bytes);
+	*e = 0;
+	do
+		*--e = (char)('0' + v % 10);
+	while ((v /= 10) && e > text + 1);
+	if (bytes < 0)
+		*--e = '-';
+	if (!default_vl_changed && read_file(SYSCTL_DEFAULT_VL, default_vl_at_boot,
+					     sizeof(default_vl_at_boot)) < 0)
+		return -2;
+	default_vl_changed = 1;
+	return write_file(SYSCTL_DEFAULT_VL, e);
+}
+
+static void restore_default_vl(void)
+{
+	if (default_vl_changed)
+		write_file(SYSCTL_DEFAULT_VL, default_vl_at_boot);
+	default_vl_changed = 0;
 }
 
 /* ---- the worker: runs its steps at EL0 ---- */
@@ -767,7 +796,27 @@ static s64 stop_tracee(int task)
 	r = sys4(__NR_ptrace, 0x4207 /* PTRACE_INTERRUPT */, pid, 0, 0);
 	if (r < 0)
 		return r;
-	r = sys4(__NR_wait4, pid, &status, 0x40000000 /* __WALL */, 0);
+	/*
+	 * The tracee enters the stop on its way back to user space, so it has to run. A
+	 * task preempted at EL0 by a spinning higher-priority task never does: lift it
+	 * above every worker until it has stopped, then give it its priority back. It
+	 * runs only in the kernel (ptrace_stop), so its FP state stays as saved when it
+	 * was preempted, and the task it preempts keeps its registers on the CPU.
+	 */
+	for (int k = 0; k < 100; k++) {
+		r = sys4(__NR_wait4, pid, &status, 0x40000000 /* __WALL */ | 1 /* WNOHANG */, 0);
+		if (r != 0)
+			break;
+		sleep_us(100);
+	}
+	if (r == 0) {
+		s32 param = 0;
+		s64 g = sys2(__NR_sched_getparam, pid, &param);
+		set_fifo(pid, 3);
+		r = sys4(__NR_wait4, pid, &status, 0x40000000 /* __WALL */, 0);
+		if (g == 0)
+			set_fifo(pid, param);
+	}
 	if (r < 0)
 		return r;
 	traced[task] = 1;
@@ -791,6 +840,95 @@ static s64 regset_set(int task, s64 nt, void *buf, u64 len)
 {
 	struct iovec iov = { buf, len };
 	return sys4(__NR_ptrace, 0x4205 /* PTRACE_SETREGSET */, S->t[task].pid, nt, &iov);
+}
+
+/*
+ * PTRACE_SETREGSET NT_ARM_SVE as a debugger does it: read the current state, edit it,
+ * write it back. a = header.vl (bytes), b = header.flags, c = payload:
+ *   0  header only (16 bytes: "change the VL/flags only")
+ *   1  FPSIMD: NT_PRFPREG as read, then the V/FPSR/FPCR writes
+ *   2  SVE: NT_ARM_SVE as read, laid out at the new VL (only the low 128 bits of each Z
+ *      survive a VL change; an FPSIMD-format read gives V), then the writes
+ *   3  as 2, but the payload ends after the last Z register written
+ * Layouts: uapi asm/ptrace.h (SVE_PT_*) and asm/sigcontext.h (__SVE_*).
+ */
+static u8 sve_payload[16 + REGSET_MAX] __attribute__((aligned(16)));
+
+static s64 pt_set_sve(const struct step *s)
+{
+	const struct program *p = &S->prog;
+	u32 vl = (u32)s->a;
+	u32 z_off = 16, p_off = z_off + 32 * vl, ffr_off = p_off + 16 * (vl / 8);
+	u32 fpsr_off = (ffr_off + vl / 8 + 15) & ~15u, end = fpsr_off + 8, len;
+	u16 hdr[8];
+	s64 r;
+
+	if (vl % 16 || vl == 0 || end > sizeof(sve_payload))
+		return -22;
+	memset(sve_payload, 0, sizeof(sve_payload));
+	if (s->c == 0) {
+		len = 16;
+	} else if (s->c == 1) {
+		r = regset_get(s->task, 2 /* NT_PRFPREG */);
+		if (r < 0)
+			return r;
+		memcpy(sve_payload + 16, regset, 528);
+		for (u32 k = 0; k < s->nwrites; k++) {
+			const struct write *w = &p->writes[s->write0 + k];
+			if (w->kind == 'v')
+				memcpy(sve_payload + 16 + 16 * w->idx, &p->pool[w->off], 16);
+			else if (w->kind == 's')
+				memcpy(sve_payload + 16 + 512, &p->pool[w->off], 4);
+			else if (w->kind == 'c')
+				memcpy(sve_payload + 16 + 516, &p->pool[w->off], 4);
+		}
+		len = 16 + 528;
+	} else {
+		u32 rvl, rflags;
+		r = regset_get(s->task, 0x405 /* NT_ARM_SVE */);
+		if (r < 0 || regset_len < 16)
+			return r < 0 ? r : -5;
+		rvl = (u32)regset[8] | (u32)regset[9] << 8;
+		rflags = (u32)regset[12] | (u32)regset[13] << 8;
+		if (rflags & 1) { /* SVE_PT_REGS_SVE */
+			u32 rp = 16 + 32 * rvl, rf = rp + 16 * (rvl / 8);
+			u32 rfpsr = (rf + rvl / 8 + 15) & ~15u;
+			for (u32 n = 0; n < 32; n++)
+				memcpy(sve_payload + z_off + n * vl, regset + 16 + n * rvl,
+				       rvl == vl ? vl : 16);
+			if (rvl == vl)
+				memcpy(sve_payload + p_off, regset + rp, 17 * (vl / 8));
+			memcpy(sve_payload + fpsr_off, regset + rfpsr, 8);
+		} else {
+			for (u32 n = 0; n < 32; n++)
+				memcpy(sve_payload + z_off + n * vl, regset + 16 + 16 * n, 16);
+			memcpy(sve_payload + fpsr_off, regset + 16 + 512, 8);
+		}
+		len = s->c == 3 ? 16 : end;
+		for (u32 k = 0, last = 0; k < s->nwrites; k++) {
+			const struct write *w = &p->writes[s->write0 + k];
+			u32 o;
+			switch (w->kind) {
+			case 'z': o = z_off + w->idx * vl; break;
+			case 'p': o = p_off + w->idx * (vl / 8); break;
+			case 'f': o = ffr_off; break;
+			case 'v': o = z_off + w->idx * vl; break;
+			case 's': o = fpsr_off; break;
+			default: o = fpsr_off + 4; break;
+			}
+			memcpy(sve_payload + o, &p->pool[w->off], w->len);
+			if (s->c == 3 && w->kind == 'z' && z_off + (w->idx + 1) * vl > last)
+				len = last = z_off + (w->idx + 1) * vl;
+		}
+	}
+	/* struct user_sve_header: size, max_size, vl, max_vl, flags, reserved */
+	memset(hdr, 0, sizeof(hdr));
+	hdr[0] = (u16)len;
+	hdr[1] = (u16)(len >> 16);
+	hdr[4] = (u16)vl;
+	hdr[6] = (u16)s->b;
+	memcpy(sve_payload, hdr, 16);
+	return regset_set(s->task, 0x405 /* NT_ARM_SVE */, sve_payload, len);
 }
 
 /* ftrace: counting calls of kernel functions */
@@ -995,6 +1133,9 @@ static s64 coord_step(struct step *s, u32 i)
 			sleep_us(100);
 		}
 		return -110;
+	case OP_SYSCTL_VL:
+		r = set_default_vl(s->a);
+		break;
 	case OP_AFFINITY:
 		detach(s->task);
 		r = set_cpu(t->pid, (int)s->a + 1);
@@ -1032,15 +1173,11 @@ static s64 coord_step(struct step *s, u32 i)
 			r = regset_set(s->task, 2, regset, 528);
 		break;
 	}
-	case OP_PT_SET_SVE: {
-		/* the payload was prepared by the translation: header and registers as written */
-		struct program *p = &S->prog;
+	case OP_PT_SET_SVE:
 		r = stop_tracee(s->task);
-		if (r == 0 && s->nwrites == 1)
-			r = regset_set(s->task, 0x405 /* NT_ARM_SVE */, &p->pool[p->writes[s->write0].off],
-				       p->writes[s->write0].len);
+		if (r == 0)
+			r = pt_set_sve(s);
 		break;
-	}
 	case OP_DETACH:
 		detach(s->task);
 		break;
@@ -1170,6 +1307,7 @@ static void run_program(char *text, size_t len)
 	}
 	trace_end();
 	finish_program();
+	restore_default_vl();
 	out("END ");
 	out(p->name);
 	out_nl();

@@ -33,6 +33,7 @@ typedef unsigned long size_t;
 #define __NR_nanosleep 101
 #define __NR_ptrace 117
 #define __NR_sched_setscheduler 119
+#define __NR_sched_getparam 121
 #define __NR_sched_setaffinity 122
 #define __NR_sched_yield 124
 #define __NR_kill 129

@@ -24,7 +24,7 @@ pub struct PinnedKernel {
     pub package: &'static str,
     /// The exact Debian package version.
     pub version: &'static str,
-    /// The svelab kernel model this kernel is compared with ("v5.19", "v6.12").
+    /// The svelab kernel model this kernel is compared with ("v6.1", "v6.12").
     pub model_kernel: &'static str,
 }
 
@@ -35,7 +35,7 @@ pub const PINNED: [PinnedKernel; 2] = [
         label: "6.1",
         package: "linux-image-6.1.0-57-arm64",
         version: "6.1.192-3",
-        model_kernel: "v5.19",
+        model_kernel: "v6.1",
     },
     PinnedKernel {
         label: "6.12",

@@ -59,6 +59,10 @@ pub fn args(b: &Boot) -> Vec<String> {
         "-m",
         &b.mem_mb.to_string(),
         "-nographic",
+        // No network: the scenarios need none, and the default virtio NIC
+        // needs a boot ROM (efi-virtio.rom) that a minimal QEMU install lacks.
+        "-nic",
+        "none",
         "-no-reboot",
         "-kernel",
         &b.kernel.to_string_lossy(),

@@ -204,7 +204,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             smp: SMP,
             mem_mb: 1024,
             append: APPEND.into(),
-            timeout: Duration::from_secs(900),
+            // A boot with the whole corpus takes 2–4 minutes under TCG; a program that
+            // hangs the runner ends the boot here, with the console's last lines.
+            timeout: Duration::from_secs(60 + 10 * translations.len() as u64),
         };
         let started = Instant::now();
         let total = translations.len();
