@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Some("lessons") => lessons::run(&web::root()),
         Some("real") => real::run::run(&web::root(), &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
-            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium\n  lessons   author check: every lesson script runs, every exercise's reference passes and its wrong answer fails\n  real      boot the pinned real kernels under QEMU and compare every scenario of tests/real/ with the model (optional: a scenario name filter)");
+            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests, real kernels\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium\n  lessons   author check: every lesson script runs, every exercise's reference passes and its wrong answer fails\n  real      boot the pinned real kernels under QEMU and compare every scenario of tests/real/ with the model (optional: a scenario name filter)");
             Ok(())
         }
         Some(other) => Err(format!(
@@ -105,6 +105,8 @@ fn ci() -> Result<(), String> {
         ],
     )?;
     web::test()?;
+    // Real kernels as the referee: boots Linux 6.1 and 6.12 under QEMU (a few minutes).
+    real::run::run(&web::root(), &[])?;
     eprintln!("xtask: ci passed");
     Ok(())
 }

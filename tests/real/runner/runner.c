@@ -82,6 +82,7 @@ struct slot {
 	volatile u32 done;	 /* steps done up to this index (exclusive) */
 	volatile u32 exit_now;	 /* the program is over */
 	volatile u32 blockword;	 /* futex word of OP_BLOCK */
+	volatile u32 ready;	 /* the worker has its VL, priority and CPU */
 	volatile u32 depth;	 /* signal handler nesting */
 	volatile u32 ret_pending; /* a sigreturn step to complete after rt_sigreturn */
 	volatile u32 failed;
@@ -99,6 +100,14 @@ struct shm {
 	struct slot t[MAX_TASKS];
 	struct program prog;
 	struct vm vms[MAX_VMS];
+	/*
+	 * The guest's snapshot images, copied out of guest RAM by the VMM after each
+	 * KVM_RUN: guest RAM is mapped in the VMM's address space only.
+	 */
+	u32 guest_snaps[MAX_VMS];
+	/* the coordinator's progress, for the watchdog: bumped at every step */
+	volatile u32 beat, busy, step;
+	u8 guest_snap[MAX_VMS][GUEST_MAX_OPS][IMG_MAX];
 };
 
 static struct shm *S;
@@ -648,6 +657,14 @@ static int run_step(u32 i)
 	}
 	case OP_KVM_RUN:
 		t->x0 = vm_run(&S->vms[s->task]);
+		{
+			struct vm *vm = &S->vms[s->task];
+			int done = vm_ops_done(vm);
+			size_t size = vm_image_size(vm->vl);
+			for (int k = 0; k < done && k < GUEST_MAX_OPS && size <= IMG_MAX; k++)
+				memcpy(S->guest_snap[s->task][k], vm_snapshot(vm, k), size);
+			S->guest_snaps[s->task] = (u32)done;
+		}
 		break;
 	case OP_KVM_CREATE:
 		t->x0 = vm_create(&S->vms[s->task], (int)s->a, (u32)s->b);
@@ -859,7 +876,8 @@ static s64 pt_set_sve(const struct step *s)
 	const struct program *p = &S->prog;
 	u32 vl = (u32)s->a;
 	u32 z_off = 16, p_off = z_off + 32 * vl, ffr_off = p_off + 16 * (vl / 8);
-	u32 fpsr_off = (ffr_off + vl / 8 + 15) & ~15u, end = fpsr_off + 8, len;
+	/* FPSR and FPCR, padded: a regset's size is a multiple of SVE_VQ_BYTES (16) */
+	u32 fpsr_off = (ffr_off + vl / 8 + 15) & ~15u, end = fpsr_off + 16, len;
 	u16 hdr[8];
 	s64 r;
 
@@ -1086,6 +1104,7 @@ static s64 start_worker(struct step *s)
 	s64 r;
 	S->t[idx].done = 0;
 	S->t[idx].go = 0;
+	S->t[idx].ready = 0;
 	r = sys5(__NR_clone, SIGCHLD, 0, 0, 0, 0);
 	if (r == 0) {
 		me = idx;
@@ -1099,12 +1118,20 @@ static s64 start_worker(struct step *s)
 			set_fifo(0, (int)s->c);
 		set_cpu(0, (int)s->a + 1);
 		S->t[idx].done = 0;
+		S->t[idx].ready = 1;
 		worker_loop(0);
 		sys_exit(0);
 	}
 	if (r > 0) {
 		S->t[idx].pid = (s32)r;
 		nworkers++;
+		/* Wait until it has set itself up: a later step that changes its priority
+		 * must not be overtaken by the worker's own set_fifo(). */
+		for (int k = 0; !S->t[idx].ready; k++) {
+			if (k == 50000)
+				return -110; /* ETIMEDOUT, 5 s */
+			sleep_us(100);
+		}
 	}
 	return r;
 }
@@ -1208,9 +1235,11 @@ static s64 coord_step(struct step *s, u32 i)
 		break;
 	case OP_OBS_GUEST: {
 		struct vm *vm = &S->vms[s->task];
-		const u8 *img = vm_snapshot(vm, (int)s->a);
 		obs_head(s->obs);
-		out_hex_bytes(img, vm_image_size(vm->vl));
+		if (s->a >= 0 && s->a < (s64)S->guest_snaps[s->task])
+			out_hex_bytes(S->guest_snap[s->task][s->a], vm_image_size(vm->vl));
+		else
+			out("no-snapshot");
 		out_nl();
 		break;
 	}
@@ -1251,6 +1280,7 @@ static void run_program(char *text, size_t len)
 {
 	struct program *p = &S->prog;
 	memset(S->t, 0, sizeof(S->t));
+	memset(S->guest_snaps, 0, sizeof(S->guest_snaps));
 	memset(traced, 0, sizeof(traced));
 	nworkers = 0;
 	if (parse_program(p, text, len) < 0) {
@@ -1265,6 +1295,8 @@ static void run_program(char *text, size_t len)
 	for (u32 i = 0; i < p->nsteps;) {
 		struct step *s = &p->steps[i];
 		s64 r;
+		S->beat++;
+		S->step = i + 1;
 		if (s->actor == COORD) {
 			r = coord_step(s, i);
 			if (r < 0 && s->op != OP_PT_GET) {
@@ -1343,6 +1375,79 @@ static void load_modules(void)
 	}
 }
 
+/*
+ * The watchdog: a process on CPU 0 that, when the coordinator makes no progress for
+ * WATCHDOG_S seconds inside a program (blocked in a syscall that never returns), prints
+ * where every process of the program is in the kernel and powers the machine off, so
+ * that a hang ends the boot at once, with its evidence on the console.
+ */
+#define WATCHDOG_S 30
+
+static void dump_proc(int pid)
+{
+	static char buf[4096];
+	char path[48], num[16], *e = num + sizeof(num) - 1;
+	u32 v = (u32)pid;
+	*e = 0;
+	do
+		*--e = (char)('0' + v % 10);
+	while (v /= 10);
+	static const char *const files[] = { "stat", "wchan", "stack" };
+	for (int f = 0; f < 3; f++) {
+		size_t n = 0;
+		memcpy(path, "/proc/", 6);
+		n = 6;
+		memcpy(path + n, e, strlen(e));
+		n += strlen(e);
+		path[n++] = '/';
+		memcpy(path + n, files[f], strlen(files[f]) + 1);
+		if (read_file(path, buf, sizeof(buf)) < 0)
+			continue;
+		for (char *l = buf; *l;) {
+			char *nl = l;
+			while (*nl && *nl != '\n')
+				nl++;
+			char c = *nl;
+			*nl = 0;
+			out("WATCHDOG ");
+			out(e);
+			out(" ");
+			out(files[f]);
+			out(": ");
+			out(l);
+			out_nl();
+			if (!c)
+				break;
+			l = nl + 1;
+		}
+	}
+}
+
+static void watchdog(void)
+{
+	u32 last = S->beat, still = 0;
+	for (;;) {
+		sleep_us(1000000);
+		if (!S->busy || S->beat != last) {
+			last = S->beat;
+			still = 0;
+			continue;
+		}
+		if (++still < WATCHDOG_S)
+			continue;
+		out("ERR watchdog: ");
+		out(S->prog.name);
+		out(" made no progress for 30 s at step ");
+		out_dec(S->step);
+		out_nl();
+		dump_proc(1);
+		for (int k = 0; k < MAX_TASKS; k++)
+			if (S->t[k].pid > 0)
+				dump_proc(S->t[k].pid);
+		sys4(__NR_reboot, 0xfee1dead, 672274793, 0x4321fedc, 0);
+	}
+}
+
 static void mount_fs(void)
 {
 	sys3(__NR_mkdirat, AT_FDCWD, "/proc", 0755);
@@ -1367,6 +1472,8 @@ static void coordinator(void)
 	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
 	load_modules();
 	map_shm(1);
+	if (sys5(__NR_clone, SIGCHLD, 0, 0, 0, 0) == 0)
+		watchdog();
 	{
 		static char uname[512];
 		read_file("/proc/version", uname, sizeof(uname));
@@ -1395,7 +1502,9 @@ static void coordinator(void)
 				out(path);
 				out_nl();
 			} else {
+				S->busy = 1;
 				run_program(program_text, (size_t)n);
+				S->busy = 0;
 			}
 		}
 		l = e;
