@@ -51,6 +51,17 @@ size_t strlen(const char *s)
 	return n;
 }
 
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
+}
+
 int streq(const char *a, const char *b)
 {
 	while (*a && *a == *b)

@@ -1262,10 +1262,19 @@ static void finish_program(void)
 		if (S->t[k].pid > 0)
 			futex(&S->t[k].blockword, FUTEX_WAKE, 1);
 	}
-	/* reap; kill what does not exit on its own */
+	/* reap the workers (the watchdog is a child too, and never exits); kill what
+	 * does not exit on its own */
 	for (int waited = 0; waited < 20000; waited++) {
 		s64 r = sys4(__NR_wait4, -1, &status, 0x40000000 | 1 /* __WALL|WNOHANG */, 0);
+		int left = 0;
 		if (r < 0)
+			break;
+		for (int k = 0; k < MAX_TASKS; k++) {
+			if (r > 0 && S->t[k].pid == r)
+				S->t[k].pid = 0;
+			left += S->t[k].pid > 0;
+		}
+		if (!left)
 			break;
 		if (r == 0)
 			sleep_us(100);
@@ -1444,7 +1453,42 @@ static void watchdog(void)
 		for (int k = 0; k < MAX_TASKS; k++)
 			if (S->t[k].pid > 0)
 				dump_proc(S->t[k].pid);
+		sleep_us(2000000); /* let the console drain */
 		sys4(__NR_reboot, 0xfee1dead, 672274793, 0x4321fedc, 0);
+	}
+}
+
+/*
+ * The workers spin at EL0 as SCHED_FIFO tasks on CPUs 1 and 2, so a CFS kernel thread
+ * there never runs. Softirq work the kernel defers to ksoftirqd/N (RCU's core
+ * processing among it, under TCG's slow clock) would then never complete, and the next
+ * synchronize_rcu() (tracefs does one when the tracer changes) would hang. Those
+ * threads get a real-time priority above every worker. They hold no user FP state: a
+ * switch to one and back leaves the worker's registers as they were.
+ */
+static void boost_cpu_kthreads(void)
+{
+	static char comm[64];
+	for (int pid = 2; pid < 400; pid++) {
+		char path[40] = "/proc/", *e = path + 6, num[12], *n = num + sizeof(num) - 1;
+		u32 v = (u32)pid;
+		*n = 0;
+		do
+			*--n = (char)('0' + v % 10);
+		while (v /= 10);
+		memcpy(e, n, strlen(n));
+		memcpy(e + strlen(n), "/comm", 6);
+		if (read_file(path, comm, sizeof(comm)) <= 0)
+			continue;
+		if (!(strncmp(comm, "ksoftirqd/", 10) == 0 || strncmp(comm, "rcuc/", 5) == 0) ||
+		    comm[strlen(comm) - 2] == '0')
+			continue;
+		set_fifo(pid, 50);
+		out("KTHREAD ");
+		comm[strlen(comm) - 1] = 0;
+		out(comm);
+		out(" SCHED_FIFO 50");
+		out_nl();
 	}
 }
 
@@ -1471,6 +1515,7 @@ static void coordinator(void)
 	/* spinning SCHED_FIFO workers must never be throttled */
 	write_file("/proc/sys/kernel/sched_rt_runtime_us", "-1");
 	load_modules();
+	boost_cpu_kthreads();
 	map_shm(1);
 	if (sys5(__NR_clone, SIGCHLD, 0, 0, 0, 0) == 0)
 		watchdog();

@@ -123,6 +123,7 @@ void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int streq(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
 
 /* output to the console (fd 1), line-buffered by the caller */
 void out(const char *s);
