@@ -48,7 +48,10 @@ fn every_scenario_translates_for_both_mapped_kernels_and_observes_something() {
         for k in MAPPED {
             match translate(&name, &text, k) {
                 Ok(t) => {
-                    assert!(!t.observations.is_empty(), "{name} on {k:?}: observes nothing");
+                    assert!(
+                        !t.observations.is_empty(),
+                        "{name} on {k:?}: observes nothing"
+                    );
                     assert!(!t.program.steps.is_empty(), "{name} on {k:?}: no steps");
                 }
                 Err(d) => panic!(
@@ -69,7 +72,10 @@ fn every_expect_in_the_corpus_holds_on_the_mapped_kernels() {
                 ..SessionOptions::default()
             });
             assert!(s.load(&text).is_empty(), "{name}: does not load");
-            let expects = text.lines().filter(|l| l.trim_start().starts_with("expect ")).count();
+            let expects = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with("expect "))
+                .count();
             let sum = s.run(&RunOptions {
                 budget: u64::MAX,
                 ..RunOptions::default()

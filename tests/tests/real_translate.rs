@@ -47,7 +47,12 @@ fn every_statement_a_real_program_cannot_do_is_an_error_at_its_line() {
         ("task V vl=512 on=cpu0\nvcpu G sve\nkvm-enter V G\nguest-sve-op G z0=0x1\nkvm-exit G\nkvm-exit G to-user\nkvm-enter V G\nkvm-exit G to-user\nexpect G.z0 == 1\n", "ends with its register operation"),
     ];
     for (src, want) in cases {
-        let src = if src.starts_with("task") || src.starts_with("cpus") || src.starts_with("kvm-mode") || src.starts_with("vls") || src.starts_with("sysctl") {
+        let src = if src.starts_with("task")
+            || src.starts_with("cpus")
+            || src.starts_with("kvm-mode")
+            || src.starts_with("vls")
+            || src.starts_with("sysctl")
+        {
             src.to_string()
         } else {
             format!("{A}{src}")
@@ -57,8 +62,15 @@ fn every_statement_a_real_program_cannot_do_is_an_error_at_its_line() {
         assert!(msg.starts_with("not on a real kernel: "), "{src}: {msg}");
         assert!(msg.contains(want), "{src}: `{msg}` should say `{want}`");
         assert!(!hint.is_empty(), "{src}: no hint");
-        let at = if msg.contains("before it runs anything else") { 3 } else { last };
-        assert_eq!(line, at, "{src}: the error points at the offending statement");
+        let at = if msg.contains("before it runs anything else") {
+            3
+        } else {
+            last
+        };
+        assert_eq!(
+            line, at,
+            "{src}: the error points at the offending statement"
+        );
     }
 }
 

@@ -522,7 +522,8 @@ impl Tr<'_> {
                 // What the guest read last in this run: the snapshot of its last register
                 // operation, if no other operation followed but the exits.
                 let last_reg = ops.iter().rposition(|(k, _)| *k == 1 || *k == 2);
-                let exits_only = last_reg.is_some_and(|l| ops[l + 1..].iter().all(|(k, _)| *k >= 3));
+                let exits_only =
+                    last_reg.is_some_and(|l| ops[l + 1..].iter().all(|(k, _)| *k >= 3));
                 self.guest_read[usize::from(vm)] = match last_reg {
                     Some(l) if exits_only => {
                         Some((first + l as u32, if ops[l].0 == 1 { 2 } else { 1 }))
@@ -643,6 +644,13 @@ impl Tr<'_> {
                         };
                         let ti = self.ti(before, tt);
                         self.push(RealStep::new(me, "kill").task(ti).arg(0, sig));
+                        // A target running at EL0 on another CPU takes the signal when the
+                        // IPI brings it into the kernel: wait until its handler runs.
+                        let depth = after.task(tt).frames.len();
+                        if tt != t && depth > before.task(tt).frames.len() {
+                            let s = self.coord("await-handler", ti).arg(0, depth as i64);
+                            self.push(s);
+                        }
                     }
                     SvcSpec::Sigreturn(edit) => {
                         let a = match edit {

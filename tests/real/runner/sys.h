@@ -47,6 +47,7 @@ typedef unsigned long size_t;
 #define __NR_accept 202
 #define __NR_munmap 215
 #define __NR_clone 220
+#define __NR_sendto 206
 #define __NR_execve 221
 #define __NR_mmap 222
 #define __NR_wait4 260

@@ -81,6 +81,17 @@ fn read_known(path: &Path) -> Result<Vec<Known>, String> {
     Ok(out)
 }
 
+/// The known differences that were not needed although their scenario ran (`ran`): their
+/// observation matched, so the entry is out of date.
+fn stale<'k>(known: &'k [Known], used: &[bool], ran: impl Fn(&Known) -> bool) -> Vec<&'k Known> {
+    known
+        .iter()
+        .zip(used)
+        .filter(|(k, used)| !**used && ran(k))
+        .map(|(k, _)| k)
+        .collect()
+}
+
 /// The scenarios: `(name, source)`, sorted by name.
 pub fn scenarios(dir: &Path) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
@@ -279,7 +290,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                         ("UNREADABLE", e.clone())
                     }
                 };
-                if let Some(i) = excuse {
+                // A known difference is needed only while the observation differs.
+                if let (Some(i), Verdict::Differs(_)) = (excuse, v) {
                     used_known[i] = true;
                 }
                 let _ = writeln!(
@@ -297,17 +309,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         }
     }
     println!("{report}");
-    let stale: Vec<&Known> = known
-        .iter()
-        .zip(&used_known)
-        .filter(|(k, used)| {
-            !**used
-                && only
-                    .as_ref()
-                    .is_none_or(|o| k.scenario.contains(o.as_str()))
-        })
-        .map(|(k, _)| k)
-        .collect();
+    let stale = stale(&known, &used_known, |k| {
+        only.as_ref()
+            .is_none_or(|o| k.scenario.contains(o.as_str()))
+            && kernel_only.as_ref().is_none_or(|l| *l == k.kernel)
+    });
     let mut by_kernel: BTreeMap<&str, usize> = BTreeMap::new();
     for k in &stale {
         *by_kernel.entry(&k.kernel).or_default() += 1;
@@ -326,4 +332,60 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         return Err("the real kernels disagree with the model (see above)".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("svelab-known-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(format!("k{}.txt", text.len()));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn known_differences_need_a_reason_and_evidence() {
+        let ok = write("# comment\n\n6.12 26_kill 6 | the IPI | kernel/signal.c\n");
+        let k = read_known(&ok).unwrap();
+        assert_eq!(k.len(), 1);
+        assert_eq!(
+            (k[0].kernel.as_str(), k[0].scenario.as_str(), k[0].line),
+            ("6.12", "26_kill", 6)
+        );
+        assert_eq!(k[0].reason, "the IPI");
+        let no_evidence = write("6.1 01_getpid_loop 5 | a reason\n");
+        assert!(read_known(&no_evidence)
+            .unwrap_err()
+            .contains("reason and evidence"));
+        let bad_line = write("6.1 01_getpid_loop five | r | e\n");
+        assert!(read_known(&bad_line)
+            .unwrap_err()
+            .contains("not a line number"));
+        let short = write("6.1 01_getpid_loop | r | e\n");
+        assert!(read_known(&short).unwrap_err().contains(":1:"));
+        assert!(read_known(Path::new("/nonexistent/known.txt"))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_known_difference_that_no_longer_differs_is_stale_unless_its_scenario_did_not_run() {
+        let k = |s: &str| Known {
+            kernel: "6.12".into(),
+            scenario: s.into(),
+            line: 3,
+            reason: "r".into(),
+        };
+        let known = [k("a"), k("b"), k("c")];
+        // a: still differs; b: matched; c: not run.
+        let used = [true, false, false];
+        let names: Vec<&str> = stale(&known, &used, |k| k.scenario != "c")
+            .iter()
+            .map(|k| k.scenario.as_str())
+            .collect();
+        assert_eq!(names, ["b"]);
+    }
 }
