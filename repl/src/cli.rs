@@ -16,6 +16,7 @@ Examples:
   svelab lessons 3                    read lesson 3
   svelab check 1/shape-z mine.svl     grade a script for a construct exercise
   svelab check 1/fp-write --answer '0, ones'
+  svelab real mine.svl                run it on real Linux 6.1 and 6.12 under QEMU, beside the model
 
 Kernels: v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7), v6.1, v6.2, v6.12.
 The language: docs/dsl.md, or :help statements in the REPL.";
@@ -44,9 +45,10 @@ pub struct Cli {
     /// What to do (without one: the interactive REPL).
     #[command(subcommand)]
     pub command: Option<Sub>,
-    /// Run on this kernel, whatever the scripts' `kernel` statements say.
+    /// Run on this kernel, whatever the scripts' `kernel` statements say (`svelab real`:
+    /// the real kernel, 6.1, 6.12 or both).
     #[arg(long, short = 'k', global = true, value_name = "KERNEL", value_parser = parse_kernel)]
-    pub kernel: Option<Kernel>,
+    pub kernel: Option<KernelArg>,
     /// When to use colour (`auto` honours NO_COLOR and a terminal).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -72,6 +74,66 @@ pub enum Sub {
     /// List the lessons with your progress, or print one lesson and its exercises.
     #[command(after_help = LESSONS_AFTER_HELP)]
     Lessons(LessonsArgs),
+    /// Run scripts on real arm64 Linux (Debian's 6.1 and 6.12, booted under QEMU) and show
+    /// each `expect` and `show` beside the model's prediction.
+    #[command(after_help = REAL_AFTER_HELP)]
+    Real(RealArgs),
+}
+
+const REAL_AFTER_HELP: &str = "\
+The script is translated into the steps of a real program (a statement a real program cannot
+do is an error at its line, before anything boots), the kernel boots under QEMU with the
+program as its init, and every value the script reads is compared with the model's
+prediction: Linux 6.1 with the model's v6.1, 6.12 with v6.12. The first run installs QEMU
+and an arm64 cross compiler with apt if missing and downloads the pinned kernels into
+~/.cache/svelab/real (SVELAB_REAL_CACHE sets another place).
+
+Examples:
+  svelab real mine.svl                 on 6.1 and on 6.12
+  svelab real mine.svl --kernel 6.12   on 6.12 only (v6.12 means the same)
+  svelab real a.svl b.svl              both scripts in one boot per kernel
+
+What runs on a real kernel: docs/dsl.md, \"On a real kernel\".
+
+Exit status:
+  0  every observation agrees with the model
+  1  at least one differs
+  2  the scripts could not be translated or run, or a value could not be observed";
+
+/// `svelab real`.
+#[derive(Debug, Args)]
+pub struct RealArgs {
+    /// Scripts (`-` reads standard input).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+/// `--kernel`: a model kernel, or (for `svelab real`) a real one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KernelArg {
+    /// A kernel of the model (`v6.2`, `series-v1/p6`, …).
+    Model(Kernel),
+    /// A real kernel: "6.1" or "6.12".
+    Real(&'static str),
+    /// `both`: both real kernels.
+    BothReal,
+}
+
+impl KernelArg {
+    /// The model kernel, for everything but `svelab real`.
+    pub fn model(arg: Option<&KernelArg>) -> Result<Option<Kernel>, String> {
+        match arg {
+            None => Ok(None),
+            Some(KernelArg::Model(k)) => Ok(Some(*k)),
+            Some(KernelArg::Real(l)) => Err(format!(
+                "`{l}` is a real kernel, for `svelab real`; the model's kernel for it is v{l}"
+            )),
+            Some(KernelArg::BothReal) => Err(
+                "`both` means both real kernels, for `svelab real`; here name one kernel of the model, e.g. v6.12"
+                    .into(),
+            ),
+        }
+    }
 }
 
 const CHECK_AFTER_HELP: &str = "\
@@ -202,8 +264,15 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-fn parse_kernel(s: &str) -> Result<Kernel, String> {
-    Kernel::parse(s).map_err(|e| e.to_string())
+fn parse_kernel(s: &str) -> Result<KernelArg, String> {
+    match s {
+        "both" => Ok(KernelArg::BothReal),
+        "6.1" => Ok(KernelArg::Real("6.1")),
+        "6.12" => Ok(KernelArg::Real("6.12")),
+        _ => Kernel::parse(s)
+            .map(KernelArg::Model)
+            .map_err(|e| format!("{e} (real kernels, for `svelab real`: 6.1, 6.12, both)")),
+    }
 }
 
 #[cfg(test)]
@@ -219,7 +288,10 @@ mod tests {
     #[test]
     fn kernel_is_global() {
         let c = Cli::try_parse_from(["svelab", "run", "x.svl", "--kernel", "v6.2"]).unwrap();
-        assert_eq!(c.kernel, Some(Kernel::V6_2));
+        assert_eq!(c.kernel, Some(KernelArg::Model(Kernel::V6_2)));
+        let r = Cli::try_parse_from(["svelab", "real", "x.svl", "--kernel", "6.12"]).unwrap();
+        assert_eq!(r.kernel, Some(KernelArg::Real("6.12")));
+        assert!(KernelArg::model(r.kernel.as_ref()).is_err());
         assert!(Cli::try_parse_from(["svelab", "--kernel", "v9"]).is_err());
     }
 }

@@ -6,6 +6,8 @@
 //! * `svelab run FILE…` runs scripts in batch ([`batch`]) with exit codes for CI.
 //! * `svelab lessons`, `svelab check EXERCISE FILE` show the course and grade exercises
 //!   ([`check`], [`course`]).
+//! * `svelab real FILE…` runs scripts on real kernels under QEMU beside the model
+//!   ([`realcmd`], booting in the `svelab_real` library of this package).
 //!
 //! Everything the model does comes from `svelab-core` through its `Session` façade; this
 //! crate only reads input, renders and prints.
@@ -23,6 +25,7 @@ mod help;
 mod helper;
 mod lang;
 mod program;
+mod realcmd;
 mod repl;
 mod style;
 
@@ -31,14 +34,25 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if let Some(cli::Sub::Real(args)) = &cli.command {
+        return realcmd::run(args, cli.kernel.as_ref(), cli.color);
+    }
+    let kernel = match cli::KernelArg::model(cli.kernel.as_ref()) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match cli.command {
         None => repl::main(repl::Options {
-            kernel: cli.kernel,
+            kernel,
             color: cli.color,
             vi: cli.vi,
         }),
-        Some(cli::Sub::Run(args)) => batch::run(&args, cli.kernel, cli.color),
-        Some(cli::Sub::Explore(args)) => explore::run(&args, cli.kernel),
+        Some(cli::Sub::Real(_)) => ExitCode::from(2),
+        Some(cli::Sub::Run(args)) => batch::run(&args, kernel, cli.color),
+        Some(cli::Sub::Explore(args)) => explore::run(&args, kernel),
         Some(cli::Sub::Check(args)) => check::check(&args, cli.color),
         Some(cli::Sub::Lessons(args)) => check::lessons(&args, cli.color),
     }

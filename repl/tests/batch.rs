@@ -457,3 +457,42 @@ fn lessons_lists_and_prints_lessons_and_exercises() {
     let h = text(&o.stdout);
     assert!(h.contains("Exit status") && h.contains("--answer"), "{h}");
 }
+
+/// `svelab real` refuses a statement a real program cannot do, at its line, before it
+/// boots anything (so this test needs no QEMU).
+#[test]
+fn real_rejects_what_a_real_program_cannot_do_before_booting() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("hot.svl");
+    std::fs::write(
+        &f,
+        "task A vl=512 on=cpu0\nsve-op A z0=0x1\ncpu-offline cpu1\nexpect A.z0 == 0x1\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["real", f.to_str().unwrap(), "--color", "never"])
+        .env("SVELAB_REAL_CACHE", dir.path().join("cache"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("hot.svl:3:1"), "{err}");
+    assert!(err.contains("not on a real kernel"), "{err}");
+    assert!(err.contains("nothing was booted"), "{err}");
+    assert!(
+        !dir.path().join("cache").exists(),
+        "nothing downloaded or built"
+    );
+}
+
+/// `--kernel` names a real kernel only for `svelab real`.
+#[test]
+fn a_real_kernel_name_is_refused_by_run() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["run", "-", "--kernel", "6.12"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("v6.12"), "{err}");
+}

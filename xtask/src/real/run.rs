@@ -5,27 +5,14 @@
 //! Exit status: success only when every observation matches, except the ones listed in
 //! `tests/real/known-differences.txt` with their reason.
 
-use super::initramfs::Initramfs;
-use super::{build, kernels, qemu};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use svelab_core::dsl::eval::Val;
 use svelab_core::real::{self, Verdict};
 use svelab_core::Kernel;
-
-/// Modules the runner loads (kernel-mode NEON from user space: AF_ALG sha256).
-pub const MODULES: [&str; 4] = [
-    "sha256-arm64.ko",
-    "sha2-ce.ko",
-    "af_alg.ko",
-    "algif_hash.ko",
-];
-
-/// Model CPU n is real CPU n+1; CPU 0 is the runner's own.
-pub const SMP: u32 = 3;
-const APPEND: &str = "isolcpus=1,2";
+use svelab_real::kernels;
 
 /// A known difference: `KERNEL SCENARIO LINE | reason | evidence`.
 #[derive(Debug)]
@@ -156,9 +143,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
     let target = target_dir(root);
     let t0 = Instant::now();
-    kernels::ensure_tools()?;
-    let runner = build::build_runner(&root.join("tests/real/runner"), &target.join("build"))?;
-    let runner = std::fs::read(&runner).map_err(|e| format!("{}: {e}", runner.display()))?;
     let mut all = scenarios(&root.join("tests/real/scenarios"))?;
     if let Some(o) = &only {
         all.retain(|(n, _)| n.contains(o.as_str()));
@@ -176,20 +160,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             .find(|(l, _)| l == k.label)
             .map_or(k.model_kernel, |(_, m)| m.as_str());
         let model = Kernel::parse(model_name).map_err(|e| e.to_string())?;
-        let files = kernels::ensure_kernel(k, &target.join("cache"), &MODULES)?;
-        let mut fs = Initramfs::new();
-        fs.add_dir("/dev", 0o755);
-        fs.add_char_dev("/dev/console", 0o600, 5, 1);
-        fs.add_file("/init", &runner, 0o755);
-        let mut order = String::new();
-        for (name, path) in &files.modules {
-            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            fs.add_file(&format!("/modules/{name}"), &bytes, 0o644);
-            let _ = writeln!(order, "{name}");
-        }
-        fs.add_file("/modules/order", order.as_bytes(), 0o644);
         let mut translations = Vec::new();
-        let mut index = String::new();
         for (name, src) in &all {
             let t = real::translate(name, src, model).map_err(|ds| {
                 let mut m = format!("{name}.svl does not translate for a real kernel:\n");
@@ -198,64 +169,24 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                 }
                 m
             })?;
-            fs.add_file(
-                &format!("/programs/{name}"),
-                t.program.to_string().as_bytes(),
-                0o644,
-            );
-            let _ = writeln!(index, "{name}");
             translations.push((name.clone(), t));
         }
-        fs.add_file("/programs/index", index.as_bytes(), 0o644);
-        let initrd = target.join(format!("real-{}.cpio", k.label));
-        std::fs::write(&initrd, fs.finish()).map_err(|e| format!("{}: {e}", initrd.display()))?;
-        let boot = qemu::Boot {
-            kernel: files.vmlinuz.clone(),
-            initrd,
-            smp: SMP,
-            mem_mb: 1024,
-            append: APPEND.into(),
-            // A boot with the whole corpus takes 2–4 minutes under TCG; a program that
-            // hangs the runner ends the boot here, with the console's last lines.
-            timeout: Duration::from_secs(60 + 10 * translations.len() as u64),
-        };
-        let started = Instant::now();
         let total = translations.len();
-        let mut done = 0;
-        let mut progress = |line: &str| {
-            if line.starts_with("END ") {
-                done += 1;
-            }
+        let mut progress = |done: usize, _: usize, secs: f64| {
             eprint!(
-                "\rxtask real: Linux {} ({}): {done}/{total} scenarios, {:.0} s   ",
-                k.label,
-                k.version,
-                started.elapsed().as_secs_f64()
+                "\rxtask real: Linux {} ({}): {done}/{total} scenarios, {secs:.0} s   ",
+                k.label, k.version,
             );
         };
-        let console = qemu::run(&boot, &mut progress)?;
+        let run = svelab_real::run_on(k, translations, &target, &mut progress);
         eprintln!();
-        std::fs::write(target.join(format!("console-{}.txt", k.label)), &console)
-            .map_err(|e| format!("cannot save the console: {e}"))?;
-        if !console.contains("RUNNER DONE") {
-            return Err(format!(
-                "the runner did not finish on Linux {} (console in target/real/console-{}.txt)",
-                k.label, k.label
-            ));
-        }
+        let run = run?;
         let _ = writeln!(
             report,
             "\n== Linux {} ({} {}) vs model {} — boot and {} scenarios in {:.1} s",
-            k.label,
-            k.package,
-            k.version,
-            model,
-            total,
-            started.elapsed().as_secs_f64()
+            k.label, k.package, k.version, model, total, run.seconds
         );
-        for (name, t) in &translations {
-            let out = real::program_output(&console, name).unwrap_or_default();
-            let res = real::verdicts(t, &out);
+        for (name, t, res) in &run.programs {
             if let Some(e) = &res.error {
                 let _ = writeln!(report, "  {name}: runner error: {e}");
                 other += 1;

@@ -28,7 +28,7 @@ pub struct PinnedKernel {
     pub model_kernel: &'static str,
 }
 
-/// The kernels `cargo xtask real` boots. Moving a pin is a deliberate change: the
+/// The kernels `svelab real` and `cargo xtask real` boot. Moving a pin is a deliberate change: the
 /// expectations of the scenarios may depend on the exact kernel.
 pub const PINNED: [PinnedKernel; 2] = [
     PinnedKernel {
@@ -74,7 +74,7 @@ const TOOLS: [(&str, &[&str]); 4] = [
 ];
 
 fn say(msg: &str) {
-    eprintln!("xtask real: {msg}");
+    eprintln!("svelab real: {msg}");
 }
 
 /// Whether `name` is an executable file: a path as given, or a name searched in `PATH`.
@@ -536,7 +536,7 @@ fn unavailable(k: &PinnedKernel, cache: &Path, apt_error: &str) -> String {
     };
     format!(
         "the pinned kernel {} {} (label {}) is not downloadable from the configured apt sources; {newest}.\n\
-         Update PINNED in xtask/src/real/kernels.rs deliberately (the scenarios' expectations may depend on the exact kernel), \
+         Update PINNED in repl/src/real/kernels.rs deliberately (the scenarios' expectations may depend on the exact kernel), \
          or place {} (e.g. from snapshot.debian.org) in {}.\napt-get said:\n{apt_error}",
         k.package,
         k.version,
