@@ -119,3 +119,29 @@ fn a_ptrace_sve_write_carries_the_models_vl_flags_and_payload_kind() {
     // FPSIMD payload: no SVE flag.
     assert!(sets[2].contains(" a=32 b=0 c=1"), "{}", sets[2]);
 }
+
+#[test]
+fn kernel_neon_of_a_task_is_its_read_neon_syscall() {
+    let src = format!("{A}sve-op A z0=0x1\nkernel-neon A\nsve-op A\nexpect A.kernel_neon == 1\n");
+    let t = translate("n", &src, Kernel::V6_12).unwrap();
+    let text = t.program.to_string();
+    assert_eq!(text.matches(" read-neon").count(), 1, "{text}");
+    assert_eq!(t.observations[0].predicted.to_string(), "1");
+}
+
+/// docs/dsl.md says, for every statement and every `svc` call, whether it runs on a real
+/// kernel.
+#[test]
+fn the_docs_cover_every_statement_and_call_on_a_real_kernel() {
+    let doc = include_str!("../../docs/dsl.md");
+    let section = &doc[doc.find("## On a real kernel").expect("the section")..];
+    for kw in svelab_core::dsl::KEYWORDS
+        .iter()
+        .chain(&svelab_core::dsl::SVC_CALLS)
+    {
+        assert!(
+            section.contains(&format!("\n| `{kw}` |")),
+            "docs/dsl.md, \"On a real kernel\": no row for `{kw}`"
+        );
+    }
+}

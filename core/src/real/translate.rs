@@ -235,9 +235,9 @@ impl Tr<'_> {
                     "a real program cannot reschedule a task inside do_notify_resume() at a chosen point",
                     "use a plain `ctxsw`",
                 )),
-                StmtKind::KernelNeon(_) => Some((
+                StmtKind::KernelNeon(id) if crate::dsl::parser::cpu_index(&id.name).is_some() => Some((
                     "user space cannot make a softirq use kernel-mode NEON at a chosen point",
-                    "`svc A read-neon` runs kernel-mode NEON in a syscall (AF_ALG)",
+                    "`kernel-neon A` (or `svc A read-neon`) runs kernel-mode NEON in A's syscall (AF_ALG)",
                 )),
                 StmtKind::CpuPm(_) | StmtKind::CpuOffline(_) | StmtKind::CpuOnline(_) => Some((
                     "CPU power management and hotplug are not driven by real programs",
@@ -555,6 +555,17 @@ impl Tr<'_> {
             return;
         }
         match &stmt.kind {
+            // `kernel-neon TASK` is the syscall `svc TASK read-neon` (both lower to it).
+            StmtKind::KernelNeon(task) => {
+                let svc = Stmt {
+                    kind: StmtKind::Svc {
+                        task: task.clone(),
+                        call: SvcSpec::ReadNeon,
+                    },
+                    ..stmt.clone()
+                };
+                self.statement(&svc, before, after);
+            }
             StmtKind::Kernel(_) | StmtKind::Cpus(_) | StmtKind::Repeat { .. } => {}
             StmtKind::Sysctl(crate::dsl::ast::Sysctl::SveDefaultVectorLength, bytes) => {
                 // The coordinator (root) writes /proc/sys/abi/…; restored after the program.
