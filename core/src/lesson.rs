@@ -2642,6 +2642,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = course_files![
     "11-later-bugs/signal_frame.svl",
     "12-explore/exercises.toml",
     "12-explore/lesson.md",
+    "12-explore/real_check.svl",
     "12-explore/sticky.svl",
 ];
 

@@ -35,6 +35,8 @@ pub enum Arg {
     Lesson,
     /// An exercise (`3/two-traps`, `next`), then `load`.
     Exercise,
+    /// A real kernel: `6.1`, `6.12`, `both`.
+    RealKernel,
 }
 
 /// One row of the command table.
@@ -70,6 +72,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec { name: "explain", aliases: &["x"], usage: "[function|invariant|bug|field]", args: &[Arg::Explainable], summary: "what a kernel function, invariant, known bug or field means", help: "`:explain fpsimd_save`, `:explain B1`, `:explain TIF_SVE`, `:explain signal-frame-trusts-TIF_SVE`. Without an argument: the functions of the last step." },
     Spec { name: "kernel", aliases: &["k"], usage: "[name]", args: &[Arg::Kernel], summary: "show the kernel, or rerun the session on another", help: "`:kernel v6.2` replays everything typed so far on v6.2 (a `kernel` statement in the program is overridden) and goes to the same step." },
     Spec { name: "compare", aliases: &["cmp"], usage: "<kernel>", args: &[Arg::Kernel], summary: "rerun the session on another kernel and show the differences", help: "Runs the program on the current kernel and on the other in lockstep and shows every step whose events, counters or outcome differ, then the final differences." },
+    Spec { name: "real", aliases: &[], usage: "[6.1|6.12|both]", args: &[Arg::RealKernel], summary: "run the program on real Linux under QEMU, beside the model's prediction", help: "Translates the whole program (what `:list` shows) into a real arm64 program, boots Debian's Linux 6.1 and/or 6.12 under QEMU with it, and prints each `expect` and `show` beside the model's prediction on v6.1/v6.12, as `svelab real` does. A statement a real program cannot do is reported at its line before anything boots. The first run installs QEMU and downloads the kernels (a minute or two); later runs take about 20 s per kernel." },
     Spec { name: "load", aliases: &[], usage: "<file>", args: &[Arg::File], summary: "replace the session with a script and run it", help: "Parses the whole file first (nothing changes if it has errors), then runs it; Ctrl-C stops it. `:goto 0` and `:step` walk through it." },
     Spec { name: "save", aliases: &[], usage: "<file>", args: &[Arg::File], summary: "write the program as a script", help: "The statements entered so far, as a script `svelab run` and `:load` accept." },
     Spec { name: "export", aliases: &[], usage: "<trace.json>", args: &[Arg::File], summary: "write a JSON trace of the whole run", help: "Every step's report (events, counters, violations, outcome) and the final machine, as `svelab-trace` JSON (the session does not move)." },
@@ -151,6 +154,8 @@ pub enum Command {
     Kernel(Option<Kernel>),
     /// `:compare k`.
     Compare(Kernel),
+    /// `:real [6.1|6.12|both]`: the real kernels' labels (empty: both).
+    Real(Vec<&'static str>),
     /// `:load file`.
     Load(PathBuf),
     /// `:save file`.
@@ -346,6 +351,25 @@ pub fn parse(line: &str) -> Result<Command, Diagnostic> {
             too_many(1)?;
             Command::Compare(kernel(w, sp)?)
         }
+        "real" => {
+            too_many(1)?;
+            match args.first() {
+                None => Command::Real(vec!["6.1", "6.12"]),
+                Some((w, sp)) => match *w {
+                    "both" => Command::Real(vec!["6.1", "6.12"]),
+                    "6.1" | "v6.1" => Command::Real(vec!["6.1"]),
+                    "6.12" | "v6.12" => Command::Real(vec!["6.12"]),
+                    _ => {
+                        return Err(err(
+                            line,
+                            *sp,
+                            format!("there is no real kernel `{w}`"),
+                            "6.1 (compared with the model's v6.1), 6.12 (with v6.12) or both",
+                        ))
+                    }
+                },
+            }
+        }
         "load" => Command::Load(file(0)?),
         "save" => Command::Save(file(0)?),
         "export" => Command::Export(file(0)?),
@@ -478,6 +502,11 @@ mod tests {
             Ok(Command::Regs("A".into(), RegFormat::Hex))
         );
         assert_eq!(parse(":compare v6.2"), Ok(Command::Compare(Kernel::V6_2)));
+        assert_eq!(parse(":real"), Ok(Command::Real(vec!["6.1", "6.12"])));
+        assert_eq!(parse(":real 6.12"), Ok(Command::Real(vec!["6.12"])));
+        assert_eq!(parse(":real v6.1"), Ok(Command::Real(vec!["6.1"])));
+        assert!(parse(":real 6.2").is_err());
+        assert!(parse(":real 6.1 6.12").is_err());
         assert_eq!(
             parse(":load my file.svl"),
             Ok(Command::Load("my file.svl".into()))

@@ -125,6 +125,7 @@ impl ReplHelper {
             Some(Arg::Path) => lang::paths(cur, n),
             Some(Arg::Explainable) => crate::explain::names(),
             Some(Arg::Kernel) => lang::kernel_names(),
+            Some(Arg::RealKernel) => s(&["6.1", "6.12", "both"]),
             Some(Arg::File) | Some(Arg::Setting) | None => Vec::new(),
         };
         let mut v: Vec<String> = cands.into_iter().filter(|c| c.starts_with(cur)).collect();

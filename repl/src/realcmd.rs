@@ -123,15 +123,30 @@ pub fn run(args: &RealArgs, kernel: Option<&KernelArg>, color: ColorChoice) -> E
         };
         inputs.push((shown, name, text));
     }
+    ExitCode::from(check(&inputs, &kernels, out, err))
+}
+
+/// Translates every input (`(shown name, program name, text)`) for every kernel, boots
+/// each kernel once and prints the comparison. Returns the exit status.
+pub fn check(
+    inputs: &[(String, String, String)],
+    kernels: &[&'static PinnedKernel],
+    out: Style,
+    err: Style,
+) -> u8 {
+    let fail = |msg: &str| {
+        eprintln!("{} {msg}", err.error("error:"));
+        ERROR
+    };
     let mut plans: Vec<(&'static PinnedKernel, Vec<(String, Translation)>)> = Vec::new();
     let mut bad = false;
-    for k in &kernels {
+    for k in kernels {
         let model = match Kernel::parse(k.model_kernel) {
             Ok(m) => m,
             Err(e) => return fail(&e.to_string()),
         };
         let mut programs = Vec::new();
-        for (file, name, text) in &inputs {
+        for (file, name, text) in inputs {
             match translate(name, text, model) {
                 Ok(t) if t.observations.is_empty() => {
                     eprintln!(
@@ -150,7 +165,7 @@ pub fn run(args: &RealArgs, kernel: Option<&KernelArg>, color: ColorChoice) -> E
                 }
             }
         }
-        plans.push((k, programs));
+        plans.push((*k, programs));
         if bad {
             break;
         }
@@ -160,7 +175,7 @@ pub fn run(args: &RealArgs, kernel: Option<&KernelArg>, color: ColorChoice) -> E
             "{} nothing was booted: the scripts must run on a real kernel first (docs/dsl.md, \"On a real kernel\")",
             err.dim("note:")
         );
-        return ExitCode::from(ERROR);
+        return ERROR;
     }
 
     let cache = svelab_real::default_cache();
@@ -267,8 +282,8 @@ pub fn run(args: &RealArgs, kernel: Option<&KernelArg>, color: ColorChoice) -> E
         );
     }
     println!(
-        "\n{agree} observation{} agree, {differ} differ{}{}",
-        if agree == 1 { "" } else { "s" },
+        "\n{agree} observation{} with the model, {differ} differ{}{}",
+        if agree == 1 { " agrees" } else { "s agree" },
         if unobserved > 0 {
             format!(", {unobserved} could not be observed")
         } else {
@@ -281,11 +296,11 @@ pub fn run(args: &RealArgs, kernel: Option<&KernelArg>, color: ColorChoice) -> E
         }
     );
     if errors > 0 || unobserved > 0 {
-        ExitCode::from(ERROR)
+        ERROR
     } else if differ > 0 {
-        ExitCode::from(DISAGREE)
+        DISAGREE
     } else {
-        ExitCode::from(AGREE)
+        AGREE
     }
 }
 

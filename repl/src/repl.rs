@@ -840,6 +840,7 @@ impl Repl {
             }
             Command::Kernel(Some(k)) => self.switch_kernel(k),
             Command::Compare(k) => self.compare(k),
+            Command::Real(labels) => self.real(&labels),
             Command::Load(p) => self.load(&p),
             Command::Save(p) => self.save(&p),
             Command::Export(p) => self.export(&p),
@@ -1341,6 +1342,21 @@ impl Repl {
         if !src.trim().is_empty() {
             self.show_panel(Some(&before));
         }
+    }
+
+    /// `:real`: the whole program on real kernels under QEMU, beside the model.
+    fn real(&mut self, labels: &[&str]) {
+        let src = self.session.source().to_string();
+        if src.trim().is_empty() {
+            self.note("nothing to run yet: type some statements first");
+            return;
+        }
+        let kernels: Vec<_> = labels
+            .iter()
+            .filter_map(|l| svelab_real::pinned(l))
+            .collect();
+        let inputs = [("this session".to_string(), "session".to_string(), src)];
+        crate::realcmd::check(&inputs, &kernels, self.st, self.st);
     }
 
     fn compare(&mut self, k: Kernel) {
