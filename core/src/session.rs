@@ -653,6 +653,13 @@ impl Session {
         seen
     }
 
+    /// What the ABI (sve.rst) promises task `name` reads in V0–V31 now, from its own
+    /// history (`None` for a register it leaves unspecified); `None` without such a task.
+    pub fn promised_v(&self, name: &str) -> Option<[Option<u128>; 32]> {
+        let t = self.state.machine.task_id(name)?;
+        Some(self.state.oracle.expected_v(t))
+    }
+
     /// Every violation now, with the ABI oracle's (for `show violations`).
     pub fn violations_now(&self) -> Vec<Violation> {
         let mut v = self.state.machine.check();

@@ -212,6 +212,7 @@ Examples:
   svelab explore --kernel v6.2 --depth 4
   svelab explore --kernel v5.19 --depth 5 --ops user,syscall,sched,kvm --out findings/
   svelab explore -k v6.2 --depth 8 --seconds 60
+  svelab explore -k v6.12 --depth 4 --real      replay each finding on real Linux 6.12
 
 Exit status: 0 nothing found, 1 something found, 2 bad usage.";
 
@@ -242,6 +243,10 @@ pub struct ExploreArgs {
     /// Stop after this many seconds.
     #[arg(long, value_name = "S")]
     pub seconds: Option<f64>,
+    /// Replay each counterexample on the real kernel under QEMU (with --kernel v6.1 or
+    /// v6.12) and say whether it shows the same broken registers.
+    #[arg(long)]
+    pub real: bool,
     /// Save each counterexample as DIR/<cause>.svl instead of printing it.
     #[arg(long, value_name = "DIR")]
     pub out: Option<String>,

@@ -1,13 +1,17 @@
 //! `svelab explore`: the bounded exhaustive search of `svelab_core::explore`, with progress,
-//! a budget in states or seconds, and the shortest counterexample for every cause.
+//! a budget in states or seconds, and the shortest counterexample for every cause; with
+//! `--real`, each counterexample replayed on the real kernel.
 
 use crate::cli::ExploreArgs;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use svelab_core::explore::{ExploreConfig, Explorer, OpSet};
+use svelab_core::dsl::eval::Val;
+use svelab_core::explore::{ExploreConfig, Explorer, Finding, OpSet};
 use svelab_core::kvm::KvmMode;
+use svelab_core::real::Verdict;
 use svelab_core::Kernel;
+use svelab_real::kernels::PinnedKernel;
 
 /// Runs an exploration; exit status 0 when nothing was found, 1 when something was, 2 on
 /// bad usage.
@@ -31,6 +35,23 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
         vcpus: args.vcpus,
         depth: args.depth,
         ops,
+    };
+    let real = if args.real {
+        match svelab_real::kernels::PINNED
+            .iter()
+            .find(|p| p.model_kernel == cfg.kernel.name())
+        {
+            Some(p) => Some(p),
+            None => {
+                eprintln!(
+                    "svelab explore: --real replays on a real kernel: explore --kernel v6.1 or --kernel v6.12 (Debian's 6.1.192 and 6.12.118 boot under QEMU), not {}",
+                    cfg.kernel.name()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
     };
     let mut e = match Explorer::new(cfg.clone()) {
         Ok(e) => e,
@@ -150,7 +171,158 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
             share_link(&f.script)
         );
     }
+    if let Some(k) = real {
+        if !replay_on_real(k, cfg.kernel, &findings) {
+            return ExitCode::from(2);
+        }
+    }
     ExitCode::from(1)
+}
+
+/// A counterexample made observable: the script without its closing `expect`, then the
+/// victim reading its registers, with what sve.rst promises for each value shown.
+struct Replay {
+    cause: String,
+    script: String,
+    /// Per `show`, in order: the register and the promised value.
+    promised: Vec<(String, Val)>,
+}
+
+fn replay_script(f: &Finding) -> Result<Replay, String> {
+    let base: String = f
+        .script
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("expect "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (mut s, d) = svelab_core::Session::from_source(&base);
+    if !d.is_empty() {
+        return Err("the counterexample does not load".into());
+    }
+    s.run(&svelab_core::RunOptions::default());
+    let m = s.machine();
+    let t = f
+        .violation
+        .task
+        .ok_or("its violation concerns no task, so no task can read the damage")?;
+    let task = m.task(t);
+    let name = task.name.clone();
+    let running = task.state == svelab_core::machine::TaskState::Running
+        && task.level == svelab_core::machine::Level::User;
+    if !running {
+        return Err(format!(
+            "{name} is not running at EL0 at the end, so it cannot read its registers"
+        ));
+    }
+    let mut script = base;
+    script.push_str(&format!("sve-op {name}\n"));
+    let (mut s, _) = svelab_core::Session::from_source(&script);
+    s.run(&svelab_core::RunOptions::default());
+    let promise = s.promised_v(&name).ok_or("no such task")?;
+    let mut promised = Vec::new();
+    for (n, p) in promise.iter().enumerate() {
+        if let Some(p) = p {
+            script.push_str(&format!("show {name}.z{n}[127:0]\n"));
+            promised.push((
+                format!("{name}.z{n}[127:0]"),
+                Val::Bytes(p.to_le_bytes().to_vec()),
+            ));
+        }
+    }
+    if promised.is_empty() {
+        return Err(format!("sve.rst promises {name} nothing to read"));
+    }
+    Ok(Replay {
+        cause: f.cause.clone(),
+        script,
+        promised,
+    })
+}
+
+/// Boots `k` once with every counterexample that a real program can do and says, for each,
+/// whether the real kernel breaks the same promise. False when the boot failed.
+fn replay_on_real(k: &'static PinnedKernel, model: Kernel, findings: &[Finding]) -> bool {
+    println!("\nreplaying on real Linux {} ({}):", k.label, k.version);
+    let mut programs = Vec::new();
+    let mut replays = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let r = match replay_script(f) {
+            Ok(r) => r,
+            Err(why) => {
+                println!("  {}: not replayed: {why}", f.cause);
+                continue;
+            }
+        };
+        match svelab_core::real::translate(&format!("finding-{i}"), &r.script, model) {
+            Ok(t) => {
+                programs.push((format!("finding-{i}"), t));
+                replays.push(r);
+            }
+            Err(d) => println!(
+                "  {}: not replayed: {} (line {})",
+                f.cause,
+                d.first().map_or("", |d| d.message.as_str()),
+                d.first().map_or(0, |d| d.line)
+            ),
+        }
+    }
+    if programs.is_empty() {
+        return true;
+    }
+    let mut progress = |done: usize, total: usize, secs: f64| {
+        eprint!(
+            "\r  booting Linux {}: {done}/{total} counterexamples, {secs:.0} s ",
+            k.label
+        );
+    };
+    let run = svelab_real::run_on(k, programs, &svelab_real::default_cache(), &mut progress);
+    eprintln!();
+    let run = match run {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("svelab explore: {e}");
+            return false;
+        }
+    };
+    for (r, (_, t, res)) in replays.iter().zip(&run.programs) {
+        let mut lines = Vec::new();
+        let mut broken = 0;
+        let mut model_wrong = 0;
+        for ((o, v), (reg, promise)) in t.observations.iter().zip(&res.verdicts).zip(&r.promised) {
+            match v {
+                Verdict::Match(real) if real.to_string() != promise.to_string() => {
+                    broken += 1;
+                    lines.push(format!(
+                        "    {reg}: real {real} (as the model says), sve.rst promises {promise}"
+                    ));
+                }
+                Verdict::Match(_) => {}
+                Verdict::Differs(real) => {
+                    model_wrong += 1;
+                    lines.push(format!(
+                        "    {reg}: real {real}, the model says {}, sve.rst promises {promise}",
+                        o.predicted
+                    ));
+                }
+                other => lines.push(format!("    {reg}: not observed ({other:?})")),
+            }
+        }
+        let verdict = if model_wrong > 0 {
+            "the real kernel differs from the model: examine it"
+        } else if broken > 0 {
+            "the real kernel shows it too"
+        } else {
+            "the real kernel keeps every promised value (the model agrees: the damage is not visible to the task)"
+        };
+        println!("  {}: {verdict}", r.cause);
+        for l in lines {
+            println!("{l}");
+        }
+        if let Some(e) = &res.error {
+            println!("    the real program stopped early: {e}");
+        }
+    }
+    true
 }
 
 /// The share-link fragment that opens `script` in the playground at its last step, where
@@ -164,4 +336,46 @@ fn share_link(script: &str) -> String {
         compare: None,
         step: s.position(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// v6.12's VL-change bug, as explore finds it, becomes a replay in which the victim
+    /// reads back the register sve.rst promises it.
+    #[test]
+    fn a_finding_becomes_a_replay_that_reads_the_promised_registers() {
+        let mut e = Explorer::new(ExploreConfig {
+            kernel: Kernel::V6_12,
+            kvm_mode: KvmMode::Vhe,
+            cpus: 2,
+            tasks: 2,
+            vcpus: 0,
+            depth: 2,
+            ops: OpSet::parse("user,prctl").unwrap(),
+        })
+        .unwrap();
+        while !e.run(10_000) {}
+        let f = e
+            .findings()
+            .find(|f| f.cause == "vl-change-resurrects-stale-data")
+            .expect("explore finds the VL-change bug on v6.12")
+            .clone();
+        let r = replay_script(&f).unwrap();
+        assert!(!r.script.contains("expect "), "{}", r.script);
+        assert!(
+            r.script.contains("\nsve-op A\nshow A.z0[127:0]\n"),
+            "{}",
+            r.script
+        );
+        let z0 = r
+            .promised
+            .iter()
+            .find(|(reg, _)| reg == "A.z0[127:0]")
+            .unwrap();
+        assert_eq!(z0.1.to_string(), "fill(0x11)");
+        // And it is something a real program can do.
+        svelab_core::real::translate("r", &r.script, Kernel::V6_12).unwrap();
+    }
 }

@@ -496,3 +496,15 @@ fn a_real_kernel_name_is_refused_by_run() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("v6.12"), "{err}");
 }
+
+/// `explore --real` needs a kernel that exists as a real one.
+#[test]
+fn explore_real_refuses_a_kernel_with_no_real_counterpart() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["explore", "--kernel", "v6.2", "--depth", "1", "--real"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--kernel v6.12"), "{err}");
+}

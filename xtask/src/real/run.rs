@@ -185,7 +185,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         // again. Values are never retried: a difference is reported as it was seen.
         let run = match run {
             Err(e) if e.contains("did not finish") => {
-                eprintln!("xtask real: {e}\nxtask real: booting Linux {} once more", k.label);
+                eprintln!(
+                    "xtask real: {e}\nxtask real: booting Linux {} once more",
+                    k.label
+                );
                 let again = svelab_real::run_on(k, translations, &target, &mut progress);
                 eprintln!();
                 again?
