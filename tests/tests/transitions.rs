@@ -611,3 +611,27 @@ fn counters_are_kept_per_task_and_per_cpu() {
     assert_eq!(m.cpu(CpuId(0)).counters.get(Counter::SveTraps), 1);
     assert_eq!(m.cpu(CpuId(1)).counters.get(Counter::SveTraps), 0);
 }
+
+/// `sve_get_common()` in SVE format copies `sve_state` and the FPSR/FPCR words: the payload
+/// has no V registers of its own, so a tracer's V is Z[127:0] of the payload
+/// (`arch/arm64/kernel/ptrace.c`, the `SVE_PT_REGS_SVE` branch; `asm/ptrace.h` documents
+/// `SVE_PT_SVE_ZREG_OFFSET` and no V offset). A stale `uw.fpsimd_state` must not leak into
+/// what the tracer is told. Found by reading the real kernel's regset the way a debugger
+/// does (`core/src/real/observe.rs`).
+#[test]
+fn tracer_v_after_an_sve_format_read_is_z_low_128_bits_of_the_payload() {
+    for k in Kernel::ALL {
+        let src = "task A vl=512 on=cpu0\ntask B vl=512\nfp-op A v0=0x1234\n\
+                   sve-op A z0=fill(0x11)\nctxsw cpu0 B\nptrace A get NT_ARM_SVE\n";
+        let (mut s, d) = svelab_core::Session::from_source(&format!("kernel {}\n{src}", k.name()));
+        assert!(d.is_empty(), "{d:?}");
+        s.run(&svelab_core::RunOptions::default());
+        assert_eq!(s.eval("tracer.format").unwrap(), "sve", "{k}");
+        assert_eq!(s.eval("tracer.v0").unwrap(), "fill(0x11)", "{k}");
+        assert_eq!(
+            s.eval("tracer.v0").unwrap(),
+            s.eval("tracer.z0[127:0]").unwrap(),
+            "{k}"
+        );
+    }
+}

@@ -692,6 +692,13 @@ fn tracer_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
         [f @ ("vl" | "max_vl" | "size" | "max_size" | "flags" | "format")] => hdr(f),
         [r] => match super::parser::parse_reg(r) {
             Ok(Reg::Z(_) | Reg::P(_) | Reg::Ffr) => buf_field(m, &d.sve, rest, "tracer payload"),
+            // An SVE-format payload has no V of its own: V is Z[127:0] of the payload
+            // (sve_get_common() copies sve_state, never uw.fpsimd_state's V).
+            Ok(Reg::V(n)) if d.sve.is_some() => {
+                let z = format!("z{n}");
+                let v = buf_field(m, &d.sve, &[z.as_str()], "tracer payload")?;
+                slice(v, 127, 0)
+            }
             Ok(_) => match &d.fpsimd {
                 Some(st) => fpsimd_field(m, st, rest, "tracer payload"),
                 None => err(
