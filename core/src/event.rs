@@ -230,12 +230,15 @@ pub enum Event {
         /// Where.
         site: WarnSite,
     },
-    /// A signal was sent (`force_sig`, `kill`).
+    /// A signal was queued: by `send_signal()` (`kill()`, a signal from outside) or, when
+    /// the kernel itself kills or faults the task, by `force_signal_inject()`.
     SignalSent {
         /// To whom.
         task: TaskId,
         /// Which.
         sig: Sig,
+        /// Forced by the kernel (`force_signal_inject()`), not sent.
+        forced: bool,
     },
     /// `setup_rt_frame()` built a frame.
     SignalDelivered {
@@ -365,7 +368,8 @@ impl Event {
             Event::FpsimdToSve { .. } => "fpsimd_to_sve",
             Event::SveSyncFromFpsimdZeropad { .. } => "sve_sync_from_fpsimd_zeropad",
             Event::Warn { site } => site.function(),
-            Event::SignalSent { .. } => "force_sig",
+            Event::SignalSent { forced: true, .. } => "force_signal_inject",
+            Event::SignalSent { forced: false, .. } => "send_signal",
             Event::SignalDelivered { .. } => "setup_rt_frame",
             Event::Sigreturn { .. } => "restore_sigframe",
             Event::KernelNeon => "kernel_neon_begin",

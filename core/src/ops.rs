@@ -1133,7 +1133,11 @@ impl Machine {
         self.emit_at(
             self.ctx.0,
             Some(target),
-            Event::SignalSent { task: target, sig },
+            Event::SignalSent {
+                task: target,
+                sig,
+                forced: false,
+            },
         );
         self.task_mut(target).pending.push(sig);
         if from == Some(target) {
@@ -1152,7 +1156,11 @@ impl Machine {
 
     /// `force_signal_inject()` on the current task: queued, acted on at return to user.
     pub(crate) fn send_signal_event(&mut self, t: TaskId, sig: Sig) {
-        self.emit(Event::SignalSent { task: t, sig });
+        self.emit(Event::SignalSent {
+            task: t,
+            sig,
+            forced: true,
+        });
         self.task_mut(t).pending.push(sig);
     }
 }

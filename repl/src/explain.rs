@@ -45,7 +45,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("sve_to_fpsimd", "Copies bits [127:0] of each Z register in sve_state into the V registers of uw.fpsimd_state."),
     ("fpsimd_to_sve", "Copies V0-V31 from uw.fpsimd_state into bits [127:0] of the Z registers in sve_state; the other bits stay as they were."),
     ("sve_sync_from_fpsimd_zeropad", "ptrace NT_PRFPREG write of an SVE-format tracee: zero the whole sve_state, then insert V. So writing the FPSIMD regset wipes the tracee's Z high bits, P and FFR."),
-    ("force_sig", "A signal was sent (kill, or forced by the kernel: SIGKILL on a VL mismatch, SIGSEGV on a bad sigreturn frame)."),
+    ("send_signal", "Queues a signal for a task (kill(), or a signal from outside). A target running at EL0 on another CPU is interrupted and takes it on its way back to user space."),
+    ("force_signal_inject", "The kernel forces a signal on the current task: SIGSEGV for a bad sigreturn frame (arm64_notify_segfault), SIGKILL when fpsimd_save() finds the live VL is not the task's."),
     ("setup_rt_frame", "Builds a signal frame. It saves the live state and writes fpsimd_context (always) and an sve_context whose register payload is present iff TIF_SVE is set (header only otherwise). From patch 6 TIF_SVE can be set while the saved copy is FPSIMD, so the frame copies stale sve_state over V (fixed in 2024: key on fp_type). 6.12 keys the payload on fp_type (61da7c8e2a60), so a frame built on a syscall's return path has none."),
     ("restore_sigframe", "rt_sigreturn: restores fpsimd_context and, if the frame has an sve_context with a payload, the SVE registers (TIF_SVE set, fp_type SVE); the VL in the frame must equal the task's (else SIGSEGV), and bits [127:0] always come from fpsimd_context."),
     ("kernel_neon_begin", "Kernel-mode NEON (crypto, checksums): saves the current task's live state (fpsimd_save), then makes the registers nobody's (fpsimd_flush_cpu_state); the kernel then clobbers V. Inside a syscall the save is FPSIMD."),
@@ -153,7 +154,12 @@ pub fn writers(field: &str) -> &'static [&'static str] {
             &["fpsimd_thread_switch", "do_exit", "el0_svc", "do_sve_acc"]
         }
         "in_syscall" => &["el0_svc", "el0_interrupt"],
-        "frames" | "pending" | "sig" => &["setup_rt_frame", "restore_sigframe", "force_sig"],
+        "frames" | "pending" | "sig" => &[
+            "setup_rt_frame",
+            "restore_sigframe",
+            "send_signal",
+            "force_signal_inject",
+        ],
         _ => &[
             "fpsimd_save",
             "task_fpsimd_load",

@@ -306,7 +306,8 @@ fn t7_sigreturn_restores_and_rejects_bad_frames_with_sigsegv() {
             assert!(m.events().iter().any(|e| e.event
                 == Event::SignalSent {
                     task: a,
-                    sig: Sig::Segv
+                    sig: Sig::Segv,
+                    forced: true,
                 }));
             continue;
         }
@@ -634,4 +635,26 @@ fn tracer_v_after_an_sve_format_read_is_z_low_128_bits_of_the_payload() {
             "{k}"
         );
     }
+}
+
+/// Who sends a signal is named after the kernel function that queues it: `kill()` and a
+/// signal from outside go through `send_signal()` (kernel/signal.c); the kernel's own
+/// SIGSEGV for a bad sigreturn frame (`arm64_notify_segfault()`) and SIGKILL for a VL
+/// mismatch in `fpsimd_save()` go through `force_signal_inject()` (arch/arm64/kernel/traps.c).
+#[test]
+fn signals_are_sent_by_send_signal_or_forced_by_force_signal_inject() {
+    let src = "task A vl=512 on=cpu0\ntask B vl=512 on=cpu1\nsve-op A z0=0x1\n\
+               svc B kill A SIGUSR1\nsvc A sigreturn bad-vl\n";
+    let (mut s, d) = svelab_core::Session::from_source(src);
+    assert!(d.is_empty(), "{d:?}");
+    let mut lines: Vec<(u32, String)> = Vec::new();
+    s.run_with(&svelab_core::RunOptions::default(), &mut |r| {
+        for l in &r.event_lines {
+            lines.push((r.line, l.clone()));
+        }
+    });
+    let on = |line: u32, f: &str| lines.iter().any(|(l, t)| *l == line && t.contains(f));
+    assert!(on(4, "send_signal: SIGUSR1 to A"), "{lines:#?}");
+    assert!(!on(4, "force_signal_inject"), "{lines:#?}");
+    assert!(on(5, "force_signal_inject: SIGSEGV to A"), "{lines:#?}");
 }

@@ -79,7 +79,7 @@ pub fn event_line(m: &Machine, r: &EventRecord) -> String {
         | Event::FpsimdToSve { task }
         | Event::SveSyncFromFpsimdZeropad { task } => tname(m, *task),
         Event::Warn { site } => format!("WARN: {}", site.condition()),
-        Event::SignalSent { task, sig } => format!("{} to {}", sig.name(), tname(m, *task)),
+        Event::SignalSent { task, sig, .. } => format!("{} to {}", sig.name(), tname(m, *task)),
         Event::SignalDelivered { sig, sve_vq } => {
             format!("{} frame, SVE payload vq={sve_vq}", sig.name())
         }
