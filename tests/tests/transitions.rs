@@ -658,3 +658,24 @@ fn signals_are_sent_by_send_signal_or_forced_by_force_signal_inject() {
     assert!(!on(4, "force_signal_inject"), "{lines:#?}");
     assert!(on(5, "force_signal_inject: SIGSEGV to A"), "{lines:#?}");
 }
+
+/// `thread.fp_type` arrives with patch 2 ("Track the saved FPSIMD state type separately to
+/// TIF_SVE"); v5.19 and patch 1 have no such field, so a script cannot read it there.
+#[test]
+fn fp_type_is_an_error_before_patch_2_and_a_value_from_it() {
+    for k in Kernel::ALL {
+        let src = format!("kernel {}\ntask A vl=512 on=cpu0\nvcpu V sve\n", k.name());
+        let (mut s, d) = svelab_core::Session::from_source(&src);
+        assert!(d.is_empty(), "{d:?}");
+        s.run(&svelab_core::RunOptions::default());
+        for path in ["A.fp_type", "V.fp_type", "cpu0.last.fp_type"] {
+            let r = s.eval(path);
+            if k.p2_fp_type() {
+                assert!(r.is_ok(), "{k} {path}: {r:?}");
+            } else {
+                let e = r.unwrap_err();
+                assert!(e[0].message.contains("patch 2"), "{k} {path}: {e:?}");
+            }
+        }
+    }
+}

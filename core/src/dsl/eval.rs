@@ -172,6 +172,17 @@ fn bits(bytes: u16) -> Val {
     Val::Int(i128::from(bytes) * 8)
 }
 
+/// `fp_type` exists from patch 2 on; before it the saved format follows `TIF_SVE`.
+fn no_fp_type<T>(m: &Machine) -> Result<T, EvalError> {
+    err(
+        format!(
+            "`fp_type` does not exist on {}: patch 2 of the series added it",
+            m.kernel().name()
+        ),
+        "there the saved copy's format is TIF_SVE's: read `A.TIF_SVE`",
+    )
+}
+
 fn fp_type_word(t: FpType) -> Val {
     w(match t {
         FpType::Current => "current",
@@ -400,6 +411,7 @@ fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, EvalError> {
         ("fpsimd_cpu", []) => w(task
             .fpsimd_cpu
             .map_or("none".to_string(), |c| c.to_string())),
+        ("fp_type", []) if !m.kernel().p2_fp_type() => return no_fp_type(m),
         ("fp_type", []) => fp_type_word(task.fp_type),
         ("in_syscall", []) => b(task.in_syscall),
         ("x0", []) => Val::Int(i128::from(task.x0)),
@@ -532,6 +544,7 @@ fn cpu_field(m: &Machine, c: CpuId, rest: &[&str]) -> Result<Val, EvalError> {
                 format!("{}#{}", owner_name(m, r.owner), r.generation)
             })),
             "sve_vl" => bits(cpu.last.sve_vl),
+            "fp_type" if !m.kernel().p2_fp_type() => return no_fp_type(m),
             "fp_type" => w(cpu
                 .last
                 .fp_type
@@ -583,6 +596,7 @@ fn vcpu_field(m: &Machine, v: crate::machine::VcpuId, rest: &[&str]) -> Result<V
         ("has_sve", []) | ("sve", []) => b(vc.has_sve),
         ("sve_max_vl", []) | ("vl", []) => bits(vc.sve_max_vl),
         ("zcr_el1", []) => Val::Int(i128::from(vc.zcr_el1)),
+        ("fp_type", []) if !m.kernel().p2_fp_type() => return no_fp_type(m),
         ("fp_type", []) => fp_type_word(vc.fp_type),
         ("fp_owner", []) | ("fp_state", []) => w(match vc.fp_owner {
             FpOwner::Free => "free",

@@ -157,6 +157,9 @@ fn field_line(m: &Machine, head: &str, fields: &[&str]) -> String {
             let segs: Vec<String> = std::iter::once(head.to_string())
                 .chain(f.split('.').map(str::to_string))
                 .collect();
+            if *f == "fp_type" && !m.kernel().p2_fp_type() {
+                return "fp_type=n/a before patch 2".to_string();
+            }
             let v =
                 resolve(m, &segs).map_or_else(|e| format!("<{}>", e.message), |v| v.to_string());
             format!("{f}={v}")
@@ -189,18 +192,7 @@ pub fn show_task(m: &Machine, t: TaskId) -> String {
     if task.frames.is_empty() {
         fields.retain(|f| !f.starts_with("frame."));
     }
-    let mut line = field_line(m, name, &fields);
-    if !m.kernel().p2_fp_type() {
-        line = line.replace(
-            &format!(
-                "fp_type={}",
-                resolve(m, &[name.clone(), "fp_type".into()])
-                    .map(|v| v.to_string())
-                    .unwrap_or_default()
-            ),
-            "fp_type=n/a before patch 2",
-        );
-    }
+    let line = field_line(m, name, &fields);
     out.push_str(&format!("  {line}\n"));
     match m.user_view(t) {
         Some(view) => {
@@ -289,9 +281,6 @@ pub fn show_vcpu(m: &Machine, v: VcpuId) -> String {
         vc.name,
         field_line(m, &vc.name, &eval::VCPU_FIELDS)
     );
-    if !m.kernel().p2_fp_type() {
-        out = out.replace("fp_type=fpsimd", "fp_type=n/a before patch 2");
-    }
     if let Some(b) = &vc.sve_state {
         let vals = eval::reg_names()
             .filter(|r| !r.starts_with("fp"))
