@@ -132,8 +132,14 @@ impl Machine {
             sve_max_vl: if sve { vl } else { 0 },
             fp_regs: UserFpsimdState::default(),
             sve_state: sve.then(|| SveBuf::zeroed(vq, 1)),
-            zcr_el1: (vq - 1) as u8,
-            fp_type: FpType::Fpsimd,
+            // kvm_reset_vcpu(): ZCR_EL1 takes its reset value 0 (sys_regs.c reset_val);
+            // the zeroed vcpu leaves fp_type at its enum's first value.
+            zcr_el1: 0,
+            fp_type: if self.kernel().p3_to_save() {
+                FpType::Current
+            } else {
+                FpType::Fpsimd
+            },
             fp_owner: FpOwner::Free,
             host_sve_enabled: false,
             fp_foreign_fpstate: false,

@@ -388,3 +388,36 @@ fn vmm_loop_counter_table() {
         assert!(m.check().is_empty(), "{k}: {:?}", m.check());
     }
 }
+
+/// A vCPU that has never run is as `kvm_vcpu_init()`/`kvm_reset_vcpu()` leave it: the
+/// structure is zeroed, so `arch.fp_type` is its enum's first value (patch 2's
+/// `enum fp_state { FP_STATE_FPSIMD, FP_STATE_SVE }`; from patch 3 `FP_STATE_TASK`, landed
+/// as `FP_STATE_CURRENT` = 0), and `ZCR_EL1` takes its reset value 0
+/// (`arch/arm64/kvm/sys_regs.c`: `{ SYS_DESC(SYS_ZCR_EL1), NULL, reset_val, ZCR_EL1, 0 }`).
+#[test]
+fn a_vcpu_that_never_ran_has_its_reset_zcr_and_the_zero_fp_type() {
+    for k in Kernel::ALL {
+        let src = format!(
+            "kernel {}\ntask A vl=512 on=cpu0\nvcpu V sve vl=512\n",
+            k.name()
+        );
+        let (mut s, d) = svelab_core::Session::from_source(&src);
+        assert!(d.is_empty(), "{d:?}");
+        s.run(&svelab_core::RunOptions::default());
+        assert_eq!(s.eval("V.zcr_el1").unwrap(), "0", "{k}");
+        let want = if !k.p2_fp_type() {
+            None
+        } else if k.p3_to_save() {
+            Some("current")
+        } else {
+            Some("fpsimd")
+        };
+        match want {
+            Some(w) => assert_eq!(s.eval("V.fp_type").unwrap(), w, "{k}"),
+            None => assert!(
+                s.eval("V.fp_type").is_err(),
+                "{k}: no fp_type before patch 2"
+            ),
+        }
+    }
+}
