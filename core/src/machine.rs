@@ -355,7 +355,9 @@ pub struct Machine {
 impl Machine {
     /// A machine with `config.cpus` idle CPUs and no tasks.
     pub fn new(config: Config) -> Machine {
-        let vq = sve_vq_from_vl(config.max_vl()).max(1);
+        // Boot probes the VLs from the longest down (vec_probe_vqs()), leaving ZCR_EL1.LEN
+        // at the shortest.
+        let vq = sve_vq_from_vl(config.min_vl()).max(1);
         let cpu = Cpu {
             regs: RegFile::default(),
             zcr_len: (vq - 1) as u8,

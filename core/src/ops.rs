@@ -462,7 +462,8 @@ impl Machine {
                 self.fpsimd_cpu_dead(*cpu);
             }
             Op::CpuOnline { cpu } => {
-                let vq = sve_vq_from_vl(self.config.max_vl());
+                // verify_sve_features() probes the VLs again: LEN ends at the shortest.
+                let vq = sve_vq_from_vl(self.config.min_vl()).max(1);
                 let c = self.cpu_mut(*cpu);
                 c.online = true;
                 c.cpacr_zen_el0en = false;

@@ -679,3 +679,30 @@ fn fp_type_is_an_error_before_patch_2_and_a_value_from_it() {
         }
     }
 }
+
+/// Probing the vector lengths (`vec_probe_vqs()`, `sve_probe_vqs()` at v5.19) writes
+/// `ZCR_EL1.LEN` from the largest VQ down to the smallest, at boot and again when a CPU
+/// comes online (`verify_sve_features()`), so a CPU starts at its lowest VL, and the first
+/// SVE use at a longer VL writes `ZCR_EL1` (`sve_set_vq()` writes only on a change).
+#[test]
+fn a_cpu_starts_at_its_lowest_vl_and_the_first_sve_use_writes_zcr() {
+    for k in Kernel::ALL {
+        let src = format!(
+            "kernel {}\ncpus 2\nexpect cpu0.ZCR_EL1.LEN == 0\nexpect cpu1.ZCR_EL1.LEN == 0\n\
+             task A vl=512 on=cpu0\nsve-op A z0=0x1\nexpect cpu0.ZCR_EL1.LEN == 3\n\
+             expect A.zcr_writes == 1\ncpu-offline cpu1\ncpu-online cpu1\n\
+             expect cpu1.ZCR_EL1.LEN == 0\n",
+            k.name()
+        );
+        let (mut s, d) = svelab_core::Session::from_source(&src);
+        assert!(d.is_empty(), "{d:?}");
+        let r = s.run(&svelab_core::RunOptions::default());
+        assert_eq!(
+            r.stop,
+            svelab_core::session::StopReason::End,
+            "{k}: {:?}",
+            r.last
+        );
+        assert_eq!(r.expect_failures, 0, "{k}");
+    }
+}
