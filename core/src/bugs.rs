@@ -127,6 +127,7 @@ impl KnownBug {
                 "sve_get_common" => KnownBug::PtraceHeaderTrustsTifSve,
                 "sve_sync_to_fpsimd" => KnownBug::PtraceFprSyncTrustsTifSve,
                 "vec_set_vector_length" => KnownBug::VlChangeResurrectsStaleData,
+                "sve_set_common" => KnownBug::PartialSveWriteZeroes,
                 "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
                 _ => return None,
             },

@@ -742,6 +742,36 @@ fn moves(m: &Machine, o: &AbiOracle, ops: OpSet) -> Vec<Move> {
                 },
                 format!("ptrace {n} set NT_ARM_SVE vl={bits} sve p0=fill({x:#04x})"),
             );
+            // The writes that carry less than the whole register file: a header only
+            // ("change the format"), and a payload that ends after Z0.
+            push(
+                Op::Ptrace {
+                    task: t,
+                    req: PtraceReq::SetSve {
+                        vl: m.task(t).vl,
+                        flags: 0,
+                        payload: SvePayload::Header,
+                    },
+                },
+                format!("ptrace {n} set NT_ARM_SVE vl={bits} header"),
+            );
+            push(
+                Op::Ptrace {
+                    task: t,
+                    req: PtraceReq::SetSve {
+                        vl: m.task(t).vl,
+                        flags: 0,
+                        payload: SvePayload::Sve {
+                            writes: vec![RegWrite {
+                                reg: Reg::Z(0),
+                                value: fill(x),
+                            }],
+                            partial: true,
+                        },
+                    },
+                },
+                format!("ptrace {n} set NT_ARM_SVE vl={bits} sve partial z0=fill({x:#04x})"),
+            );
         }
     }
     if ops.has(OpSet::KVM) {

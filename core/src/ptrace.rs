@@ -335,6 +335,14 @@ impl Machine {
             Some(dump) => self.sve_payload_image(t, vq, dump, writes),
             None => Some((SveBuf::zeroed(vq, 0), 0, 0)),
         };
+        // What the tracee's V held (its newest copy), to see what the write loses.
+        let v_before: [u128; 32] = {
+            let task = self.task(t);
+            std::array::from_fn(|n| match (&task.sve_state, task.ghost_v_newest) {
+                (Some(b), Format::Sve) => b.v(n),
+                _ => task.fpsimd_state.vregs[n],
+            })
+        };
         self.sve_alloc(t, true);
         // fpsimd_sync_to_sve(): seed V only when the tracee was FPSIMD-format.
         if !self.task(t).tif_sve {
@@ -383,6 +391,33 @@ impl Machine {
         if end == img.bytes.len() && end > 0 {
             task.fpsimd_state.fpsr = fpsr;
             task.fpsimd_state.fpcr = fpcr;
+        }
+        // A write that carries less than the whole register file leaves the rest of the
+        // zeroed buffer in place: V registers it did not carry are lost unless
+        // fpsimd_sync_to_sve() seeded them (FPSIMD-format tracees only).
+        if end < img.bytes.len() {
+            let task = self.task(t);
+            if let Some(buf) = &task.sve_state {
+                let lost: Vec<usize> = (0..32)
+                    .filter(|&n| (n + 1) * 16 * vq > end && buf.v(n) != v_before[n])
+                    .collect();
+                if let Some(&first) = lost.first() {
+                    let detail = format!(
+                        "sve_set_common: a {} NT_ARM_SVE write to {} left the zeroed sve_state in place of {} V register(s) it did not carry, first V{}: {:#x} became {:#x}",
+                        if end == 0 { "header-only" } else { "partial" },
+                        task.name,
+                        lost.len(),
+                        first,
+                        v_before[first],
+                        buf.v(first)
+                    );
+                    self.step_violations.push(crate::Violation::stale_sve_state(
+                        t,
+                        "sve_set_common",
+                        detail,
+                    ));
+                }
+            }
         }
         0
     }
