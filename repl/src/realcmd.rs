@@ -157,10 +157,9 @@ pub fn check(
                 }
                 Ok(t) => programs.push((name.clone(), t)),
                 Err(ds) => {
-                    // The same errors on both kernels: report them once.
-                    if !bad || plans.is_empty() {
-                        eprint!("{}", diag::render_all(text, &ds, Some(file), err));
-                    }
+                    // Reported for the first kernel only (the loop stops after it): what a
+                    // real program cannot do is the same on both.
+                    eprint!("{}", diag::render_all(text, &ds, Some(file), err));
                     bad = true;
                 }
             }
