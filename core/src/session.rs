@@ -409,7 +409,9 @@ impl Session {
             self.program.stmts.truncate(old_len);
             self.program.source.truncate(old_src_len);
             self.truncate_history(start_pos);
-            self.goto(start_pos);
+            // Rebuild the state at `start_pos` even when the failed step did not move the
+            // position: its cursor may have entered a `repeat` that is gone now.
+            self.restore(start_pos);
             self.end = None;
             return Err(diag);
         }
@@ -511,6 +513,19 @@ impl Session {
             }
         }
         self.state.pos
+    }
+
+    /// The state after `n` steps, rebuilt from the nearest checkpoint at or before it.
+    fn restore(&mut self, n: u64) {
+        let k = ((n / self.opts.checkpoint_interval) as usize).min(self.checkpoints.len() - 1);
+        self.state = self.checkpoints[k].clone();
+        while self.state.pos < n {
+            match self.exec(false) {
+                Some(Some(r)) if r.error.is_some() => break,
+                None => break,
+                _ => {}
+            }
+        }
     }
 
     /// Runs within `opts`; see [`Session::run_with`].

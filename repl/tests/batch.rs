@@ -520,3 +520,33 @@ fn explore_real_refuses_a_kernel_with_no_real_counterpart() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--kernel v6.12"), "{err}");
 }
+
+/// The REPL survives a step that fails inside a `repeat` (it used to panic and lose the
+/// session) and keeps going with the next statement.
+#[test]
+fn the_repl_survives_a_failed_step_inside_repeat() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["--color", "never"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"task A vl=512 on=cpu0\nrepeat 2 { svc B getpid }\nshow A.vl\n:quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("panicked"), "{all}");
+    assert!(all.contains("unknown task B"), "{all}");
+    assert!(all.contains("A.vl = 512"), "{all}");
+    assert!(out.status.success(), "{all}");
+}

@@ -188,3 +188,34 @@ fn run_without_a_callback_counts_failed_expects() {
     assert_eq!(r.stop, StopReason::End);
     assert_eq!(r.expect_failures, 1);
 }
+
+/// A step that fails inside a `repeat` the REPL just appended leaves the session as it was:
+/// no statement appended, the position and cursor where they were (it used to keep the
+/// cursor inside the removed `repeat`, and the next look at the program panicked).
+#[test]
+fn a_failed_step_inside_an_appended_repeat_leaves_the_session_unchanged() {
+    for (setup, bad) in [
+        ("task A vl=512 on=cpu0", "repeat 2 { svc B getpid }"),
+        ("", "repeat 1 { svc A getpid }"),
+        (
+            "task A vl=512 on=cpu0\nsvc A getpid",
+            "repeat 3 { svc A getpid; svc B getpid }",
+        ),
+    ] {
+        let mut s = svelab_core::Session::new(svelab_core::SessionOptions::default());
+        if !setup.is_empty() {
+            s.append(setup, u64::MAX).unwrap();
+        }
+        let pos = s.position();
+        let src = s.source().to_string();
+        let err = s.append(bad, u64::MAX).unwrap_err();
+        assert_eq!(err.len(), 1, "{bad}: {err:?}");
+        assert_eq!(s.position(), pos, "{bad}");
+        assert_eq!(s.source(), src, "{bad}");
+        assert!(s.is_finished(), "{bad}");
+        assert!(s.next_statement().is_none(), "{bad}");
+        // And the session goes on.
+        s.append("task C vl=256", u64::MAX).unwrap();
+        assert!(s.is_finished());
+    }
+}
