@@ -219,3 +219,22 @@ fn a_failed_step_inside_an_appended_repeat_leaves_the_session_unchanged() {
         assert!(s.is_finished());
     }
 }
+
+/// A failed `expect` reports the expected value as written: `0x2222` is not `fill(0x22)`.
+#[test]
+fn a_failed_expect_shows_the_hex_value_it_expected() {
+    let (mut s, d) = svelab_core::Session::from_source(
+        "task A vl=512 on=cpu0\nfp-op A v0=0x1111\nexpect A.v0 == 0x2222\n",
+    );
+    assert!(d.is_empty());
+    let mut last = None;
+    s.run_with(&svelab_core::RunOptions::default(), &mut |r| {
+        last = Some(r.clone())
+    });
+    let svelab_core::session::StepOutcome::Expect(r) = last.unwrap().outcome else {
+        panic!("the last step is the expect")
+    };
+    assert!(!r.passed);
+    assert_eq!(r.actual, "0x1111");
+    assert_eq!(r.expected, "== 0x2222");
+}

@@ -889,7 +889,17 @@ pub fn eval_condition(
                 Operand::Int(i) => Val::Int(*i),
                 Operand::Word(x) => Val::Word(x.clone()),
                 Operand::Path(p) => eval_path(m, p)?,
-                Operand::Value(Value::Hex(b)) => Val::Bytes(b.clone()),
+                // Zero-extended to the register's width, so that it reads as written
+                // (two bytes 0x22 0x22 alone would print as fill(0x22)).
+                Operand::Value(Value::Hex(b)) => {
+                    let mut b = b.clone();
+                    if let Val::Bytes(a) = &actual {
+                        if b.len() < a.len() {
+                            b.resize(a.len(), 0);
+                        }
+                    }
+                    Val::Bytes(b)
+                }
                 Operand::Value(v) => {
                     // Materialise at the width of the left-hand side's register.
                     let full = resolve(m, &lhs.segments)?;
