@@ -109,6 +109,7 @@ impl Machine {
         sve: bool,
         vl: Option<u16>,
     ) -> Result<VcpuId, StepError> {
+        crate::ops::check_name(name)?;
         if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
             return Err(StepError::new(
                 format!("a task or vCPU named {name} already exists"),

@@ -360,6 +360,7 @@ impl Machine {
         vl: Option<u16>,
         on: Option<CpuId>,
     ) -> Result<TaskId, StepError> {
+        check_name(name)?;
         if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
             return Err(StepError::new(
                 format!("a task or vCPU named {name} already exists"),
@@ -703,7 +704,9 @@ impl Machine {
                         self.check_next(c, *next)
                     }
                     Syscall::Fork(name) => {
-                        if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
+                        if let Err(e) = check_name(name) {
+                            Err(e)
+                        } else if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
                             Err(StepError::new(
                                 format!("a task or vCPU named {name} already exists"),
                                 "pick another name for the child",
@@ -1164,4 +1167,23 @@ impl Machine {
         });
         self.task_mut(t).pending.push(sig);
     }
+}
+
+/// Words the language uses for something else cannot name a task or a vCPU: `cpuN` (a CPU
+/// in every path), `idle` and `kthread` (what a CPU switches to), and the path heads
+/// `total`, `config`, `tracer`, `machine`.
+pub(crate) fn check_name(name: &str) -> Result<(), StepError> {
+    let what = if crate::dsl::parser::cpu_index(name).is_some() {
+        "a CPU"
+    } else {
+        match name {
+            "idle" | "kthread" => "what a CPU switches to",
+            "total" | "config" | "tracer" | "machine" => "the start of a path",
+            _ => return Ok(()),
+        }
+    };
+    Err(StepError::new(
+        format!("`{name}` is reserved: it names {what}"),
+        "pick another name, e.g. A, B, VMM or V0",
+    ))
 }

@@ -238,3 +238,29 @@ fn a_failed_expect_shows_the_hex_value_it_expected() {
     assert_eq!(r.actual, "0x1111");
     assert_eq!(r.expected, "== 0x2222");
 }
+
+/// Names the language uses for something else cannot name a task or a vCPU: `cpu0` is a
+/// CPU in every path, `idle` and `kthread` are what a CPU switches to, `total`, `config`,
+/// `tracer` and `machine` start paths.
+#[test]
+fn reserved_words_are_refused_as_task_and_vcpu_names_with_a_hint() {
+    for src in [
+        "task cpu0",
+        "task cpu7 vl=256",
+        "task idle",
+        "task kthread",
+        "task total",
+        "vcpu config sve",
+        "vcpu tracer nosve",
+        "task machine",
+        "task A vl=512 on=cpu0\nsvc A fork idle",
+    ] {
+        let mut s = svelab_core::Session::new(svelab_core::SessionOptions::default());
+        let e = s.append(src, u64::MAX).unwrap_err();
+        assert!(e[0].message.contains("reserved"), "{src}: {}", e[0].message);
+        assert!(!e[0].hint.is_empty(), "{src}");
+    }
+    let mut s = svelab_core::Session::new(svelab_core::SessionOptions::default());
+    s.append("task cpuA\ntask idle2\ntask Total", u64::MAX)
+        .unwrap();
+}
