@@ -1177,13 +1177,28 @@ impl Repl {
         let Some(r) = self.report_of(k - 1) else {
             return;
         };
-        let writers = explain::writers(&path);
-        let by = r
-            .events
-            .iter()
-            .rev()
-            .map(|e| e.event.function().to_string())
-            .find(|f| writers.contains(&f.as_str()));
+        // A counter is written by the function that counts it; any other field by the
+        // last of the functions that can write it.
+        let counter = path
+            .rsplit('.')
+            .next()
+            .and_then(svelab_core::Counter::parse);
+        let by = match counter {
+            Some(c) => r
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.event.counter() == Some(c))
+                .map(|e| e.event.function().to_string()),
+            None => {
+                let writers = explain::writers(&path);
+                r.events
+                    .iter()
+                    .rev()
+                    .map(|e| e.event.function().to_string())
+                    .find(|f| writers.contains(&f.as_str()))
+            }
+        };
         let mut out = format!(
             "  set by step {} (line {}): {}\n  {} {} {}\n",
             r.step,

@@ -550,3 +550,41 @@ fn the_repl_survives_a_failed_step_inside_repeat() {
     assert!(all.contains("A.vl = 512"), "{all}");
     assert!(out.status.success(), "{all}");
 }
+
+/// `:why` on a counter names the kernel function that counts it: a trap is counted by
+/// `do_sve_acc`, a bind by `fpsimd_bind_task_to_cpu`.
+#[test]
+fn why_names_the_function_that_counts_a_counter() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["--color", "never"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"task A vl=512 on=cpu0\nsve-op A z0=1\n:why A.traps\n:why A.binds\n:quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let after = |what: &str| -> String {
+        let i = text
+            .find(what)
+            .unwrap_or_else(|| panic!("{what} in {text}"));
+        text[i..].lines().take(4).collect::<Vec<_>>().join("\n")
+    };
+    assert!(
+        after("A.traps = 1").contains("in do_sve_acc"),
+        "{}",
+        after("A.traps = 1")
+    );
+    assert!(
+        after("A.binds = 2").contains("in fpsimd_bind_task_to_cpu"),
+        "{}",
+        after("A.binds = 2")
+    );
+}
