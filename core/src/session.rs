@@ -262,6 +262,9 @@ pub struct Session {
     end: Option<u64>,
     breakpoints: Vec<(BreakpointId, Breakpoint)>,
     next_bp: u32,
+    /// Byte offset of the start of every line of the program's source after the first
+    /// (so a step's line is a binary search, not a count from the start).
+    line_starts: Vec<usize>,
 }
 
 impl Default for Session {
@@ -329,6 +332,7 @@ impl Session {
             end: None,
             breakpoints: Vec::new(),
             next_bp: 1,
+            line_starts: Vec::new(),
         }
     }
 
@@ -345,6 +349,7 @@ impl Session {
     pub fn load(&mut self, source: &str) -> Vec<Diagnostic> {
         let (program, diags) = crate::dsl::parse(source);
         self.program = program;
+        self.index_lines();
         self.diagnostics = diags.clone();
         self.reset();
         diags
@@ -377,6 +382,7 @@ impl Session {
             old_src_len + 1
         };
         self.program.source.push_str(source);
+        self.index_lines();
         for s in &mut prog.stmts {
             shift(s, offset);
         }
@@ -408,6 +414,7 @@ impl Session {
                 .collect();
             self.program.stmts.truncate(old_len);
             self.program.source.truncate(old_src_len);
+            self.index_lines();
             self.truncate_history(start_pos);
             // Rebuild the state at `start_pos` even when the failed step did not move the
             // position: its cursor may have entered a `repeat` that is gone now.
@@ -469,10 +476,7 @@ impl Session {
     pub fn next_statement(&self) -> Option<(Span, u32)> {
         let mut frames = self.state.frames.clone();
         let s = self.normalize(&mut frames)?;
-        Some((
-            s.span,
-            crate::dsl::diag::line_col(&self.program.source, s.span.start).0,
-        ))
+        Some((s.span, self.line_of(s.span.start)))
     }
 
     /// Back to position 0 (same program, same breakpoints).
@@ -513,6 +517,23 @@ impl Session {
             }
         }
         self.state.pos
+    }
+
+    /// Rebuilds [`Session::line_starts`] after the source changed.
+    fn index_lines(&mut self) {
+        self.line_starts = self
+            .program
+            .source
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1)
+            .collect();
+    }
+
+    /// The 1-based line of byte `offset` of the program's source.
+    fn line_of(&self, offset: usize) -> u32 {
+        self.line_starts.partition_point(|&start| start <= offset) as u32 + 1
     }
 
     /// The state after `n` steps, rebuilt from the nearest checkpoint at or before it.
@@ -993,7 +1014,7 @@ impl Session {
         StepReport {
             step,
             span: stmt.span,
-            line: crate::dsl::diag::line_col(src, stmt.span.start).0,
+            line: self.line_of(stmt.span.start),
             text: src
                 .get(stmt.span.start..stmt.span.end)
                 .unwrap_or("")

@@ -264,3 +264,23 @@ fn reserved_words_are_refused_as_task_and_vcpu_names_with_a_hint() {
     s.append("task cpuA\ntask idle2\ntask Total", u64::MAX)
         .unwrap();
 }
+
+/// Every step reports its own line, in a loaded script (comments, blank lines, `;`) and
+/// after statements are appended, and after a failed append was taken back.
+#[test]
+fn step_reports_carry_their_line_after_loads_and_appends() {
+    let src = "# c\ntask A vl=512 on=cpu0\n\nsve-op A z0=1; svc A getpid\n  # x\nsvc A getpid\n";
+    let (mut s, d) = svelab_core::Session::from_source(src);
+    assert!(d.is_empty());
+    let mut lines = Vec::new();
+    s.run_with(&svelab_core::RunOptions::default(), &mut |r| {
+        lines.push(r.line)
+    });
+    assert_eq!(lines, [2, 4, 4, 6]);
+    assert!(s.append("svc B getpid", u64::MAX).is_err());
+    let r = s.append("\nsvc A getpid\nsve-op A", u64::MAX).unwrap();
+    let got: Vec<u32> = r.iter().map(|r| r.line).collect();
+    // The appended text starts on line 8 (a newline joins it to the program).
+    assert_eq!(got, [9, 10]);
+    assert_eq!(s.next_statement(), None);
+}
