@@ -1376,6 +1376,7 @@ pub fn compare(
             ..SessionOptions::default()
         });
         s.program = prog.clone();
+        s.index_lines();
         s
     };
     let (mut sa, mut sb) = (mk(a), mk(b));
