@@ -686,6 +686,32 @@ impl Repl {
         if ds.iter().any(|d| d.severity == Severity::Error) || prog.stmts.is_empty() {
             return;
         }
+        // `show` and `expect` typed in the middle of a program read the state there; they
+        // must not drop the rest of the program as a new step would.
+        let read_only = prog.stmts.iter().all(|s| {
+            matches!(
+                s.kind,
+                svelab_core::dsl::StmtKind::Show(_) | svelab_core::dsl::StmtKind::Expect(_)
+            )
+        });
+        if read_only && !self.session.is_finished() {
+            for stmt in &prog.stmts {
+                let text = src.get(stmt.span.start..stmt.span.end).unwrap_or("").trim();
+                if let Some(target) = text.strip_prefix("show") {
+                    self.show(target.trim());
+                } else if let Some(cond) = text.strip_prefix("expect") {
+                    match self.session.eval(cond.trim()) {
+                        Ok(v) => self.print(&format!("{text}: {v}\n")),
+                        Err(ds) => self.diags(cond.trim(), &ds, None),
+                    }
+                }
+            }
+            self.note(format!(
+                "(read at step {}; the program is unchanged: `:step` goes on)",
+                self.session.position()
+            ));
+            return;
+        }
         let forked = if self.session.is_finished() {
             None
         } else {

@@ -588,3 +588,43 @@ fn why_names_the_function_that_counts_a_counter() {
         after("A.binds = 2")
     );
 }
+
+/// `show` and `expect` typed while stepping through a loaded script read the state there
+/// and keep the rest of the program (they used to drop it, as a new step does).
+#[test]
+fn read_only_statements_do_not_cut_a_loaded_script() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("four.svl");
+    std::fs::write(
+        &f,
+        "task A vl=512 on=cpu0\nsve-op A z0=1\nsvc A getpid\nsve-op A z0=2\n",
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["--color", "never"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = format!(
+        ":load {}\n:goto 2\nshow A.traps\nexpect A.traps == 1\n:list\n:quit\n",
+        f.display()
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("A.traps = 1"), "{text}");
+    assert!(text.contains("expect A.traps == 1: true"), "{text}");
+    assert!(
+        text.contains("4 │ sve-op A z0=2"),
+        "the rest of the script is kept:\n{text}"
+    );
+    assert!(!text.contains("dropped"), "{text}");
+}
