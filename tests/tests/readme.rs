@@ -77,3 +77,16 @@ fn the_headline_real_columns_are_the_predictions_checked_on_real_kernels() {
         );
     }
 }
+
+/// "`cargo run --release`" (the README's first command) builds the REPL alone: the binary's
+/// package is the workspace's only default member.
+#[test]
+fn cargo_run_builds_only_the_repl() {
+    let manifest = include_str!("../../Cargo.toml");
+    let line = manifest
+        .lines()
+        .find(|l| l.trim_start().starts_with("default-members"))
+        .expect("default-members in Cargo.toml");
+    assert_eq!(line.trim(), r#"default-members = ["repl"]"#);
+    assert!(include_str!("../../README.md").contains("cargo run --release"));
+}

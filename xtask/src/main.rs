@@ -6,7 +6,7 @@
 //!   then the web bundle and the browser tests (installing Chromium and wasm-bindgen-cli).
 //! * `web`: builds the browser playground into `web-playground/dist/`.
 //! * `serve [--port N]`: serves `web-playground/dist/` on 127.0.0.1.
-//! * `lessons`: the author check over `lessons/` (also run by `cargo test`).
+//! * `lessons`: the author check over `lessons/` (also run by `cargo test --workspace`).
 
 mod lessons;
 mod real;
