@@ -725,53 +725,35 @@ fn moves(m: &Machine, o: &AbiOracle, ops: OpSet) -> Vec<Move> {
                 },
                 format!("ptrace {n} get NT_PRFPREG"),
             );
-            push(
-                Op::Ptrace {
-                    task: t,
-                    req: PtraceReq::SetSve {
-                        vl: m.task(t).vl,
-                        flags: 0,
-                        payload: SvePayload::Sve {
-                            writes: vec![RegWrite {
-                                reg: Reg::P(0),
-                                value: fill(x),
-                            }],
-                            partial: false,
+            // A full SVE write, and the writes that carry less than the whole register
+            // file: a header only ("change the format"), and a payload that ends after Z0.
+            let one = |reg, partial| SvePayload::Sve {
+                writes: vec![RegWrite {
+                    reg,
+                    value: fill(x),
+                }],
+                partial,
+            };
+            for (payload, what) in [
+                (one(Reg::P(0), false), format!("sve p0=fill({x:#04x})")),
+                (SvePayload::Header, "header".to_string()),
+                (
+                    one(Reg::Z(0), true),
+                    format!("sve partial z0=fill({x:#04x})"),
+                ),
+            ] {
+                push(
+                    Op::Ptrace {
+                        task: t,
+                        req: PtraceReq::SetSve {
+                            vl: m.task(t).vl,
+                            flags: 0,
+                            payload,
                         },
                     },
-                },
-                format!("ptrace {n} set NT_ARM_SVE vl={bits} sve p0=fill({x:#04x})"),
-            );
-            // The writes that carry less than the whole register file: a header only
-            // ("change the format"), and a payload that ends after Z0.
-            push(
-                Op::Ptrace {
-                    task: t,
-                    req: PtraceReq::SetSve {
-                        vl: m.task(t).vl,
-                        flags: 0,
-                        payload: SvePayload::Header,
-                    },
-                },
-                format!("ptrace {n} set NT_ARM_SVE vl={bits} header"),
-            );
-            push(
-                Op::Ptrace {
-                    task: t,
-                    req: PtraceReq::SetSve {
-                        vl: m.task(t).vl,
-                        flags: 0,
-                        payload: SvePayload::Sve {
-                            writes: vec![RegWrite {
-                                reg: Reg::Z(0),
-                                value: fill(x),
-                            }],
-                            partial: true,
-                        },
-                    },
-                },
-                format!("ptrace {n} set NT_ARM_SVE vl={bits} sve partial z0=fill({x:#04x})"),
-            );
+                    format!("ptrace {n} set NT_ARM_SVE vl={bits} {what}"),
+                );
+            }
         }
     }
     if ops.has(OpSet::KVM) {

@@ -418,7 +418,7 @@ impl Session {
             self.truncate_history(start_pos);
             // Rebuild the state at `start_pos` even when the failed step did not move the
             // position: its cursor may have entered a `repeat` that is gone now.
-            self.restore(start_pos);
+            self.seek(start_pos, true);
             self.end = None;
             return Err(diag);
         }
@@ -504,9 +504,17 @@ impl Session {
         if n == self.state.pos {
             return n;
         }
+        self.seek(n, false)
+    }
+
+    /// Moves to position `n`: from the nearest checkpoint at or before it when going back,
+    /// when that checkpoint is ahead of the current state, or always with `rebuild`
+    /// (the current state may hold a cursor into statements that are gone); otherwise by
+    /// running on from here.
+    fn seek(&mut self, n: u64, rebuild: bool) -> u64 {
         let k = ((n / self.opts.checkpoint_interval) as usize).min(self.checkpoints.len() - 1);
         let cp_pos = self.checkpoints[k].pos;
-        if n < self.state.pos || cp_pos > self.state.pos {
+        if rebuild || n < self.state.pos || cp_pos > self.state.pos {
             self.state = self.checkpoints[k].clone();
         }
         while self.state.pos < n {
@@ -534,19 +542,6 @@ impl Session {
     /// The 1-based line of byte `offset` of the program's source.
     fn line_of(&self, offset: usize) -> u32 {
         self.line_starts.partition_point(|&start| start <= offset) as u32 + 1
-    }
-
-    /// The state after `n` steps, rebuilt from the nearest checkpoint at or before it.
-    fn restore(&mut self, n: u64) {
-        let k = ((n / self.opts.checkpoint_interval) as usize).min(self.checkpoints.len() - 1);
-        self.state = self.checkpoints[k].clone();
-        while self.state.pos < n {
-            match self.exec(false) {
-                Some(Some(r)) if r.error.is_some() => break,
-                None => break,
-                _ => {}
-            }
-        }
     }
 
     /// Runs within `opts`; see [`Session::run_with`].

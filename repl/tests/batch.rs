@@ -521,10 +521,8 @@ fn explore_real_refuses_a_kernel_with_no_real_counterpart() {
     assert!(err.contains("--kernel v6.12"), "{err}");
 }
 
-/// The REPL survives a step that fails inside a `repeat` (it used to panic and lose the
-/// session) and keeps going with the next statement.
-#[test]
-fn the_repl_survives_a_failed_step_inside_repeat() {
+/// Runs the REPL with `input` on standard input (no terminal); its output and status.
+fn repl_with_input(input: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
         .args(["--color", "never"])
@@ -537,9 +535,17 @@ fn the_repl_survives_a_failed_step_inside_repeat() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"task A vl=512 on=cpu0\nrepeat 2 { svc B getpid }\nshow A.vl\n:quit\n")
+        .write_all(input.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The REPL survives a step that fails inside a `repeat` (it used to panic and lose the
+/// session) and keeps going with the next statement.
+#[test]
+fn the_repl_survives_a_failed_step_inside_repeat() {
+    let out =
+        repl_with_input("task A vl=512 on=cpu0\nrepeat 2 { svc B getpid }\nshow A.vl\n:quit\n");
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -555,21 +561,9 @@ fn the_repl_survives_a_failed_step_inside_repeat() {
 /// `do_sve_acc`, a bind by `fpsimd_bind_task_to_cpu`.
 #[test]
 fn why_names_the_function_that_counts_a_counter() {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
-        .args(["--color", "never"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"task A vl=512 on=cpu0\nsve-op A z0=1\n:why A.traps\n:why A.binds\n:quit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = repl_with_input(
+        "task A vl=512 on=cpu0\nsve-op A z0=1\n:why A.traps\n:why A.binds\n:quit\n",
+    );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let after = |what: &str| -> String {
         let i = text
@@ -593,7 +587,6 @@ fn why_names_the_function_that_counts_a_counter() {
 /// and keep the rest of the program (they used to drop it, as a new step does).
 #[test]
 fn read_only_statements_do_not_cut_a_loaded_script() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("four.svl");
     std::fs::write(
@@ -601,24 +594,10 @@ fn read_only_statements_do_not_cut_a_loaded_script() {
         "task A vl=512 on=cpu0\nsve-op A z0=1\nsvc A getpid\nsve-op A z0=2\n",
     )
     .unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_svelab"))
-        .args(["--color", "never"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let input = format!(
+    let out = repl_with_input(&format!(
         ":load {}\n:goto 2\nshow A.traps\nexpect A.traps == 1\n:list\n:quit\n",
         f.display()
-    );
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    ));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.contains("A.traps = 1"), "{text}");
     assert!(text.contains("expect A.traps == 1: true"), "{text}");

@@ -54,6 +54,10 @@ pub const SOURCES: &[(&str, &str)] = &[
 
 /// A stamp of the sources and flags (FNV-1a): the runner is rebuilt when it changes.
 fn stamp() -> String {
+    stamp_of(SOURCES)
+}
+
+fn stamp_of(sources: &[(&str, &str)]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |b: &[u8]| {
         for x in b {
@@ -63,7 +67,7 @@ fn stamp() -> String {
         h ^= 0xff;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     };
-    for (name, text) in SOURCES {
+    for (name, text) in sources {
         eat(name.as_bytes());
         eat(text.as_bytes());
     }
@@ -184,6 +188,29 @@ mod tests {
     fn the_stamp_changes_with_the_sources() {
         let a = stamp();
         assert_eq!(a, stamp());
-        assert_eq!(a.len(), 16);
+        let mut edited: Vec<(&str, String)> =
+            SOURCES.iter().map(|(n, t)| (*n, t.to_string())).collect();
+        edited[0].1.push(' ');
+        let edited: Vec<(&str, &str)> = edited.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        assert_ne!(
+            a,
+            stamp_of(&edited),
+            "one byte more must rebuild the runner"
+        );
+        let renamed: Vec<(&str, &str)> = SOURCES
+            .iter()
+            .map(|(n, t)| {
+                if *n == "lib.c" {
+                    ("lib2.c", *t)
+                } else {
+                    (*n, *t)
+                }
+            })
+            .collect();
+        assert_ne!(
+            a,
+            stamp_of(&renamed),
+            "a renamed file must rebuild the runner"
+        );
     }
 }
