@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 use svelab_core::explore::{ExploreConfig, Explorer, OpSet};
-use svelab_core::kernel::Kernel;
+use svelab_core::model::kernel::Kernel;
 
 fn main() {
     let depth: usize = std::env::var("SVELAB_EXPLORE_DEPTH")

@@ -10,9 +10,10 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
-use svelab_core::kernel::Kernel;
-use svelab_core::machine::{Config, CpuId, Machine, TaskId};
-use svelab_core::ops::{Next, Op, Reg, RegWrite, Syscall, TrapInterrupt, UserInsn, Value};
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::{Config, Machine};
+use svelab_core::model::op::{Next, Op, Reg, RegWrite, Syscall, TrapInterrupt, UserInsn, Value};
+use svelab_core::model::types::{CpuId, TaskId};
 
 fn config(kernel: Kernel, vl: u16, cpus: usize) -> Config {
     Config {

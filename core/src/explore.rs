@@ -16,17 +16,18 @@
 //! The explorer is pure: the front end calls [`Explorer::run`] with a state budget in a
 //! loop, printing progress and enforcing a time limit between calls.
 
-use crate::bugs::KnownBug;
-use crate::invariants::{Rule, Violation};
-use crate::kernel::Kernel;
-use crate::kvm::{KvmMode, KvmOp};
-use crate::machine::{
-    Config, CpuId, Curr, Level, Machine, Owner, Resume, TaskId, TaskState, VcpuId,
+use crate::model::bugs::KnownBug;
+use crate::model::kernel::Kernel;
+use crate::model::machine::{Config, Machine, Resume, TaskState};
+use crate::model::op::{KvmOp, PtraceReq, SvePayload};
+use crate::model::op::{
+    Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value,
 };
-use crate::ops::{Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value};
-use crate::oracle::AbiOracle;
-use crate::ptrace::{PtraceReq, SvePayload};
-use crate::regs::Origin;
+use crate::model::oracle::AbiOracle;
+use crate::model::regs::Origin;
+use crate::model::types::{CpuId, Curr, Level, Owner, TaskId, VcpuId};
+use crate::model::vcpu::KvmMode;
+use crate::model::violation::{Rule, Violation};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -595,7 +596,7 @@ fn moves(m: &Machine, o: &AbiOracle, ops: OpSet) -> Vec<Move> {
             push(
                 Op::Svc {
                     task: t,
-                    call: Syscall::Sigreturn(crate::signal::FrameEdit::AsDelivered),
+                    call: Syscall::Sigreturn(crate::model::op::FrameEdit::AsDelivered),
                 },
                 format!("svc {n} sigreturn"),
             );
@@ -688,7 +689,7 @@ fn moves(m: &Machine, o: &AbiOracle, ops: OpSet) -> Vec<Move> {
                 push(
                     Op::Signal {
                         task: t,
-                        sig: crate::event::Sig::Usr1,
+                        sig: crate::model::event::Sig::Usr1,
                     },
                     format!("signal {} SIGUSR1", name(t)),
                 );
@@ -763,7 +764,7 @@ fn moves(m: &Machine, o: &AbiOracle, ops: OpSet) -> Vec<Move> {
                 continue;
             }
             let vn = m.vcpu(v).name.clone();
-            let x = next_byte(Some(crate::oracle::guest_v(m, v, 0)));
+            let x = next_byte(Some(crate::model::oracle::guest_v(m, v, 0)));
             if m.vcpu(v).has_sve {
                 push(
                     Op::Kvm(KvmOp::GuestOp {
@@ -877,7 +878,7 @@ impl Perm {
             }
         }
     }
-    fn origins(&self, o: &crate::regs::Origins, h: &mut Fx) {
+    fn origins(&self, o: &crate::model::regs::Origins, h: &mut Fx) {
         for x in o.z_lo.iter().chain(&o.z_hi).chain(&o.p) {
             self.origin(*x, h);
         }

@@ -78,18 +78,18 @@
 //! A **construct** exercise gives a goal and a starter script; the learner's script is run
 //! (on the exercise's `kernel`, whatever the script says) and graded by `check` predicates:
 //! DSL conditions as in `expect` (`B.traps == 2`, `no-violations`, `violation B1`), or
-//! `known-bug NAME` (a violation attributed to that bug by [`crate::bugs::KnownBug::explain`]).
+//! `known-bug NAME` (a violation attributed to that bug by [`crate::model::bugs::KnownBug::explain`]).
 //! `forbid` lists statement keywords the script may not use.
 //!
 //! Every text of an exercise is a template: `{{name}}` is replaced by the variable drawn for
 //! this student, `{{vl / 128}}` by a little integer arithmetic on them, `{{byte:hex}}` by
 //! hexadecimal. Single braces are left alone (the DSL's `repeat N { … }`).
 
-use crate::bugs::KnownBug;
 use crate::dsl::diag::Diagnostic;
 use crate::dsl::Severity;
-use crate::invariants::Violation;
-use crate::kernel::Kernel;
+use crate::model::bugs::KnownBug;
+use crate::model::kernel::Kernel;
+use crate::model::violation::Violation;
 use crate::session::{LoadError, RunOptions, Session, SessionOptions, StepOutcome, StopReason};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

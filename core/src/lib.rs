@@ -29,32 +29,20 @@
 //! * [`share`] — share links for the playground (script, kernel, step in a URL fragment).
 //! * [`view`] — derived views (ownership, user view, raw view).
 
-pub mod bugs;
 pub mod dsl;
-pub mod event;
 pub mod explore;
-pub mod fpsimd;
-pub mod invariants;
-pub mod kernel;
-pub mod kvm;
 pub mod lesson;
-pub mod machine;
-pub mod ops;
-pub mod oracle;
-pub mod ptrace;
+pub mod model;
 pub mod real;
-pub mod regs;
 pub mod session;
 pub mod share;
-pub mod signal;
-pub mod syscall;
-pub mod view;
 
 pub use dsl::{parse, Diagnostic, Program};
-pub use event::{Counter, Counters, Event, EventRecord, Format, Sig};
-pub use invariants::{Rule, Violation};
-pub use kernel::Kernel;
 pub use lesson::{builtin_course, grade, Answer, Course, ExerciseInstance, Grade, Progress};
-pub use machine::{Config, CpuId, Machine, TaskId, VcpuId};
-pub use ops::{Op, Outcome, StepError};
+pub use model::event::{Counter, Counters, Event, EventRecord, Sig};
+pub use model::kernel::Kernel;
+pub use model::machine::{Config, Machine};
+pub use model::op::{Op, Outcome, StepError};
+pub use model::types::{CpuId, Format, TaskId, VcpuId};
+pub use model::violation::{Rule, Violation};
 pub use session::{RunOptions, Session, SessionOptions, StepReport, StopReason};

@@ -47,11 +47,12 @@ use crate::dsl::diag::Diagnostic;
 use crate::dsl::eval::{self, CondResult};
 use crate::dsl::lower::{self, Action};
 use crate::dsl::render;
-use crate::event::{Counters, EventRecord};
-use crate::invariants::Violation;
-use crate::kernel::Kernel;
-use crate::machine::{Config, CpuId, Machine, TaskId};
-use crate::oracle::AbiOracle;
+use crate::model::event::{Counters, EventRecord};
+use crate::model::kernel::Kernel;
+use crate::model::machine::{Config, Machine};
+use crate::model::oracle::AbiOracle;
+use crate::model::types::{CpuId, TaskId};
+use crate::model::violation::Violation;
 use serde::{Deserialize, Serialize};
 
 /// Version of every JSON format written by this module.
@@ -298,17 +299,17 @@ fn has_leaf(stmts: &[Stmt]) -> bool {
 
 fn approx_size(s: &State) -> usize {
     let m = &s.machine;
-    let mut n =
-        std::mem::size_of::<State>() + std::mem::size_of::<crate::machine::Cpu>() * m.cpus.len();
+    let mut n = std::mem::size_of::<State>()
+        + std::mem::size_of::<crate::model::machine::Cpu>() * m.cpus.len();
     for t in &m.tasks {
-        n += std::mem::size_of::<crate::machine::Task>() + t.name.len();
+        n += std::mem::size_of::<crate::model::machine::Task>() + t.name.len();
         n += t.sve_state.as_ref().map_or(0, |b| {
-            b.bytes.len() + std::mem::size_of::<crate::regs::SveBuf>()
+            b.bytes.len() + std::mem::size_of::<crate::model::regs::SveBuf>()
         });
         n += t.frames.len() * 1200;
     }
     for v in &m.vcpus {
-        n += std::mem::size_of::<crate::kvm::Vcpu>();
+        n += std::mem::size_of::<crate::model::vcpu::Vcpu>();
         n += v.sve_state.as_ref().map_or(0, |b| b.bytes.len());
     }
     n + std::mem::size_of_val(m.events()) + s.frames.len() * 16
@@ -1080,7 +1081,7 @@ impl Session {
                         config.kvm_mode = *mode;
                         format!(
                             "KVM {}",
-                            if *mode == crate::kvm::KvmMode::Vhe {
+                            if *mode == crate::model::vcpu::KvmMode::Vhe {
                                 "VHE"
                             } else {
                                 "nVHE"
@@ -1102,7 +1103,7 @@ impl Session {
                             config.max_vl()
                         } else if *value < 0
                             || *value > i64::from(u32::MAX)
-                            || !crate::regs::sve_vl_valid(*value as u32)
+                            || !crate::model::regs::sve_vl_valid(*value as u32)
                         {
                             return Err(e(
                                 format!("write {value} to {}: Invalid argument (EINVAL)", which.name()),
@@ -1222,7 +1223,7 @@ pub fn show_target(m: &Machine, t: &ShowTarget) -> Result<String, eval::EvalErro
                 if let Some(v) = m.vcpu_id(n) {
                     return Ok(render::show_vcpu(m, v));
                 }
-                if let Some(c) = crate::dsl::parser::cpu_index(n) {
+                if let Some(c) = crate::model::types::cpu_index(n) {
                     if usize::from(c) < m.cpus.len() {
                         return Ok(render::show_cpu(m, CpuId(c)));
                     }

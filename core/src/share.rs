@@ -7,7 +7,7 @@
 //! (absent: compare mode off) and `p` the position. A malformed link is an error with a
 //! message for a person, never a panic.
 
-use crate::kernel::Kernel;
+use crate::model::kernel::Kernel;
 
 /// The longest script a link may carry (bytes, decoded).
 pub const MAX_SCRIPT: usize = 256 * 1024;

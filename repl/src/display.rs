@@ -4,9 +4,10 @@
 
 use crate::style::{pad, width, Style};
 use svelab_core::dsl::eval::{fmt_bytes, resolve};
-use svelab_core::machine::{CpuId, Level, Machine, TaskId};
+use svelab_core::model::machine::Machine;
+use svelab_core::model::types::{CpuId, Level, TaskId};
+use svelab_core::model::view::{RegOwner, RegView};
 use svelab_core::session::{render_report, FieldChange, StepReport};
-use svelab_core::view::{RegOwner, RegView};
 use svelab_core::Counter;
 
 /// Colours a transcript as the core renders it (`render_report`): the same text, with the
@@ -325,7 +326,7 @@ fn runs_text(m: &Machine, c: CpuId) -> String {
     }
     let name = m.curr_name(c);
     match cpu.curr {
-        svelab_core::machine::Curr::Task(t) => match m.task(t).level {
+        svelab_core::model::types::Curr::Task(t) => match m.task(t).level {
             Level::User => format!("{name} (EL0)"),
             Level::KvmRun(v) => {
                 let vc = m.vcpu(v);
@@ -453,10 +454,10 @@ fn task_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String
                 "where" => mm.task_where(tid),
                 "fp_type" if !mm.kernel().p2_fp_type() => "n/a".into(),
                 "home" => match mm.tasks[usize::from(tid.0)].state {
-                    svelab_core::machine::TaskState::Exited => "-".into(),
+                    svelab_core::model::machine::TaskState::Exited => "-".into(),
                     _ => match mm.state_home(tid) {
-                        svelab_core::view::StateHome::Live(c) => format!("live on {c}"),
-                        svelab_core::view::StateHome::Memory(f) => format!("memory ({f})"),
+                        svelab_core::model::view::StateHome::Live(c) => format!("live on {c}"),
+                        svelab_core::model::view::StateHome::Memory(f) => format!("memory ({f})"),
                     },
                 },
                 _ => val(mm, &mm.tasks[usize::from(tid.0)].name, f),

@@ -5,8 +5,8 @@
 //! (`shared/reference/kernel-model.md`), in the REPL's own words. The kernel functions are
 //! the names the model's events carry (`Event::function`).
 
-use svelab_core::bugs::KnownBug;
-use svelab_core::event::WarnSite;
+use svelab_core::model::bugs::KnownBug;
+use svelab_core::model::event::WarnSite;
 use svelab_core::{Kernel, Rule};
 
 /// One explanation.

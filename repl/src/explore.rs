@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use svelab_core::dsl::eval::Val;
 use svelab_core::explore::{ExploreConfig, Explorer, Finding, OpSet};
-use svelab_core::kvm::KvmMode;
+use svelab_core::model::vcpu::KvmMode;
 use svelab_core::real::Verdict;
 use svelab_core::Kernel;
 use svelab_real::kernels::PinnedKernel;
@@ -207,8 +207,8 @@ fn replay_script(f: &Finding) -> Result<Replay, String> {
         .ok_or("its violation concerns no task, so no task can read the damage")?;
     let task = m.task(t);
     let name = task.name.clone();
-    let running = task.state == svelab_core::machine::TaskState::Running
-        && task.level == svelab_core::machine::Level::User;
+    let running = task.state == svelab_core::model::machine::TaskState::Running
+        && task.level == svelab_core::model::types::Level::User;
     if !running {
         return Err(format!(
             "{name} is not running at EL0 at the end, so it cannot read its registers"

@@ -8,14 +8,11 @@
 
 use crate::commands::{self, Command, LessonCmd, Setting, Target};
 use crate::course::{self, Store};
-use crate::diag;
 use crate::display::{self, RegFormat};
-use crate::explain;
-use crate::help;
 use crate::helper::ReplHelper;
 use crate::lang::Names;
-use crate::program;
 use crate::style::{self, ColorChoice, Style};
+use crate::{diag, explain, help, program};
 use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -935,13 +932,15 @@ impl Repl {
                 .filter(|p| c.0 < p.cpus.len() as u8)
                 .map(|p| p.regs_view(c));
             let whose = match m.reg_owner(c) {
-                svelab_core::view::RegOwner::Nobody => "nobody's state".to_string(),
-                svelab_core::view::RegOwner::Task { task, current } => format!(
+                svelab_core::model::view::RegOwner::Nobody => "nobody's state".to_string(),
+                svelab_core::model::view::RegOwner::Task { task, current } => format!(
                     "{}'s state, {}",
                     m.task(task).name,
                     if current { "fresh" } else { "stale" }
                 ),
-                svelab_core::view::RegOwner::Vcpu(v) => format!("guest {}'s state", m.vcpu(v).name),
+                svelab_core::model::view::RegOwner::Vcpu(v) => {
+                    format!("guest {}'s state", m.vcpu(v).name)
+                }
             };
             let title = format!("{target} · raw registers · {whose}");
             self.print(&display::regs(&title, &v, pv.as_ref(), fmt, self.st, w));

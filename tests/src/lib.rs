@@ -1,10 +1,11 @@
 //! Shared helpers of svelab's test suite: build machines and drive them with operations
 //! written compactly, without going through the DSL (the DSL has its own tests).
 
-use svelab_core::event::Counter;
-use svelab_core::kernel::Kernel;
-use svelab_core::machine::{Config, CpuId, Machine, TaskId};
-use svelab_core::ops::{Next, Op, Reg, RegWrite, Syscall, TrapInterrupt, UserInsn, Value};
+use svelab_core::model::event::Counter;
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::{Config, Machine};
+use svelab_core::model::op::{Next, Op, Reg, RegWrite, Syscall, TrapInterrupt, UserInsn, Value};
+use svelab_core::model::types::{CpuId, TaskId};
 use svelab_core::Counters;
 
 /// A machine on `kernel` with `cpus` CPUs, VLs 128/256/512 (+2048 when `big`), and

@@ -32,8 +32,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use svelab_core::explore::{ExploreConfig, Explorer, OpSet};
-use svelab_core::kernel::Kernel;
-use svelab_core::machine::Machine;
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::Machine;
 use svelab_core::session::{Session, SessionOptions, StepOutcome};
 
 const V5_19: Kernel = Kernel::V5_19;

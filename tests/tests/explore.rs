@@ -1,9 +1,9 @@
 //! Explore mode rediscovers the bugs that followed the series from the invariants and the
 //! ABI oracle alone, with shortest counterexamples that replay as scripts.
 
-use svelab_core::bugs::KnownBug;
 use svelab_core::explore::{ExploreConfig, Explorer, Finding, OpSet};
-use svelab_core::kernel::Kernel;
+use svelab_core::model::bugs::KnownBug;
+use svelab_core::model::kernel::Kernel;
 use svelab_core::session::{RunOptions, Session, StepOutcome};
 
 fn explore(kernel: Kernel, depth: usize, ops: OpSet) -> Explorer {

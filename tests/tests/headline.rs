@@ -15,10 +15,11 @@
 //! as the task's state must be reloaded from memory, it was saved in FPSIMD format during
 //! the syscall, so the reload drops `TIF_SVE` and the next SVE instruction traps again.
 
-use svelab_core::event::Counter::{self, *};
-use svelab_core::kernel::Kernel;
-use svelab_core::machine::{CpuId, Machine, TaskId};
-use svelab_core::ops::{Next, Syscall};
+use svelab_core::model::event::Counter::{self, *};
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::Machine;
+use svelab_core::model::op::{Next, Syscall};
+use svelab_core::model::types::{CpuId, TaskId};
 use svelab_tests::*;
 
 const N: u64 = 50;

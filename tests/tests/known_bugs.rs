@@ -5,17 +5,18 @@
 //! `KnownBug::explain` attributes it; "absent" when the same sequence raises nothing and
 //! the task reads what its own history says.
 
-use svelab_core::bugs::KnownBug;
-use svelab_core::event::{Event, Sig};
-use svelab_core::invariants::{Rule, Violation};
-use svelab_core::kernel::Kernel;
-use svelab_core::kvm::KvmMode;
-use svelab_core::machine::{Config, CpuId, Machine, TaskId};
-use svelab_core::ops::{
+use svelab_core::model::bugs::KnownBug;
+use svelab_core::model::event::{Event, Sig};
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::{Config, Machine};
+use svelab_core::model::op::{
     Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value,
 };
-use svelab_core::oracle::AbiOracle;
-use svelab_core::ptrace::{PtraceReq, SvePayload};
+use svelab_core::model::op::{PtraceReq, SvePayload};
+use svelab_core::model::oracle::AbiOracle;
+use svelab_core::model::types::{CpuId, TaskId};
+use svelab_core::model::vcpu::KvmMode;
+use svelab_core::model::violation::{Rule, Violation};
 use svelab_tests::*;
 
 /// Runs `ops` on `k`, checking after every step; returns every violation (model checks and
@@ -280,7 +281,7 @@ fn kvm_enter() -> Op {
 }
 
 fn kvm_exit_to_user() -> Op {
-    Op::Kvm(svelab_core::kvm::KvmOp::Exit {
+    Op::Kvm(svelab_core::model::op::KvmOp::Exit {
         vcpu: svelab_core::VcpuId(0),
         to_user: true,
     })
@@ -383,7 +384,7 @@ fn hyp_saving_the_host_leaves_a_stale_fp_type_from_patch_2_to_5() {
         ctxsw(0, Next::Task(B)),
         ctxsw(0, Next::Task(Q)),
         kvm_enter(),
-        Op::Kvm(svelab_core::kvm::KvmOp::GuestOp {
+        Op::Kvm(svelab_core::model::op::KvmOp::GuestOp {
             vcpu: svelab_core::VcpuId(0),
             insn: UserInsn {
                 sve: false,

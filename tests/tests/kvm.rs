@@ -1,12 +1,14 @@
 //! KVM: a test per transition (each citing its kernel function), per patch gate, and the
 //! counter table of a VMM loop.
 
-use svelab_core::event::{Counter::*, Event, Format};
-use svelab_core::kernel::Kernel;
-use svelab_core::kvm::{FpOwner, KvmMode, KvmOp};
-use svelab_core::machine::{Config, CpuId, FpType, Machine, Owner, TaskId};
-use svelab_core::ops::{Next, Op, Reg, RegWrite, Syscall, UserInsn, Value};
-use svelab_core::regs::Origin;
+use svelab_core::model::event::{Counter::*, Event};
+
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::{Config, Machine};
+use svelab_core::model::op::{KvmOp, Next, Op, Reg, RegWrite, Syscall, UserInsn, Value};
+use svelab_core::model::regs::Origin;
+use svelab_core::model::types::{CpuId, Format, FpType, Owner, TaskId};
+use svelab_core::model::vcpu::{FpOwner, KvmMode};
 use svelab_core::VcpuId;
 use svelab_tests::*;
 

@@ -4,17 +4,19 @@
 //! kernels contain is summarised in `docs/kernel-notes.md` ("v6.1 and v6.12: what the
 //! Debian kernels contain").
 
-use svelab_core::bugs::KnownBug;
-use svelab_core::event::{Event, Format, Sig};
-use svelab_core::invariants::{Rule, Violation};
-use svelab_core::kernel::Kernel;
-use svelab_core::kvm::{FpOwner, KvmMode, KvmOp};
-use svelab_core::machine::{Config, CpuId, FpType, Machine, Owner, TaskId};
-use svelab_core::ops::{
+use svelab_core::model::bugs::KnownBug;
+use svelab_core::model::event::{Event, Sig};
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::{Config, Machine};
+use svelab_core::model::op::{KvmOp, PtraceReq, SvePayload};
+use svelab_core::model::op::{
     Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value,
 };
-use svelab_core::oracle::AbiOracle;
-use svelab_core::ptrace::{PtraceReq, SvePayload, SVE_PT_REGS_SVE};
+use svelab_core::model::oracle::AbiOracle;
+use svelab_core::model::types::{CpuId, Format, FpType, Owner, TaskId};
+use svelab_core::model::uapi::SVE_PT_REGS_SVE;
+use svelab_core::model::vcpu::{FpOwner, KvmMode};
+use svelab_core::model::violation::{Rule, Violation};
 use svelab_core::VcpuId;
 use svelab_tests::*;
 

@@ -11,17 +11,19 @@
 
 use proptest::prelude::*;
 use std::collections::BTreeSet;
-use svelab_core::bugs::KnownBug;
-use svelab_core::event::Sig;
-use svelab_core::invariants::{Rule, Violation};
-use svelab_core::kernel::Kernel;
-use svelab_core::kvm::{KvmMode, KvmOp};
-use svelab_core::machine::{Config, CpuId, Machine, TaskId};
-use svelab_core::ops::{Next, Op, Reg, RegWrite, Syscall, TrapInterrupt, UserInsn, Value};
-use svelab_core::oracle::AbiOracle;
-use svelab_core::ptrace::{PtraceReq, SvePayload};
-use svelab_core::regs::Origin;
-use svelab_core::signal::FrameEdit;
+use svelab_core::model::bugs::KnownBug;
+use svelab_core::model::event::Sig;
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::{Config, Machine};
+use svelab_core::model::op::{
+    FrameEdit, KvmOp, Next, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, TrapInterrupt,
+    UserInsn, Value,
+};
+use svelab_core::model::oracle::AbiOracle;
+use svelab_core::model::regs::Origin;
+use svelab_core::model::types::{CpuId, TaskId};
+use svelab_core::model::vcpu::KvmMode;
+use svelab_core::model::violation::{Rule, Violation};
 use svelab_core::VcpuId;
 
 #[derive(Clone, Debug)]

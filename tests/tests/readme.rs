@@ -1,5 +1,5 @@
 //! The README's first script does what the README says, on v5.19 and on v6.2.
-use svelab_core::kernel::Kernel;
+use svelab_core::model::kernel::Kernel;
 use svelab_core::session::{RunOptions, Session, SessionOptions};
 
 fn readme_script() -> String {

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use svelab_core::dsl::diag::render_all;
-use svelab_core::kernel::Kernel;
+use svelab_core::model::kernel::Kernel;
 use svelab_core::real::translate;
 use svelab_core::session::{RunOptions, Session, SessionOptions, StopReason};
 

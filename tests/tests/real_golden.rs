@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use svelab_core::kernel::Kernel;
+use svelab_core::model::kernel::Kernel;
 use svelab_core::real::translate;
 
 fn root() -> PathBuf {

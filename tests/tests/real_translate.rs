@@ -1,7 +1,7 @@
 //! Translation of scripts into real programs: what a real program can do becomes steps,
 //! what it cannot is an error that points at the statement and says why.
 
-use svelab_core::kernel::Kernel;
+use svelab_core::model::kernel::Kernel;
 use svelab_core::real::observe::Observable;
 use svelab_core::real::translate;
 

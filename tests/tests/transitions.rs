@@ -1,14 +1,18 @@
 //! One test per transition of the reference (T1–T14) and per patch gate, each stating the
 //! kernel behaviour it checks and the function that has it.
 
-use svelab_core::event::{Event, Format, Sig};
-use svelab_core::fpsimd::{KERNEL_NEON_VALUE, PR_SVE_SET_VL_ONEXEC, PR_SVE_VL_INHERIT};
-use svelab_core::kernel::Kernel;
-use svelab_core::machine::{CpuId, FpType, Machine, Owner, TaskId};
-use svelab_core::ops::{Next, Op, Reg, RegWrite, Syscall, TrapInterrupt, UserInsn, Value};
-use svelab_core::ptrace::{PtraceReq, SvePayload, SVE_PT_REGS_SVE};
-use svelab_core::regs::sve_sig_regs_size;
-use svelab_core::signal::FrameEdit;
+use svelab_core::model::event::{Event, Sig};
+
+use svelab_core::model::fpsimd::{KERNEL_NEON_VALUE, PR_SVE_SET_VL_ONEXEC, PR_SVE_VL_INHERIT};
+use svelab_core::model::kernel::Kernel;
+use svelab_core::model::machine::Machine;
+use svelab_core::model::op::{
+    FrameEdit, Next, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, TrapInterrupt, UserInsn,
+    Value,
+};
+use svelab_core::model::regs::sve_sig_regs_size;
+use svelab_core::model::types::{CpuId, Format, FpType, Owner, TaskId};
+use svelab_core::model::uapi::SVE_PT_REGS_SVE;
 use svelab_core::Counter;
 use svelab_tests::*;
 

@@ -5,11 +5,10 @@
 //! Register writes use the model's own [`RegWrite`]; vector lengths are kept in **bits** as
 //! the script gives them and converted to the model's bytes when lowered.
 
-use crate::event::Sig;
-use crate::kernel::Kernel;
-use crate::kvm::KvmMode;
-use crate::ops::{RegWrite, Value};
-use crate::signal::FrameEdit;
+use crate::model::event::Sig;
+use crate::model::kernel::Kernel;
+use crate::model::op::{FrameEdit, RegWrite, Value};
+use crate::model::vcpu::KvmMode;
 use serde::{Deserialize, Serialize};
 
 /// A byte range of the source.
@@ -336,7 +335,7 @@ pub enum StmtKind {
         /// Next.
         next: NextSpec,
         /// A reschedule on NEXT's way back to user space, and what runs instead.
-        on_return: Option<(crate::ops::ReturnPoint, NextSpec)>,
+        on_return: Option<(crate::model::op::ReturnPoint, NextSpec)>,
     },
     /// `migrate TASK CPU`.
     Migrate {

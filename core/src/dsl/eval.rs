@@ -8,12 +8,13 @@
 //! Vector lengths are in bits, like everywhere in the DSL.
 
 use super::ast::{CmpOp, Condition, Operand, Path};
-use crate::event::{Counter, Counters, Format};
-use crate::kvm::FpOwner;
-use crate::machine::{CpuId, FpType, Level, Machine, Owner, Resume, TaskId, TaskState};
-use crate::ops::{Reg, Value};
-use crate::regs::{Origin, Origins, SveBuf, UserFpsimdState};
-use crate::view::{RegOwner, StateHome};
+use crate::model::event::{Counter, Counters};
+use crate::model::machine::{Machine, Resume, TaskState};
+use crate::model::op::{Reg, Value};
+use crate::model::regs::{Origin, Origins, SveBuf, UserFpsimdState};
+use crate::model::types::{CpuId, Format, FpType, Level, Owner, TaskId};
+use crate::model::vcpu::FpOwner;
+use crate::model::view::{RegOwner, StateHome};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -317,7 +318,7 @@ fn counter_field(c: &Counters, f: &str) -> Option<Val> {
     Counter::parse(f).map(|k| Val::Int(i128::from(c.get(k))))
 }
 
-fn regview_field(v: &crate::view::RegView, r: &str) -> Option<Val> {
+fn regview_field(v: &crate::model::view::RegView, r: &str) -> Option<Val> {
     Some(match super::parser::parse_reg(r).ok()? {
         Reg::Z(n) => Val::Bytes(v.z[usize::from(n)].clone()),
         Reg::V(n) => Val::Bytes(v.z[usize::from(n)][..16].to_vec()),
@@ -340,7 +341,7 @@ pub fn resolve(m: &Machine, segs: &[String]) -> Result<Val, EvalError> {
     if let Some(v) = m.vcpu_id(head) {
         return vcpu_field(m, v, rest);
     }
-    if let Some(c) = super::parser::cpu_index(head) {
+    if let Some(c) = crate::model::types::cpu_index(head) {
         if usize::from(c) >= m.cpus.len() {
             return err(
                 format!("there is no {head}"),
@@ -586,7 +587,11 @@ fn cpu_field(m: &Machine, c: CpuId, rest: &[&str]) -> Result<Val, EvalError> {
     Ok(v)
 }
 
-fn vcpu_field(m: &Machine, v: crate::machine::VcpuId, rest: &[&str]) -> Result<Val, EvalError> {
+fn vcpu_field(
+    m: &Machine,
+    v: crate::model::types::VcpuId,
+    rest: &[&str],
+) -> Result<Val, EvalError> {
     let vc = m.vcpu(v);
     let Some((&f, more)) = rest.split_first() else {
         return Ok(w(vc.name.clone()));
@@ -656,8 +661,8 @@ fn config_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
         ["sve_default_vector_length"] => Val::Int(i128::from(c.sve_default_vl)),
         ["sve_syscall_clear_regs"] => b(c.sve_syscall_clear_regs),
         ["kvm_mode"] => w(match c.kvm_mode {
-            crate::kvm::KvmMode::Vhe => "vhe",
-            crate::kvm::KvmMode::Nvhe => "nvhe",
+            crate::model::vcpu::KvmMode::Vhe => "vhe",
+            crate::model::vcpu::KvmMode::Nvhe => "nvhe",
         }),
         ["max_vl"] => bits(c.max_vl()),
         ["min_vl"] => bits(c.min_vl()),
@@ -693,7 +698,7 @@ fn tracer_field(m: &Machine, rest: &[&str]) -> Result<Val, EvalError> {
             "size" => Val::Int(i128::from(h.size)),
             "max_size" => Val::Int(i128::from(h.max_size)),
             "flags" => Val::Int(i128::from(h.flags)),
-            _ => w(if h.flags & crate::ptrace::SVE_PT_REGS_SVE != 0 {
+            _ => w(if h.flags & crate::model::uapi::SVE_PT_REGS_SVE != 0 {
                 "sve"
             } else {
                 "fpsimd"

@@ -2,11 +2,13 @@
 //! executes ([`Action`]). Configuration statements are applied by the session itself.
 
 use super::ast::*;
-use crate::fpsimd::{PR_SVE_SET_VL_ONEXEC, PR_SVE_VL_INHERIT};
-use crate::kvm::KvmOp;
-use crate::machine::{CpuId, Machine, TaskId, VcpuId};
-use crate::ops::{Next, Op, Reg, Syscall, TrapInterrupt, UserInsn};
-use crate::ptrace::{PtraceReq, SvePayload, SVE_PT_VL_INHERIT, SVE_PT_VL_ONEXEC};
+use crate::model::fpsimd::{PR_SVE_SET_VL_ONEXEC, PR_SVE_VL_INHERIT};
+use crate::model::machine::Machine;
+use crate::model::op::{
+    KvmOp, Next, Op, PtraceReq, Reg, SvePayload, Syscall, TrapInterrupt, UserInsn,
+};
+use crate::model::types::{CpuId, TaskId, VcpuId};
+use crate::model::uapi::{SVE_PT_VL_INHERIT, SVE_PT_VL_ONEXEC};
 
 /// What a statement does to the machine.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,7 +106,7 @@ pub fn vcpu(m: &Machine, id: &Ident) -> Result<VcpuId, LowerError> {
 
 /// Resolves a CPU name.
 pub fn cpu(m: &Machine, id: &Ident) -> Result<CpuId, LowerError> {
-    match super::parser::cpu_index(&id.name) {
+    match crate::model::types::cpu_index(&id.name) {
         Some(c) if usize::from(c) < m.cpus.len() => Ok(CpuId(c)),
         _ => lerr(
             id.span,
@@ -271,7 +273,7 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
             }
         }
         StmtKind::KernelNeon(id) => {
-            if super::parser::cpu_index(&id.name).is_some() {
+            if crate::model::types::cpu_index(&id.name).is_some() {
                 Op::KernelNeon { cpu: cpu(m, id)? }
             } else {
                 Op::Svc {

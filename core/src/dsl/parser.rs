@@ -7,11 +7,10 @@
 
 use super::ast::*;
 use super::diag::Diagnostic;
-use crate::event::Sig;
-use crate::kernel::Kernel;
-use crate::kvm::KvmMode;
-use crate::ops::{Reg, RegWrite, Value};
-use crate::signal::FrameEdit;
+use crate::model::event::Sig;
+use crate::model::kernel::Kernel;
+use crate::model::op::{FrameEdit, Reg, RegWrite, Value};
+use crate::model::vcpu::KvmMode;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char as nchar, digit1};
@@ -573,7 +572,7 @@ impl<'a> StmtParser<'a> {
 
     fn cpu(&mut self) -> PResult<Ident> {
         let id = self.word("a CPU (`cpu0`…)")?;
-        if cpu_index(&id.name).is_none() {
+        if crate::model::types::cpu_index(&id.name).is_none() {
             self.err(
                 id.span,
                 format!("`{}` is not a CPU", id.name),
@@ -892,9 +891,9 @@ impl<'a> StmtParser<'a> {
                 let cpu = self.cpu()?;
                 let next = self.next_spec()?;
                 let point = if self.eat_word("preempt-before-restore").is_some() {
-                    Some(crate::ops::ReturnPoint::BeforeRestore)
+                    Some(crate::model::op::ReturnPoint::BeforeRestore)
                 } else if self.eat_word("preempt-after-restore").is_some() {
-                    Some(crate::ops::ReturnPoint::AfterRestore)
+                    Some(crate::model::op::ReturnPoint::AfterRestore)
                 } else {
                     None
                 };
@@ -1472,13 +1471,6 @@ fn int_bytes(v: u128) -> Vec<u8> {
 }
 
 /// `cpuN` → N.
-pub(crate) fn cpu_index(s: &str) -> Option<u8> {
-    let n = s.strip_prefix("cpu")?;
-    if n.is_empty() || n.len() > 3 || !n.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    n.parse::<u8>().ok()
-}
 
 #[derive(Clone, Copy)]
 enum WriteSet {

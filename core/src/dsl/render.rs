@@ -1,9 +1,10 @@
 //! Text renderings the front ends print: events, `show` blocks, counters, violations.
 
 use super::eval::{self, resolve, Val};
-use crate::event::{Counter, Counters, Event, EventRecord};
-use crate::invariants::Violation;
-use crate::machine::{CpuId, Machine, TaskId, VcpuId};
+use crate::model::event::{Counter, Counters, Event, EventRecord};
+use crate::model::machine::Machine;
+use crate::model::types::{CpuId, TaskId, VcpuId};
+use crate::model::violation::Violation;
 
 fn tname(m: &Machine, t: TaskId) -> String {
     m.tasks
@@ -17,10 +18,10 @@ fn vname(m: &Machine, v: VcpuId) -> String {
         .map_or(format!("vcpu#{}", v.0), |x| x.name.clone())
 }
 
-fn oname(m: &Machine, o: crate::machine::Owner) -> String {
+fn oname(m: &Machine, o: crate::model::types::Owner) -> String {
     match o {
-        crate::machine::Owner::Task(t) => tname(m, t),
-        crate::machine::Owner::Vcpu(v) => vname(m, v),
+        crate::model::types::Owner::Task(t) => tname(m, t),
+        crate::model::types::Owner::Vcpu(v) => vname(m, v),
     }
 }
 
@@ -242,14 +243,14 @@ pub fn show_task(m: &Machine, t: TaskId) -> String {
     out
 }
 
-fn regview(v: &crate::view::RegView, r: &str) -> Option<Val> {
+fn regview(v: &crate::model::view::RegView, r: &str) -> Option<Val> {
     Some(match super::parser::parse_reg(r).ok()? {
-        crate::ops::Reg::Z(n) => Val::Bytes(v.z[usize::from(n)].clone()),
-        crate::ops::Reg::V(n) => Val::Bytes(v.z[usize::from(n)][..16].to_vec()),
-        crate::ops::Reg::P(n) => Val::Bytes(v.p[usize::from(n)].clone()),
-        crate::ops::Reg::Ffr => Val::Bytes(v.ffr.clone()),
-        crate::ops::Reg::Fpsr => Val::Int(i128::from(v.fpsr)),
-        crate::ops::Reg::Fpcr => Val::Int(i128::from(v.fpcr)),
+        crate::model::op::Reg::Z(n) => Val::Bytes(v.z[usize::from(n)].clone()),
+        crate::model::op::Reg::V(n) => Val::Bytes(v.z[usize::from(n)][..16].to_vec()),
+        crate::model::op::Reg::P(n) => Val::Bytes(v.p[usize::from(n)].clone()),
+        crate::model::op::Reg::Ffr => Val::Bytes(v.ffr.clone()),
+        crate::model::op::Reg::Fpsr => Val::Int(i128::from(v.fpsr)),
+        crate::model::op::Reg::Fpcr => Val::Int(i128::from(v.fpcr)),
     })
 }
 
@@ -347,7 +348,7 @@ pub fn show_violations(m: &Machine) -> String {
 }
 
 /// `show violations` for a given list (the session adds the ABI oracle's findings).
-pub fn show_violation_list(v: &[crate::invariants::Violation]) -> String {
+pub fn show_violation_list(v: &[crate::model::violation::Violation]) -> String {
     if v.is_empty() {
         return "(no violations)\n".into();
     }

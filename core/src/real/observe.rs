@@ -5,7 +5,7 @@
 //! interpreter and every rule lives here, tested.
 
 use crate::dsl::eval::{self, Val};
-use crate::ops::Reg;
+use crate::model::op::Reg;
 
 /// What an observation reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,12 +193,12 @@ fn tracer_field(b: &[u8], f: &str) -> Result<Val, String> {
             let ffr = p0 + 16 * pl;
             let fpsr = (ffr + pl).div_ceil(16) * 16;
             let (off, n) = match crate::dsl::parser::parse_reg(r) {
-                Ok(crate::ops::Reg::Z(n)) => (16 + usize::from(n) * zl, zl),
-                Ok(crate::ops::Reg::V(n)) => (16 + usize::from(n) * zl, 16),
-                Ok(crate::ops::Reg::P(n)) => (p0 + usize::from(n) * pl, pl),
-                Ok(crate::ops::Reg::Ffr) => (ffr, pl),
-                Ok(crate::ops::Reg::Fpsr) => return Ok(Val::Int(le(b, fpsr, 4)?.into())),
-                Ok(crate::ops::Reg::Fpcr) => return Ok(Val::Int(le(b, fpsr + 4, 4)?.into())),
+                Ok(crate::model::op::Reg::Z(n)) => (16 + usize::from(n) * zl, zl),
+                Ok(crate::model::op::Reg::V(n)) => (16 + usize::from(n) * zl, 16),
+                Ok(crate::model::op::Reg::P(n)) => (p0 + usize::from(n) * pl, pl),
+                Ok(crate::model::op::Reg::Ffr) => (ffr, pl),
+                Ok(crate::model::op::Reg::Fpsr) => return Ok(Val::Int(le(b, fpsr, 4)?.into())),
+                Ok(crate::model::op::Reg::Fpcr) => return Ok(Val::Int(le(b, fpsr + 4, 4)?.into())),
                 Err(_) => return Err(format!("tracer has no field `{r}`")),
             };
             Val::Bytes(
@@ -213,14 +213,14 @@ fn tracer_field(b: &[u8], f: &str) -> Result<Val, String> {
 
 fn fpsimd_field(b: &[u8], base: usize, f: &str) -> Result<Val, String> {
     match crate::dsl::parser::parse_reg(f) {
-        Ok(crate::ops::Reg::V(n)) => {
+        Ok(crate::model::op::Reg::V(n)) => {
             let off = base + 16 * usize::from(n);
             Ok(Val::Bytes(
                 b.get(off..off + 16).ok_or("short payload")?.to_vec(),
             ))
         }
-        Ok(crate::ops::Reg::Fpsr) => Ok(Val::Int(le(b, base + 512, 4)?.into())),
-        Ok(crate::ops::Reg::Fpcr) => Ok(Val::Int(le(b, base + 516, 4)?.into())),
+        Ok(crate::model::op::Reg::Fpsr) => Ok(Val::Int(le(b, base + 512, 4)?.into())),
+        Ok(crate::model::op::Reg::Fpcr) => Ok(Val::Int(le(b, base + 516, 4)?.into())),
         _ => Err(format!("an FPSIMD payload has no `{f}`")),
     }
 }

@@ -20,14 +20,13 @@ use super::program::{Actor, RealProgram, RealStep, RealTask, RealWrite};
 use crate::dsl::ast::{
     Condition, InterruptSpec, NextSpec, PtraceSpec, ShowTarget, Span, Stmt, StmtKind, SvcSpec,
 };
-use crate::dsl::eval;
-use crate::dsl::{Diagnostic, Program};
-use crate::event::Sig;
-use crate::kernel::Kernel;
-use crate::machine::{Curr, Level, Machine, Resume, TaskId, TaskState};
-use crate::ops::{Reg, RegWrite};
+use crate::dsl::{eval, Diagnostic, Program};
+use crate::model::event::Sig;
+use crate::model::kernel::Kernel;
+use crate::model::machine::{Machine, Resume, TaskState};
+use crate::model::op::{FrameEdit, Reg, RegWrite};
+use crate::model::types::{Curr, Level, TaskId};
 use crate::session::{Session, SessionOptions};
-use crate::signal::FrameEdit;
 use std::collections::HashMap;
 
 /// One thing the real program observes, and what the model predicts it is.
@@ -209,7 +208,7 @@ impl Tr<'_> {
                     "a real program uses at most 2 CPUs for tasks",
                     "the runner keeps a third CPU for itself",
                 )),
-                StmtKind::KvmMode(crate::kvm::KvmMode::Nvhe) => Some((
+                StmtKind::KvmMode(crate::model::vcpu::KvmMode::Nvhe) => Some((
                     "the real kernel runs KVM in VHE mode",
                     "drop `kvm-mode nvhe`",
                 )),
@@ -235,7 +234,7 @@ impl Tr<'_> {
                     "a real program cannot reschedule a task inside do_notify_resume() at a chosen point",
                     "use a plain `ctxsw`",
                 )),
-                StmtKind::KernelNeon(id) if crate::dsl::parser::cpu_index(&id.name).is_some() => Some((
+                StmtKind::KernelNeon(id) if crate::model::types::cpu_index(&id.name).is_some() => Some((
                     "user space cannot make a softirq use kernel-mode NEON at a chosen point",
                     "`kernel-neon A` (or `svc A read-neon`) runs kernel-mode NEON in A's syscall (AF_ALG)",
                 )),
@@ -578,7 +577,7 @@ impl Tr<'_> {
                 let i = self.ti(after, t);
                 if on.is_some() {
                     if let Some(c) = (0..after.cpus.len())
-                        .find(|&c| after.current(crate::machine::CpuId(c as u8)) == Some(t))
+                        .find(|&c| after.current(crate::model::types::CpuId(c as u8)) == Some(t))
                     {
                         self.preempt_current(before, c);
                         self.switch_in(after, t, c as u8);
@@ -684,7 +683,7 @@ impl Tr<'_> {
                 self.follow(before, after);
             }
             StmtKind::Ctxsw { cpu, next, .. } => {
-                let Some(c) = crate::dsl::parser::cpu_index(&cpu.name) else {
+                let Some(c) = crate::model::types::cpu_index(&cpu.name) else {
                     return;
                 };
                 let c = usize::from(c);
@@ -704,7 +703,7 @@ impl Tr<'_> {
             StmtKind::Migrate { task, cpu } => {
                 let (Some(t), Some(c)) = (
                     task_of(after, task),
-                    crate::dsl::parser::cpu_index(&cpu.name),
+                    crate::model::types::cpu_index(&cpu.name),
                 ) else {
                     return;
                 };
@@ -754,14 +753,14 @@ impl Tr<'_> {
                     }
                     PtraceSpec::SetSve { .. } => {
                         // The model lowered the request: take its VL, flags and payload.
-                        let Ok(crate::dsl::lower::Action::Op(crate::ops::Op::Ptrace {
-                            req: crate::ptrace::PtraceReq::SetSve { vl, flags, payload },
+                        let Ok(crate::dsl::lower::Action::Op(crate::model::op::Op::Ptrace {
+                            req: crate::model::op::PtraceReq::SetSve { vl, flags, payload },
                             ..
                         })) = crate::dsl::lower::lower(before, &stmt.kind)
                         else {
                             return;
                         };
-                        use crate::ptrace::SvePayload;
+                        use crate::model::op::SvePayload;
                         let (kind, sve_flag, ws) = match &payload {
                             SvePayload::Header => (0, 1, &[][..]),
                             SvePayload::Fpsimd(ws) => (1, 0, &ws[..]),

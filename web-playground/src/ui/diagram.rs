@@ -288,7 +288,7 @@ pub fn lazy_diagram(p: &LazyProps) -> Html {
 mod tests {
     use super::*;
     use crate::vm::lazy::Place;
-    use svelab_core::event::Format;
+    use svelab_core::model::types::Format;
 
     #[test]
     fn segments_start_and_end_outside_the_frames() {

@@ -6,7 +6,7 @@ use crate::vm::chart::{self, History, CHART_COUNTERS};
 use crate::vm::explain::explain;
 use crate::vm::keys::SHORTCUTS;
 use std::rc::Rc;
-use svelab_core::bugs::KnownBug;
+use svelab_core::model::bugs::KnownBug;
 use svelab_core::session::{Comparison, StepOutcome, StepReport};
 use svelab_core::{Counter, Counters, Kernel};
 use yew::prelude::*;

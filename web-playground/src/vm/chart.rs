@@ -5,7 +5,7 @@
 //! sample and doubles its stride, so a 10-million-step run costs the same memory as a
 //! 4,000-step one and the chart always has enough points for its width.
 
-use svelab_core::event::{Counter, Counters};
+use svelab_core::model::event::{Counter, Counters};
 
 /// Most samples kept.
 pub const MAX_SAMPLES: usize = 4096;

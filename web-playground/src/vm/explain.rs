@@ -2,7 +2,9 @@
 //! events panel. The match is exhaustive: a new event in the core fails to compile here
 //! until it is explained.
 
-use svelab_core::event::{Event, Format};
+use svelab_core::model::event::Event;
+
+use svelab_core::model::types::Format;
 
 /// What `e` means, in one line.
 pub fn explain(e: &Event) -> &'static str {

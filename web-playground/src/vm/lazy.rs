@@ -9,8 +9,10 @@
 //! one of two formats, FPSIMD (SVE traps) or SVE. [`classify`] reads the node from the
 //! model's derived views; [`transition`] names the edge a step took.
 
-use svelab_core::event::{Event, Format};
-use svelab_core::view::StateHome;
+use svelab_core::model::event::Event;
+
+use svelab_core::model::types::Format;
+use svelab_core::model::view::StateHome;
 use svelab_core::{EventRecord, Machine, TaskId};
 
 /// Where the task's newest FP state is.

@@ -8,11 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use svelab_core::event::{Counter, Counters, Format};
-use svelab_core::kvm::FpOwner;
-use svelab_core::machine::{FpType, Owner, TaskState};
-use svelab_core::regs::{Origin, Origins};
-use svelab_core::view::{RegOwner, StateHome};
+use svelab_core::model::event::{Counter, Counters};
+use svelab_core::model::machine::TaskState;
+use svelab_core::model::regs::{Origin, Origins};
+use svelab_core::model::types::{Format, FpType, Owner};
+use svelab_core::model::vcpu::FpOwner;
+use svelab_core::model::view::{RegOwner, StateHome};
 use svelab_core::{CpuId, Kernel, Machine, TaskId, VcpuId};
 
 /// One register's value and whose value it is.
@@ -301,7 +302,7 @@ fn regset(
     }
 }
 
-fn buf(m: &Machine, b: &svelab_core::regs::SveBuf) -> BufSnap {
+fn buf(m: &Machine, b: &svelab_core::model::regs::SveBuf) -> BufSnap {
     let vl = (b.vq * 16) as u16;
     BufSnap {
         vq: b.vq,
@@ -317,7 +318,7 @@ fn buf(m: &Machine, b: &svelab_core::regs::SveBuf) -> BufSnap {
     }
 }
 
-fn fpsimd(m: &Machine, st: &svelab_core::regs::UserFpsimdState) -> FpsimdSnap {
+fn fpsimd(m: &Machine, st: &svelab_core::model::regs::UserFpsimdState) -> FpsimdSnap {
     FpsimdSnap {
         v: (0..32)
             .map(|n| Reg {

@@ -3,11 +3,13 @@
 //! `fpsimd_syscall_enter()`), the calls, and the return.
 //! fork/clone (`arch_dup_task_struct()`, `copy_thread()` in `process.c`) lives here too.
 
-use crate::event::{Event, Format};
-use crate::fpsimd::{EINVAL, PR_SVE_VL_LEN_MASK};
-use crate::machine::{CpuId, FpType, Machine, Resume, TaskId, TaskState};
-use crate::ops::Syscall;
-use crate::regs::Origin;
+use crate::model::event::Event;
+
+use crate::model::fpsimd::{EINVAL, PR_SVE_VL_LEN_MASK};
+use crate::model::machine::{Machine, Resume, TaskState};
+use crate::model::op::Syscall;
+use crate::model::regs::Origin;
+use crate::model::types::{CpuId, Format, FpType, TaskId};
 
 impl Machine {
     /// `fp_user_discard()`: runs at syscall entry, IRQs masked, before `syscallno` is set.

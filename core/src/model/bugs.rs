@@ -5,9 +5,9 @@
 //! used to rediscover them. A violation that no entry explains is a new finding — or a
 //! model bug.
 
-use crate::event::WarnSite;
-use crate::invariants::{Rule, Violation};
-use crate::kernel::Kernel;
+use crate::model::event::WarnSite;
+use crate::model::kernel::Kernel;
+use crate::model::violation::{Rule, Violation};
 use serde::{Deserialize, Serialize};
 
 /// A known kernel bug.

@@ -7,92 +7,14 @@
 //! payload carries the tracee's current value (a `partial` SVE write instead ends the
 //! payload after the last named Z register, as a short `iov` would).
 
-use crate::event::{Event, Format};
-use crate::fpsimd::{EINVAL, EIO};
-use crate::machine::{FpType, Machine, TaskId};
-use crate::ops::{Reg, RegWrite, StepError};
-use crate::regs::{sve_sig_regs_size, sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
-use serde::{Deserialize, Serialize};
+use crate::model::event::Event;
 
-/// `SVE_PT_REGS_SVE` in `user_sve_header.flags`.
-pub const SVE_PT_REGS_SVE: u16 = 1;
-/// `SVE_PT_VL_INHERIT`.
-pub const SVE_PT_VL_INHERIT: u16 = 2;
-/// `SVE_PT_VL_ONEXEC`.
-pub const SVE_PT_VL_ONEXEC: u16 = 4;
-
-/// `SVE_PT_SIZE(vq, flags)`.
-pub fn sve_pt_size(vq: usize, sve: bool) -> u32 {
-    if sve {
-        32 + (sve_sig_regs_size(vq) as u32).div_ceil(16) * 16
-    } else {
-        16 + 528
-    }
-}
-
-/// The payload of an `NT_ARM_SVE` write.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SvePayload {
-    /// Header only, `SVE_PT_REGS_SVE`: "change only the VL/flags" (sve.rst §7).
-    Header,
-    /// `SVE_PT_REGS_FPSIMD` with a `user_fpsimd_state`.
-    Fpsimd(Vec<RegWrite>),
-    /// `SVE_PT_REGS_SVE` with Z/P/FFR (and FPSR/FPCR unless `partial`).
-    Sve {
-        /// Registers written.
-        writes: Vec<RegWrite>,
-        /// The payload ends after the last named Z register.
-        partial: bool,
-    },
-}
-
-/// A ptrace request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum PtraceReq {
-    /// `PTRACE_GETREGSET NT_PRFPREG`.
-    GetFpr,
-    /// `PTRACE_SETREGSET NT_PRFPREG`: V registers and FPSR/FPCR named in `writes`.
-    SetFpr(Vec<RegWrite>),
-    /// `PTRACE_GETREGSET NT_ARM_SVE`.
-    GetSve,
-    /// `PTRACE_SETREGSET NT_ARM_SVE`.
-    SetSve {
-        /// `header.vl` in bytes.
-        vl: u16,
-        /// `SVE_PT_VL_INHERIT` | `SVE_PT_VL_ONEXEC`.
-        flags: u16,
-        /// The payload.
-        payload: SvePayload,
-    },
-}
-
-/// `struct user_sve_header`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SveHeader {
-    /// `size`.
-    pub size: u32,
-    /// `max_size`.
-    pub max_size: u32,
-    /// `vl` (bytes).
-    pub vl: u16,
-    /// `max_vl` (bytes).
-    pub max_vl: u16,
-    /// `flags`.
-    pub flags: u16,
-}
-
-/// What a GETREGSET returned to the tracer.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct RegsetDump {
-    /// Which task.
-    pub task: TaskId,
-    /// `NT_ARM_SVE` header (absent for `NT_PRFPREG`).
-    pub header: Option<SveHeader>,
-    /// FPSIMD payload.
-    pub fpsimd: Option<UserFpsimdState>,
-    /// SVE payload (Z/P/FFR).
-    pub sve: Option<SveBuf>,
-}
+use crate::model::fpsimd::{EINVAL, EIO};
+use crate::model::machine::Machine;
+use crate::model::op::{PtraceReq, Reg, RegWrite, StepError, SvePayload};
+use crate::model::regs::{sve_vq_from_vl, Origin, SveBuf};
+use crate::model::types::{Format, FpType, TaskId};
+use crate::model::uapi::{sve_pt_size, RegsetDump, SveHeader, SVE_PT_REGS_SVE, SVE_PT_VL_INHERIT};
 
 impl Machine {
     pub(crate) fn validate_ptrace(&self, req: &PtraceReq) -> Result<(), StepError> {

@@ -21,85 +21,14 @@
 //! saves and unbinds the VMM's state in `kvm_arch_vcpu_load_fp()` and starts FREE: hyp
 //! never saves the host (non-protected KVM) and the put restores no CPACR bit.
 
-use crate::event::{Event, Format};
-use crate::invariants::Violation;
-use crate::machine::{CpuId, FpType, LastState, Level, Machine, Owner, TaskId, VcpuId};
-use crate::ops::{StepError, UserInsn};
-use crate::regs::{sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
-use serde::{Deserialize, Serialize};
+use crate::model::event::Event;
 
-/// Host kernel mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum KvmMode {
-    /// VHE: the host runs at EL2; `CPACR_EL1` accesses are `CPTR_EL2`; hyp resets it to
-    /// `CPACR_EL1_DEFAULT` (EL0 SVE disabled) on every guest exit.
-    #[default]
-    Vhe,
-    /// nVHE: the host runs at EL1; hyp traps the guest with `CPTR_EL2` and leaves the
-    /// host's `CPACR_EL1` alone.
-    Nvhe,
-}
-
-/// Who owns the FP registers while a vCPU is loaded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum FpOwner {
-    /// Neither flag / `FP_STATE_FREE`: the registers hold nothing that must be saved.
-    #[default]
-    Free,
-    /// `FP_HOST` / `FP_STATE_HOST_OWNED`: the VMM's user state is live; hyp saves its
-    /// FPSIMD view before loading the guest's.
-    Host,
-    /// `FP_ENABLED` / `FP_STATE_GUEST_OWNED`: the guest's state is in the registers.
-    Guest,
-}
-
-/// A vCPU (`struct kvm_vcpu_arch`, the FP parts).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Vcpu {
-    /// Name used by scripts.
-    pub name: String,
-    /// `vcpu_has_sve()` (`GUEST_HAS_SVE`).
-    pub has_sve: bool,
-    /// `sve_max_vl` in bytes.
-    pub sve_max_vl: u16,
-    /// `ctxt.fp_regs`.
-    pub fp_regs: UserFpsimdState,
-    /// `sve_state`, sized for `sve_max_vl` (allocated at finalize when the guest has SVE).
-    pub sve_state: Option<SveBuf>,
-    /// The guest's `ZCR_EL1.LEN`, saved on put.
-    pub zcr_el1: u8,
-    /// `fp_type` (patch 2+).
-    pub fp_type: FpType,
-    /// `FP_ENABLED`/`FP_HOST` or the tristate.
-    pub fp_owner: FpOwner,
-    /// `HOST_SVE_ENABLED`: `CPACR_EL1.ZEN_EL0EN` as sampled at load.
-    pub host_sve_enabled: bool,
-    /// `FP_FOREIGN_FPSTATE` mirror (v5.19, v1 series).
-    pub fp_foreign_fpstate: bool,
-    /// `host_fpsimd_state`: the VMM task mapped by `kvm_arch_vcpu_run_map_fp()`.
-    pub vmm: Option<TaskId>,
-    /// The guest is executing (between entry and exit).
-    pub in_guest: bool,
-}
-
-/// A KVM operation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum KvmOp {
-    /// A guest instruction (SVE or FP) on a loaded vCPU; re-enters the guest if it exited.
-    GuestOp {
-        /// Which vCPU.
-        vcpu: VcpuId,
-        /// The instruction.
-        insn: UserInsn,
-    },
-    /// Guest exit; with `to_user`, `KVM_RUN` returns to the VMM's user space.
-    Exit {
-        /// Which vCPU.
-        vcpu: VcpuId,
-        /// Return from `KVM_RUN`.
-        to_user: bool,
-    },
-}
+use crate::model::machine::{LastState, Machine};
+use crate::model::op::{KvmOp, StepError, UserInsn};
+use crate::model::regs::{sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
+use crate::model::types::{CpuId, Format, FpType, Level, Owner, TaskId, VcpuId};
+use crate::model::vcpu::{FpOwner, KvmMode, Vcpu};
+use crate::model::violation::Violation;
 
 impl Machine {
     /// Creates a vCPU (`KVM_CREATE_VCPU` + `KVM_ARM_VCPU_FINALIZE`).
@@ -109,7 +38,7 @@ impl Machine {
         sve: bool,
         vl: Option<u16>,
     ) -> Result<VcpuId, StepError> {
-        crate::ops::check_name(name)?;
+        crate::model::op::check_name(name)?;
         if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
             return Err(StepError::new(
                 format!("a task or vCPU named {name} already exists"),
@@ -160,8 +89,9 @@ impl Machine {
     pub(crate) fn validate_kvm_run(&self, t: TaskId, v: VcpuId) -> Result<(), StepError> {
         if let Some(other) = self.vcpu(v).vmm {
             if other != t && self.task(other).alive() {
-                if let crate::machine::TaskState::Stopped(crate::machine::Resume::KvmRun(_)) =
-                    self.task(other).state
+                if let crate::model::machine::TaskState::Stopped(
+                    crate::model::machine::Resume::KvmRun(_),
+                ) = self.task(other).state
                 {
                     return Err(StepError::new(
                         format!(
@@ -209,9 +139,9 @@ impl Machine {
                 let vl = usize::from(self.vcpu(v).sve_max_vl.max(16));
                 for w in &insn.writes {
                     let width = match w.reg {
-                        crate::ops::Reg::Z(_) => vl,
-                        crate::ops::Reg::P(_) | crate::ops::Reg::Ffr => vl / 8,
-                        crate::ops::Reg::V(_) => 16,
+                        crate::model::op::Reg::Z(_) => vl,
+                        crate::model::op::Reg::P(_) | crate::model::op::Reg::Ffr => vl / 8,
+                        crate::model::op::Reg::V(_) => 16,
                         _ => 4,
                     };
                     if w.value.literal_len() > width {
@@ -367,13 +297,13 @@ impl Machine {
             16
         };
         let origin = Origin::Vcpu(v);
-        let mut buf = [0u8; crate::regs::ZREG_MAX_BYTES];
+        let mut buf = [0u8; crate::model::regs::ZREG_MAX_BYTES];
         for w in &insn.writes {
             let regs = &mut self.cpus[usize::from(c.0)].regs;
             let width = match w.reg {
-                crate::ops::Reg::Z(_) => vl,
-                crate::ops::Reg::P(_) | crate::ops::Reg::Ffr => vl / 8,
-                crate::ops::Reg::V(_) => 16,
+                crate::model::op::Reg::Z(_) => vl,
+                crate::model::op::Reg::P(_) | crate::model::op::Reg::Ffr => vl / 8,
+                crate::model::op::Reg::V(_) => 16,
                 _ => 4,
             };
             let out = &mut buf[..width];
@@ -381,18 +311,18 @@ impl Machine {
                 continue;
             }
             match w.reg {
-                crate::ops::Reg::Z(n) => regs.write_z(usize::from(n), out, origin),
-                crate::ops::Reg::P(n) => regs.write_p(usize::from(n), out, origin),
-                crate::ops::Reg::Ffr => regs.write_ffr(out, origin),
-                crate::ops::Reg::V(n) => {
+                crate::model::op::Reg::Z(n) => regs.write_z(usize::from(n), out, origin),
+                crate::model::op::Reg::P(n) => regs.write_p(usize::from(n), out, origin),
+                crate::model::op::Reg::Ffr => regs.write_ffr(out, origin),
+                crate::model::op::Reg::V(n) => {
                     let mut b = [0u8; 16];
                     b.copy_from_slice(out);
                     regs.write_v(usize::from(n), u128::from_le_bytes(b), origin);
                 }
-                crate::ops::Reg::Fpsr => {
+                crate::model::op::Reg::Fpsr => {
                     regs.fpsr = u32::from_le_bytes([out[0], out[1], out[2], out[3]])
                 }
-                crate::ops::Reg::Fpcr => {
+                crate::model::op::Reg::Fpcr => {
                     regs.fpcr = u32::from_le_bytes([out[0], out[1], out[2], out[3]])
                 }
             }

@@ -1,31 +1,12 @@
 //! What a step did, as data: one [`Event`] per thing the kernel did, named after the
 //! kernel function that did it, and the [`Counters`] those events add up to.
 
-use crate::machine::{CpuId, FpType, Owner, TaskId, VcpuId};
+use crate::model::types::{CpuId, Format, FpType, Owner, TaskId, VcpuId};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::fmt;
 
 /// Text in events and violations: borrowed from the model's own names, owned after loading.
 pub type Text = Cow<'static, str>;
-
-/// Register format of a save, load or buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Format {
-    /// V0–V31, FPSR, FPCR (`struct user_fpsimd_state`).
-    Fpsimd,
-    /// Z0–Z31, P0–P15, FFR at the VL (`sve_state`), FPSR/FPCR in `user_fpsimd_state`.
-    Sve,
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Format::Fpsimd => "FPSIMD",
-            Format::Sve => "SVE",
-        })
-    }
-}
 
 /// A `WARN_ON`/`WARN_ON_ONCE` site of the kernel that the model can reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

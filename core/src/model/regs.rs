@@ -13,7 +13,7 @@
 //! value it holds. The kernel has no such thing; the model keeps it so that the invariant
 //! checker can prove that no task ever sees another's register contents.
 
-use crate::machine::{TaskId, VcpuId};
+use crate::model::types::{TaskId, VcpuId};
 use serde::{Deserialize, Serialize};
 
 /// Largest vector length the architecture allows, in bytes (2048 bits).

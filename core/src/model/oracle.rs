@@ -16,11 +16,11 @@
 //! (a task reads its own values or zero), since the ABI leaves their value unspecified or
 //! zero in most of these cases.
 
-use crate::invariants::{Rule, Violation};
-use crate::kvm::{FpOwner, KvmOp};
-use crate::machine::{Machine, Owner, Resume, TaskId, TaskState, VcpuId};
-use crate::ops::{Op, Reg, RegWrite, Syscall, UserInsn};
-use crate::ptrace::{PtraceReq, SvePayload};
+use crate::model::machine::{Machine, Resume, TaskState};
+use crate::model::op::{KvmOp, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, UserInsn};
+use crate::model::types::{Owner, TaskId, VcpuId};
+use crate::model::vcpu::FpOwner;
+use crate::model::violation::{Rule, Violation};
 
 type VRegs = [Option<u128>; 32];
 

@@ -2,19 +2,21 @@
 //!
 //! Every function here is named after the kernel function it models and follows its
 //! v5.19-rc1 body; where a patch of the series changes it, the change is an `if` on a
-//! [`Kernel`](crate::kernel::Kernel) gate that names the patch. Functions that act "on
+//! [`Kernel`](crate::model::kernel::Kernel) gate that names the patch. Functions that act "on
 //! current" take the CPU they run on; the current task is that CPU's [`Curr`].
 //!
 //! The model executes each kernel primitive atomically. That matches the kernel, which runs
 //! them inside `get_cpu_fpsimd_context()` (softirqs off) or with IRQs masked; the places
 //! where the kernel *can* be interrupted (between `sve_alloc()` and the context lock in
-//! `do_sve_acc()`, say) are explicit interrupt points of the operations in [`crate::ops`].
+//! `do_sve_acc()`, say) are explicit interrupt points of the operations in [`crate::model::ops`].
 
-use crate::event::{Event, Format, Sig, WarnSite};
-use crate::invariants::Violation;
-use crate::kvm::Vcpu;
-use crate::machine::{CpuId, Curr, FpType, LastState, Machine, Owner, SveRef, Task, TaskId};
-use crate::regs::{sve_sig_regs_size, sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
+use crate::model::event::{Event, Sig, WarnSite};
+
+use crate::model::machine::{LastState, Machine, SveRef, Task};
+use crate::model::regs::{sve_sig_regs_size, sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
+use crate::model::types::{CpuId, Curr, Format, FpType, Owner, TaskId};
+use crate::model::vcpu::Vcpu;
+use crate::model::violation::Violation;
 
 /// Bytes `fpsimd_save_state()`/`fpsimd_load_state()` move: Q0–Q31, FPSR, FPCR.
 pub const FPSIMD_REGS_BYTES: usize = 32 * 16 + 8;
@@ -595,10 +597,10 @@ impl Machine {
         if flags & !(PR_SVE_VL_INHERIT | PR_SVE_SET_VL_ONEXEC) != 0 {
             return -EINVAL;
         }
-        if vl > u64::from(u32::MAX) || !crate::regs::sve_vl_valid(vl as u32) {
+        if vl > u64::from(u32::MAX) || !crate::model::regs::sve_vl_valid(vl as u32) {
             return -EINVAL;
         }
-        let vl = (vl as u32).min(u32::from(crate::regs::VL_ARCH_MAX));
+        let vl = (vl as u32).min(u32::from(crate::model::regs::VL_ARCH_MAX));
         let vl = self.config.find_supported_vector_length(vl);
         self.task_mut(task).vl_onexec = if flags & (PR_SVE_VL_INHERIT | PR_SVE_SET_VL_ONEXEC) != 0 {
             vl

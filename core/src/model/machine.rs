@@ -3,78 +3,17 @@
 //! Field names follow the kernel (v5.19 `arch/arm64/kernel/fpsimd.c`,
 //! `asm/processor.h`, `asm/thread_info.h`, `asm/kvm_host.h`) and the Arm ARM.
 //! Anything that can be derived (who owns a CPU's registers, what a task would read) is
-//! computed in [`crate::view`], never stored twice.
+//! computed in [`crate::model::view`], never stored twice.
 
-use crate::event::{Counters, Event, EventRecord, Format, Sig, WarnSite};
-use crate::invariants::Violation;
-use crate::kernel::Kernel;
-use crate::kvm::{KvmMode, Vcpu};
-use crate::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
-use crate::signal::SigFrame;
+use crate::model::event::{Counters, Event, EventRecord, Sig, WarnSite};
+
+use crate::model::kernel::Kernel;
+use crate::model::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
+use crate::model::types::{CpuId, Curr, Format, FpType, Level, Owner, TaskId, VcpuId};
+use crate::model::uapi::SigFrame;
+use crate::model::vcpu::{KvmMode, Vcpu};
+use crate::model::violation::Violation;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// Index of a CPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct CpuId(pub u8);
-
-/// Index of a task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct TaskId(pub u16);
-
-/// Index of a vCPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct VcpuId(pub u16);
-
-impl fmt::Display for CpuId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cpu{}", self.0)
-    }
-}
-
-/// Whose FP state a binding or a save refers to: a task's `thread` or a vCPU's `arch`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Owner {
-    /// `&task->thread.uw.fpsimd_state` (and its `sve_state`, `fp_type`).
-    Task(TaskId),
-    /// `&vcpu->arch.ctxt.fp_regs` (and its `sve_state`, `fp_type`).
-    Vcpu(VcpuId),
-}
-
-/// `enum fp_type` (landed spelling; v1 called it `enum fp_state` and the first value
-/// `FP_STATE_TASK`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum FpType {
-    /// `FP_STATE_CURRENT` (v1: `FP_STATE_TASK`): "save based on the current task's state";
-    /// valid only as `to_save`.
-    Current,
-    /// `FP_STATE_FPSIMD`.
-    #[default]
-    Fpsimd,
-    /// `FP_STATE_SVE`.
-    Sve,
-}
-
-impl FpType {
-    /// Kernel name of the value, in the spelling of `kernel`.
-    pub fn kernel_name(self, kernel: Kernel) -> &'static str {
-        match self {
-            FpType::Current if matches!(kernel, Kernel::SeriesV1 { .. }) => "FP_STATE_TASK",
-            FpType::Current => "FP_STATE_CURRENT",
-            FpType::Fpsimd => "FP_STATE_FPSIMD",
-            FpType::Sve => "FP_STATE_SVE",
-        }
-    }
-
-    /// The register format this type names, if any.
-    pub fn format(self) -> Option<Format> {
-        match self {
-            FpType::Current => None,
-            FpType::Fpsimd => Some(Format::Fpsimd),
-            FpType::Sve => Some(Format::Sve),
-        }
-    }
-}
 
 /// A reference to one allocation of an owner's `sve_state` (the pointer the binding holds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -115,18 +54,6 @@ impl Default for LastState {
     }
 }
 
-/// What a CPU is running.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Curr {
-    /// The idle task (never owns user FP state).
-    #[default]
-    Idle,
-    /// A kernel thread (never owns user FP state).
-    Kthread,
-    /// A user task.
-    Task(TaskId),
-}
-
 /// One CPU.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cpu {
@@ -156,14 +83,14 @@ pub enum Resume {
     Syscall,
     /// Switched out inside the SVE access trap after `sve_alloc()`: finishes
     /// `do_sve_acc()`, returns, and retries the instruction.
-    SveTrap(crate::ops::UserInsn),
+    SveTrap(crate::model::op::UserInsn),
     /// A new child: `ret_from_fork`, returns to user.
     Fork,
     /// A VMM switched out inside `KVM_RUN`: the vCPU is reloaded when it runs again.
     KvmRun(VcpuId),
     /// Switched out inside `do_notify_resume()` on its way back to EL0 (a reschedule in
     /// the return loop); resumes the loop, then retries the instruction, if any.
-    Return(Option<crate::ops::UserInsn>),
+    Return(Option<crate::model::op::UserInsn>),
 }
 
 /// A task's scheduling state.
@@ -175,15 +102,6 @@ pub enum TaskState {
     Stopped(Resume),
     /// Exited (its `sve_state` released).
     Exited,
-}
-
-/// Level at which a running task executes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Level {
-    /// EL0, user code.
-    User,
-    /// Inside `KVM_RUN` with its vCPU loaded (the guest may be running).
-    KvmRun(VcpuId),
 }
 
 /// One user task (`struct task_struct`, the parts that matter).
@@ -336,7 +254,7 @@ pub struct Machine {
     /// `WARN_ON_ONCE` sites that have already printed.
     pub warned_once: Vec<WarnSite>,
     /// Last ptrace regset read, as the tracer holds it.
-    pub tracer_buf: Option<crate::ptrace::RegsetDump>,
+    pub tracer_buf: Option<crate::model::uapi::RegsetDump>,
     /// Events of the last step.
     pub(crate) events: Vec<EventRecord>,
     /// Violations detected during the last step (stale data reads, fatal kernel errors).
@@ -347,9 +265,13 @@ pub struct Machine {
     /// `Op::CtxswPreemptReturn` for the duration of the step).
     /// The instruction a successful sigreturn resumes at (transient, within a step).
     #[serde(skip)]
-    pub(crate) sigreturn_retry: Option<crate::ops::UserInsn>,
+    pub(crate) sigreturn_retry: Option<crate::model::op::UserInsn>,
     #[serde(skip)]
-    pub(crate) return_preempt: Option<(TaskId, crate::ops::ReturnPoint, crate::ops::Next)>,
+    pub(crate) return_preempt: Option<(
+        TaskId,
+        crate::model::op::ReturnPoint,
+        crate::model::op::Next,
+    )>,
 }
 
 impl Machine {

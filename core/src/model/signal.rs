@@ -5,89 +5,14 @@
 //! task's state is SVE). Up to v6.2 (and in 6.1.192) the kernel decides "SVE" from
 //! `TIF_SVE`; the fix that keys it on `fp_type` (`61da7c8e2a60`, Jan 2024) is in 6.12.
 
-use crate::event::{Event, Format, Sig};
-use crate::invariants::Violation;
-use crate::machine::{CpuId, FpType, Machine, TaskId};
-use crate::regs::{sve_sig_regs_size, sve_vq_from_vl, SveBuf, UserFpsimdState};
-use serde::{Deserialize, Serialize};
+use crate::model::event::{Event, Sig};
 
-/// `sizeof(struct sve_context)`: the record header.
-pub const SVE_CONTEXT_HEADER: u32 = 16;
-
-/// `SVE_SIG_CONTEXT_SIZE(vq)`.
-pub fn sve_sig_context_size(vq: usize) -> u32 {
-    SVE_CONTEXT_HEADER + sve_sig_regs_size(vq) as u32
-}
-
-/// The `sve_context` record of a frame.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SveRecord {
-    /// `vl` in bytes.
-    pub vl: u16,
-    /// `head.size`.
-    pub size: u32,
-    /// Z/P/FFR at `vq(vl)`, when present.
-    pub payload: Option<SveBuf>,
-}
-
-/// A signal frame on the user stack (the FP parts of `struct rt_sigframe`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SigFrame {
-    /// The signal it was built for.
-    pub sig: Sig,
-    /// `fpsimd_context` (mandatory for sigreturn).
-    pub fpsimd: Option<UserFpsimdState>,
-    /// `sve_context`.
-    pub sve: Option<SveRecord>,
-    /// The interrupted `x0`, restored by sigreturn.
-    pub x0: i64,
-    /// The instruction at the interrupted PC when the signal arrived as an SVE trap
-    /// returned: it runs again after sigreturn, not in the handler.
-    #[serde(default)]
-    pub retry: Option<crate::ops::UserInsn>,
-}
-
-/// How a signal handler (or a hostile program) edits the frame before `rt_sigreturn`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum FrameEdit {
-    /// Unchanged.
-    #[default]
-    AsDelivered,
-    /// `sve_context` removed: FPSIMD-only restore.
-    NoSve,
-    /// `sve_context` reduced to its header (`head.size` = 16): "no register data".
-    HeaderOnly,
-    /// `sve_context.vl` changed: "VL cannot be changed by sigreturn" → SIGSEGV.
-    BadVl,
-    /// `fpsimd_context` removed → SIGSEGV.
-    NoFpsimd,
-    /// `sve_context.head.size` too small for its VL → SIGSEGV.
-    Truncated,
-}
-
-impl FrameEdit {
-    /// The DSL keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            FrameEdit::AsDelivered => "as-delivered",
-            FrameEdit::NoSve => "no-sve",
-            FrameEdit::HeaderOnly => "header-only",
-            FrameEdit::BadVl => "bad-vl",
-            FrameEdit::NoFpsimd => "no-fpsimd",
-            FrameEdit::Truncated => "truncated",
-        }
-    }
-
-    /// Every variant.
-    pub const ALL: [FrameEdit; 6] = [
-        FrameEdit::AsDelivered,
-        FrameEdit::NoSve,
-        FrameEdit::HeaderOnly,
-        FrameEdit::BadVl,
-        FrameEdit::NoFpsimd,
-        FrameEdit::Truncated,
-    ];
-}
+use crate::model::machine::Machine;
+use crate::model::op::FrameEdit;
+use crate::model::regs::sve_vq_from_vl;
+use crate::model::types::{CpuId, Format, FpType, TaskId};
+use crate::model::uapi::{sve_sig_context_size, SigFrame, SveRecord, SVE_CONTEXT_HEADER};
+use crate::model::violation::Violation;
 
 impl Machine {
     /// `setup_rt_frame()` on `c` for the current task `t`.
@@ -96,7 +21,7 @@ impl Machine {
         // The saved state is SVE iff TIF_SVE; 61da7c8e2a60 (6.12): iff fp_type says so.
         self.fpsimd_preserve_current_state(c);
         let by_fp_type = self.kernel().signal_frame_by_fp_type();
-        let saved_sve = |task: &crate::machine::Task| {
+        let saved_sve = |task: &crate::model::machine::Task| {
             if by_fp_type {
                 task.fp_type == FpType::Sve
             } else {

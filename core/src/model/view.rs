@@ -9,10 +9,11 @@
 //! * The **raw view** is what the hardware and memory physically hold now: the CPU
 //!   registers, `uw.fpsimd_state` and `sve_state`, including stale bits nobody can read.
 
-use crate::invariants::Violation;
-use crate::machine::{CpuId, Curr, FpType, Level, Machine, Owner, TaskId, TaskState};
-use crate::ops::{Next, Op, UserInsn};
-use crate::regs::{sve_vq_from_vl, Origins};
+use crate::model::machine::{Machine, TaskState};
+use crate::model::op::{Next, Op, UserInsn};
+use crate::model::regs::{sve_vq_from_vl, Origins};
+use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId};
+use crate::model::violation::Violation;
 use serde::{Deserialize, Serialize};
 
 /// Whose state a CPU's registers hold, per `fpsimd_last_state`.
@@ -29,7 +30,7 @@ pub enum RegOwner {
         current: bool,
     },
     /// A vCPU's guest state (bound by `kvm_arch_vcpu_ctxsync_fp()`).
-    Vcpu(crate::machine::VcpuId),
+    Vcpu(crate::model::types::VcpuId),
 }
 
 /// Where a task's newest FP state is.
@@ -38,7 +39,7 @@ pub enum StateHome {
     /// Live in the registers of this CPU.
     Live(CpuId),
     /// In memory, in this format (as the next load will read it).
-    Memory(crate::event::Format),
+    Memory(crate::model::types::Format),
 }
 
 /// A task's registers as seen by the task (user view) at its vector length.
@@ -100,7 +101,7 @@ impl Machine {
     }
 
     /// The format `task_fpsimd_load()` would use for `t` now.
-    pub fn load_format(&self, t: TaskId) -> crate::event::Format {
+    pub fn load_format(&self, t: TaskId) -> crate::model::types::Format {
         let task = self.task(t);
         let sve = if self.kernel().p5_load_by_fp_type() {
             task.fp_type == FpType::Sve
@@ -108,9 +109,9 @@ impl Machine {
             task.tif_sve
         };
         if sve {
-            crate::event::Format::Sve
+            crate::model::types::Format::Sve
         } else {
-            crate::event::Format::Fpsimd
+            crate::model::types::Format::Fpsimd
         }
     }
 
@@ -140,7 +141,7 @@ impl Machine {
             if m.running_on(t).is_some() {
                 apply(
                     &mut m,
-                    Op::Kvm(crate::kvm::KvmOp::Exit {
+                    Op::Kvm(crate::model::op::KvmOp::Exit {
                         vcpu: v,
                         to_user: true,
                     }),
@@ -163,7 +164,7 @@ impl Machine {
             if let Level::KvmRun(v) = m.task(t).level {
                 apply(
                     &mut m,
-                    Op::Kvm(crate::kvm::KvmOp::Exit {
+                    Op::Kvm(crate::model::op::KvmOp::Exit {
                         vcpu: v,
                         to_user: true,
                     }),
@@ -181,7 +182,7 @@ impl Machine {
                         sve: true,
                         writes: Vec::new(),
                     },
-                    interrupt: crate::ops::TrapInterrupt::None,
+                    interrupt: crate::model::op::TrapInterrupt::None,
                 },
             )?;
         }
@@ -210,9 +211,9 @@ impl Machine {
         }
         let vq = task.vq();
         let mut origin = cpu.regs.origin.clone();
-        origin.z_hi = [crate::regs::Origin::Zero; 32];
-        origin.p = [crate::regs::Origin::Zero; 16];
-        origin.ffr = crate::regs::Origin::Zero;
+        origin.z_hi = [crate::model::regs::Origin::Zero; 32];
+        origin.p = [crate::model::regs::Origin::Zero; 16];
+        origin.ffr = crate::model::regs::Origin::Zero;
         Some(RegView {
             vl: task.vl,
             z: cpu
@@ -279,14 +280,16 @@ impl Machine {
                 ),
             },
             TaskState::Stopped(r) => match r {
-                crate::machine::Resume::User => "preempted at EL0".into(),
-                crate::machine::Resume::Syscall => "switched out inside a syscall".into(),
-                crate::machine::Resume::SveTrap(_) => "switched out inside the SVE trap".into(),
-                crate::machine::Resume::Fork => "new child, not yet run".into(),
-                crate::machine::Resume::Return(_) => {
+                crate::model::machine::Resume::User => "preempted at EL0".into(),
+                crate::model::machine::Resume::Syscall => "switched out inside a syscall".into(),
+                crate::model::machine::Resume::SveTrap(_) => {
+                    "switched out inside the SVE trap".into()
+                }
+                crate::model::machine::Resume::Fork => "new child, not yet run".into(),
+                crate::model::machine::Resume::Return(_) => {
                     "switched out on its way back to user space".into()
                 }
-                crate::machine::Resume::KvmRun(v) => {
+                crate::model::machine::Resume::KvmRun(v) => {
                     format!("switched out inside KVM_RUN (vCPU {})", self.vcpu(*v).name)
                 }
             },

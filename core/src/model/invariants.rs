@@ -2,124 +2,13 @@
 //! kernel itself checks, and the model's own oracles (no task sees another's registers; no
 //! consumer trusts a stale `sve_state`), reported as data — never a panic.
 
-use crate::event::Event;
-use crate::kvm::FpOwner;
-use crate::machine::{CpuId, Curr, FpType, Level, Machine, Owner, TaskId, TaskState, VcpuId};
-use crate::regs::{Origin, Origins};
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use crate::model::event::Event;
+use crate::model::machine::{Machine, TaskState};
+use crate::model::regs::{Origin, Origins};
+use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId, VcpuId};
+use crate::model::vcpu::FpOwner;
 
-/// Which rule was broken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Rule {
-    /// B1: a task at EL0 has its state live, bound, and `CPACR_EL1.ZEN_EL0EN == TIF_SVE`
-    /// with `ZCR` at its VL.
-    LiveAtEl0,
-    /// B5/A6: `TIF_SVE` ⇒ `sve_state` allocated for the task's VL (v5.19–p3: except a VMM
-    /// whose flag KVM borrowed).
-    SveStateAllocated,
-    /// A1 (patch 2+): `fp_type` of a task or vCPU is FPSIMD or SVE, never CURRENT.
-    FpTypeValid,
-    /// A2 (patch 2+): memory-authoritative state with `fp_type == SVE` has an `sve_state`.
-    FpTypeStorage,
-    /// B8: whatever a context can read is its own value or zero.
-    NoLeak,
-    /// A consumer trusted `sve_state` although the newest copy was saved as FPSIMD.
-    StaleSveState,
-    /// The kernel would crash (NULL dereference, `BUG_ON`) or loop.
-    KernelCrash,
-    /// A `WARN_ON`/`WARN_ON_ONCE` fired.
-    Warn,
-    /// ABI oracle: a task reads V0–V31 as its own history says (sve.rst §3–§7).
-    VPreserved,
-    /// ABI oracle: a guest reads back the V0–V31 it wrote.
-    GuestStatePreserved,
-}
-
-impl Rule {
-    /// Short code used by the DSL and in reports.
-    pub fn code(self) -> &'static str {
-        match self {
-            Rule::LiveAtEl0 => "B1",
-            Rule::SveStateAllocated => "B5",
-            Rule::FpTypeValid => "A1",
-            Rule::FpTypeStorage => "A2",
-            Rule::NoLeak => "B8",
-            Rule::StaleSveState => "stale-sve-state",
-            Rule::KernelCrash => "kernel-crash",
-            Rule::Warn => "warn",
-            Rule::VPreserved => "abi-v",
-            Rule::GuestStatePreserved => "abi-guest",
-        }
-    }
-
-    /// One line on what the rule says.
-    pub fn title(self) -> &'static str {
-        match self {
-            Rule::LiveAtEl0 => {
-                "a task at EL0 runs on its own live, bound state with the SVE trap matching TIF_SVE"
-            }
-            Rule::SveStateAllocated => "TIF_SVE implies an sve_state sized for the task's VL",
-            Rule::FpTypeValid => "fp_type is FP_STATE_FPSIMD or FP_STATE_SVE",
-            Rule::FpTypeStorage => "saved state of type SVE has its sve_state",
-            Rule::NoLeak => "no context reads another context's register values",
-            Rule::StaleSveState => {
-                "nothing trusts sve_state when the newest copy was saved as FPSIMD"
-            }
-            Rule::KernelCrash => "the kernel does not crash",
-            Rule::Warn => "no kernel WARN fires",
-            Rule::VPreserved => "V0–V31 survive everything the ABI says they survive",
-            Rule::GuestStatePreserved => "a guest's registers survive everything the host does",
-        }
-    }
-}
-
-/// One broken rule, with the objects involved and why.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Violation {
-    /// Which rule.
-    pub rule: Rule,
-    /// The task involved.
-    pub task: Option<TaskId>,
-    /// The CPU involved.
-    pub cpu: Option<CpuId>,
-    /// The kernel function where it happened (step-time violations).
-    pub function: Option<crate::event::Text>,
-    /// Why, in words.
-    pub detail: String,
-}
-
-impl Violation {
-    pub(crate) fn kernel_crash(function: &'static str, detail: String) -> Violation {
-        Violation {
-            rule: Rule::KernelCrash,
-            task: None,
-            cpu: None,
-            function: Some(function.into()),
-            detail,
-        }
-    }
-
-    pub(crate) fn stale_sve_state(
-        task: TaskId,
-        function: &'static str,
-        detail: String,
-    ) -> Violation {
-        Violation {
-            rule: Rule::StaleSveState,
-            task: Some(task),
-            cpu: None,
-            function: Some(function.into()),
-            detail,
-        }
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}", self.rule.code(), self.detail)
-    }
-}
+use crate::model::violation::{Rule, Violation};
 
 impl Machine {
     /// Everything wrong with the state now, plus what went wrong during the last step

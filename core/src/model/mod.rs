@@ -1,0 +1,36 @@
+//! The model: the arm64 FPSIMD/SVE/KVM state machine. Every import goes down these floors:
+//!
+//! 1. [`kernel`] (the kernels and their gates) and [`types`] (ids and small enums);
+//! 2. [`regs`] (register file and buffers), [`event`] (events, counters),
+//!    [`violation`] (a broken rule, as data);
+//! 3. the state: [`uapi`] (frame and regset layouts), [`vcpu`], [`machine`];
+//!    and [`op`], the operations as data;
+//! 4. the kernel's files: [`fpsimd`] (`arch/arm64/kernel/fpsimd.c`), then [`signal`],
+//!    [`syscall`], [`ptrace`] and [`kvm`] above it;
+//! 5. [`step`]: carrying out one operation in the kernel's order;
+//! 6. checks and views: [`invariants`], [`oracle`], [`view`], [`bugs`].
+
+pub mod kernel;
+pub mod types;
+
+pub mod event;
+pub mod regs;
+pub mod violation;
+
+pub mod machine;
+pub mod op;
+pub mod uapi;
+pub mod vcpu;
+
+pub mod fpsimd;
+pub mod kvm;
+pub mod ptrace;
+pub mod signal;
+pub mod syscall;
+
+pub mod step;
+
+pub mod bugs;
+pub mod invariants;
+pub mod oracle;
+pub mod view;

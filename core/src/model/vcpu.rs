@@ -1,0 +1,60 @@
+//! The state of a vCPU as `struct kvm_vcpu_arch` keeps it (the parts that matter), and how
+//! KVM runs (VHE or nVHE). The transitions that change it are in [`super::kvm`].
+
+use super::regs::{SveBuf, UserFpsimdState};
+use super::types::{FpType, TaskId};
+use serde::{Deserialize, Serialize};
+
+/// Host kernel mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum KvmMode {
+    /// VHE: the host runs at EL2; `CPACR_EL1` accesses are `CPTR_EL2`; hyp resets it to
+    /// `CPACR_EL1_DEFAULT` (EL0 SVE disabled) on every guest exit.
+    #[default]
+    Vhe,
+    /// nVHE: the host runs at EL1; hyp traps the guest with `CPTR_EL2` and leaves the
+    /// host's `CPACR_EL1` alone.
+    Nvhe,
+}
+
+/// Who owns the FP registers while a vCPU is loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum FpOwner {
+    /// Neither flag / `FP_STATE_FREE`: the registers hold nothing that must be saved.
+    #[default]
+    Free,
+    /// `FP_HOST` / `FP_STATE_HOST_OWNED`: the VMM's user state is live; hyp saves its
+    /// FPSIMD view before loading the guest's.
+    Host,
+    /// `FP_ENABLED` / `FP_STATE_GUEST_OWNED`: the guest's state is in the registers.
+    Guest,
+}
+
+/// A vCPU (`struct kvm_vcpu_arch`, the FP parts).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Vcpu {
+    /// Name used by scripts.
+    pub name: String,
+    /// `vcpu_has_sve()` (`GUEST_HAS_SVE`).
+    pub has_sve: bool,
+    /// `sve_max_vl` in bytes.
+    pub sve_max_vl: u16,
+    /// `ctxt.fp_regs`.
+    pub fp_regs: UserFpsimdState,
+    /// `sve_state`, sized for `sve_max_vl` (allocated at finalize when the guest has SVE).
+    pub sve_state: Option<SveBuf>,
+    /// The guest's `ZCR_EL1.LEN`, saved on put.
+    pub zcr_el1: u8,
+    /// `fp_type` (patch 2+).
+    pub fp_type: FpType,
+    /// `FP_ENABLED`/`FP_HOST` or the tristate.
+    pub fp_owner: FpOwner,
+    /// `HOST_SVE_ENABLED`: `CPACR_EL1.ZEN_EL0EN` as sampled at load.
+    pub host_sve_enabled: bool,
+    /// `FP_FOREIGN_FPSTATE` mirror (v5.19, v1 series).
+    pub fp_foreign_fpstate: bool,
+    /// `host_fpsimd_state`: the VMM task mapped by `kvm_arch_vcpu_run_map_fp()`.
+    pub vmm: Option<TaskId>,
+    /// The guest is executing (between entry and exit).
+    pub in_guest: bool,
+}
