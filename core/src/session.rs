@@ -125,7 +125,10 @@ pub struct RunSummary {
     pub stop: StopReason,
     /// Failed `expect`s during this call.
     pub expect_failures: u64,
-    /// The report of the last step (or of the failed one, for [`StopReason::Error`]).
+    /// For [`StopReason::Error`], the failed step's report (with its error). Otherwise the
+    /// report of the last step that produced one: every step does under
+    /// [`Session::run_with`] or with [`RunOptions::stop_on_expect_failure`]; under plain
+    /// [`Session::run`] only a failed `expect` does, so `None` unless one failed.
     pub last: Option<StepReport>,
 }
 
