@@ -175,20 +175,6 @@ pub fn writers(field: &str) -> &'static [&'static str] {
     }
 }
 
-/// Every rule the checker knows (kept exhaustive by [`rule_text`]).
-pub const RULES: [Rule; 10] = [
-    Rule::LiveAtEl0,
-    Rule::SveStateAllocated,
-    Rule::FpTypeValid,
-    Rule::FpTypeStorage,
-    Rule::NoLeak,
-    Rule::StaleSveState,
-    Rule::KernelCrash,
-    Rule::Warn,
-    Rule::VPreserved,
-    Rule::GuestStatePreserved,
-];
-
 /// The longer text for a rule.
 pub fn rule_text(r: Rule) -> &'static str {
     match r {
@@ -236,7 +222,7 @@ pub fn bug_text(b: KnownBug) -> &'static str {
 /// The names `:explain` knows, for completion.
 pub fn names() -> Vec<String> {
     let mut v: Vec<String> = FUNCTIONS.iter().map(|(n, _)| n.to_string()).collect();
-    v.extend(RULES.iter().map(|r| r.code().to_string()));
+    v.extend(Rule::ALL.iter().map(|r| r.code().to_string()));
     v.extend(KnownBug::ALL.iter().map(|b| b.name().to_string()));
     v.extend(FIELDS.iter().map(|(n, _)| n.to_string()));
     v.sort();
@@ -279,7 +265,7 @@ pub fn lookup(what: &str) -> Vec<Entry> {
             text,
         });
     }
-    if let Some(r) = RULES.iter().find(|r| eq(r.code())) {
+    if let Some(r) = Rule::ALL.iter().find(|r| eq(r.code())) {
         out.push(Entry {
             kind: "invariant",
             name: format!("{} — {}", r.code(), r.title()),
@@ -340,7 +326,7 @@ mod tests {
 
     #[test]
     fn every_rule_bug_and_warn_function_is_explained() {
-        for r in RULES {
+        for r in Rule::ALL {
             assert!(!lookup(r.code()).is_empty(), "{}", r.code());
         }
         for b in KnownBug::ALL {

@@ -2,88 +2,16 @@
 //! statements with their usage, the words each position takes, and the fields of each kind
 //! of object. The grammar itself is the core's (`docs/dsl.md`); these tables follow it.
 
-use svelab_core::dsl::eval::{CONFIG_FIELDS, CPU_FIELDS, TASK_FIELDS, VCPU_FIELDS};
-use svelab_core::{Counter, Kernel, Machine};
+pub use svelab_core::dsl::vocab::{
+    kernel_names, statement, CMP_OPS, EDITS, SHOW_WORDS, SIGNALS, STATEMENTS, SVC_CALLS,
+    VALUE_FORMS as VALUES,
+};
+use svelab_core::dsl::vocab::{CONFIG_FIELDS, CPU_FIELDS, TASK_FIELDS, VCPU_FIELDS};
+use svelab_core::{Counter, Machine};
 
-/// A statement: keyword, usage, one-line summary.
-pub struct Statement {
-    /// The keyword.
-    pub keyword: &'static str,
-    /// Arguments, as the hint shows them.
-    pub usage: &'static str,
-    /// What it does.
-    pub summary: &'static str,
-}
-
-macro_rules! statements {
-    ($($k:literal, $u:literal, $s:literal;)*) => {
-        /// Every statement of the DSL.
-        pub const STATEMENTS: &[Statement] = &[$(Statement { keyword: $k, usage: $u, summary: $s }),*];
-    };
-}
-
-statements! {
-    "kernel", "v5.19 | series-v1/p1 … p7 | series-v1 | v6.1 | v6.2 | v6.12", "choose the kernel (configuration: before any task)";
-    "cpus", "N", "number of CPUs (configuration)";
-    "vls", "BITS,BITS,…", "supported vector lengths in bits (configuration)";
-    "kvm-mode", "vhe | nvhe", "how KVM runs (configuration)";
-    "sysctl", "abi.sve_default_vector_length=BYTES | abi.sve_syscall_clear_regs=0|1", "write a /proc/sys/abi file";
-    "task", "NAME [vl=BITS] [on=cpuN]", "create a task as execve() leaves it; on= switches it in";
-    "vcpu", "NAME sve [vl=BITS] | NAME nosve", "create a vCPU";
-    "sve-op", "TASK [REG=VALUE …] [preempt -> NEXT | softirq-neon]", "the task executes an SVE instruction (traps if SVE is disabled at EL0)";
-    "fp-op", "TASK [REG=VALUE …]", "the task executes an FP/AdvSIMD instruction (never traps)";
-    "svc", "TASK getpid | yield [-> NEXT] | prctl-set-vl BITS [inherit] [onexec] | prctl-get-vl | fork NAME | exec | sigreturn [EDIT] | kill TASK SIG | exit | read-neon | kvm-run VCPU", "the task makes a syscall";
-    "ctxsw", "cpuN TASK|idle|kthread", "context switch on a CPU";
-    "migrate", "TASK cpuN", "move a task to another CPU";
-    "signal", "TASK SIGUSR1|SIGUSR2|SIGSEGV|SIGKILL|SIGILL", "send a signal (delivered at the next return to user)";
-    "ptrace", "TASK get NT_PRFPREG|NT_ARM_SVE | TASK set NT_PRFPREG REG=… | TASK set NT_ARM_SVE [vl=BITS] [fpsimd|sve|header] [partial] [inherit] [onexec] REG=…", "a debugger reads or writes a stopped task's registers";
-    "kernel-neon", "cpuN | TASK", "kernel-mode NEON on a CPU (softirq) or in a task's context";
-    "cpu-pm", "cpuN", "the CPU enters a low-power state (CPU_PM_ENTER)";
-    "cpu-offline", "cpuN", "hot-unplug a CPU";
-    "cpu-online", "cpuN", "bring a CPU back";
-    "kvm-enter", "TASK VCPU", "the VMM task enters KVM_RUN with a vCPU";
-    "guest-sve-op", "VCPU [REG=VALUE …]", "the guest executes an SVE instruction";
-    "guest-fp-op", "VCPU [REG=VALUE …]", "the guest executes an FP instruction";
-    "kvm-exit", "VCPU [to-user]", "the guest exits (to-user: back to the VMM's user space)";
-    "expect", "PATH OP VALUE | no-violations | violation CODE", "check something (batch mode exits 1 if it fails)";
-    "show", "TASK | cpuN | VCPU | PATH | counters | events | violations | config | machine", "print part of the model";
-    "repeat", "N { … }", "run the statements in braces N times";
-}
-
-/// The statement with this keyword.
-pub fn statement(k: &str) -> Option<&'static Statement> {
-    STATEMENTS.iter().find(|s| s.keyword == k)
-}
-
-/// Syscalls of `svc`, from the parser itself.
-pub use svelab_core::dsl::SVC_CALLS;
-/// Signals.
-pub const SIGNALS: [&str; 5] = ["SIGUSR1", "SIGUSR2", "SIGSEGV", "SIGKILL", "SIGILL"];
-/// Frame edits of `sigreturn`.
-pub const EDITS: [&str; 6] = [
-    "as-delivered",
-    "no-sve",
-    "header-only",
-    "bad-vl",
-    "no-fpsimd",
-    "truncated",
-];
-/// Targets of `show` besides names and paths.
-pub const SHOW_WORDS: [&str; 5] = ["counters", "events", "violations", "config", "machine"];
-/// Comparison operators.
-pub const CMP_OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
-/// Value forms.
-pub const VALUES: [&str; 5] = ["fill(0x", "ones", "zero", "pattern(", "0x"];
-/// Words that compare with names.
-pub const WORDS: [&str; 10] = [
-    "sve", "fpsimd", "null", "none", "nobody", "idle", "kthread", "user", "true", "false",
-];
-
-/// Kernel names as the DSL takes them.
-pub fn kernel_names() -> Vec<String> {
-    let mut v: Vec<String> = Kernel::ALL.iter().map(|k| k.name()).collect();
-    v.push("series-v1".into());
-    v
+/// Words that compare with names: the named values and the kernel's names for them.
+pub fn comparison_words() -> Vec<&'static str> {
+    svelab_core::dsl::vocab::comparison_words().collect()
 }
 
 /// Names the current machine has: tasks, vCPUs, CPUs and the supported VLs (bits).
@@ -351,15 +279,12 @@ fn stmt_candidates(words: &[&str], cur: &str, n: &Names) -> Vec<String> {
             }
             v
         }
-        ("expect", 2) if prev == "violation" => crate::explain::RULES
-            .iter()
-            .map(|r| r.code().to_string())
-            .collect(),
+        ("expect", 2) if prev == "violation" => s(&svelab_core::dsl::vocab::RULE_CODES),
         ("expect", 2) => s(&CMP_OPS),
         ("expect", 3) => {
             let mut v = paths(cur, n);
             if !cur.contains('.') {
-                v.extend(s(&WORDS));
+                v.extend(s(&comparison_words()));
                 v.extend(s(&VALUES));
                 v.extend(kernel_names());
             }
@@ -458,6 +383,42 @@ mod tests {
 
     fn c(line: &str) -> Vec<String> {
         complete_statement(line, line.len(), &names()).1
+    }
+
+    /// Every entry of the core's vocabularies completes where the grammar takes it.
+    #[test]
+    fn every_vocabulary_entry_completes() {
+        use svelab_core::dsl::vocab;
+        for st in &vocab::STATEMENTS {
+            assert!(
+                c(&st.keyword[..2]).contains(&st.keyword.to_string()),
+                "{}",
+                st.keyword
+            );
+        }
+        for code in vocab::RULE_CODES {
+            assert!(c("expect violation ").contains(&code.to_string()), "{code}");
+        }
+        for sig in vocab::SIGNALS {
+            assert!(c("signal A ").contains(&sig.to_string()), "{sig}");
+        }
+        for e in vocab::EDITS {
+            assert!(c("svc A sigreturn ").contains(&e.to_string()), "{e}");
+        }
+        for call in vocab::SVC_CALLS {
+            assert!(c("svc A ").contains(&call.to_string()), "{call}");
+        }
+        for v in &vocab::NAMED_VALUES {
+            for w in v.aliases.iter().chain([&v.word]) {
+                assert!(c("expect A.fp_type == ").contains(&w.to_string()), "{w}");
+            }
+        }
+        for k in vocab::kernel_names() {
+            assert!(c("kernel ").contains(&k), "{k}");
+        }
+        for f in vocab::VCPU_FIELDS {
+            assert!(c("expect V0.").contains(&format!("V0.{f}")), "{f}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! Vector lengths are in bits, like everywhere in the DSL.
 
 use super::ast::{CmpOp, Condition, Operand, Path};
+use super::vocab::{canonical_value, CONFIG_FIELDS, CPU_FIELDS, TASK_FIELDS, VCPU_FIELDS};
 use crate::model::event::{Counter, Counters};
 use crate::model::machine::{Machine, Resume, TaskState};
 use crate::model::op::{Reg, Value};
@@ -82,76 +83,6 @@ fn err<T>(message: impl Into<String>, hint: impl Into<String>) -> Result<T, Eval
         hint: hint.into(),
     })
 }
-
-/// The fields of a task, in `show` order (registers and counters are added by `show`).
-pub const TASK_FIELDS: [&str; 22] = [
-    "state",
-    "resume",
-    "level",
-    "where",
-    "TIF_SVE",
-    "TIF_FOREIGN_FPSTATE",
-    "TIF_SVE_VL_INHERIT",
-    "vl",
-    "vl_onexec",
-    "fp_type",
-    "fpsimd_cpu",
-    "in_syscall",
-    "x0",
-    "home",
-    "sve_state",
-    "sve_generation",
-    "ghost_v_newest",
-    "pending",
-    "frames",
-    "frame.sig",
-    "frame.sve",
-    "frame.sve_vl",
-];
-
-/// The fields of a CPU, in `show` order.
-pub const CPU_FIELDS: [&str; 12] = [
-    "curr",
-    "online",
-    "owner",
-    "ZCR_EL1.LEN",
-    "vl",
-    "CPACR_EL1.ZEN_EL0EN",
-    "last.st",
-    "last.sve_state",
-    "last.sve_vl",
-    "last.fp_type",
-    "last.to_save",
-    "fpsr",
-];
-
-/// The fields of a vCPU, in `show` order.
-pub const VCPU_FIELDS: [&str; 12] = [
-    "has_sve",
-    "sve_max_vl",
-    "zcr_el1",
-    "fp_type",
-    "fp_owner",
-    "host_sve_enabled",
-    "fp_foreign_fpstate",
-    "vmm",
-    "in_guest",
-    "loaded_on",
-    "sve_state",
-    "fp_regs.fpsr",
-];
-
-/// The configuration fields.
-pub const CONFIG_FIELDS: [&str; 8] = [
-    "kernel",
-    "cpus",
-    "vls",
-    "sve_default_vl",
-    "sve_default_vector_length",
-    "sve_syscall_clear_regs",
-    "kvm_mode",
-    "max_vl",
-];
 
 /// Register names reachable under a register file.
 pub fn reg_names() -> impl Iterator<Item = String> {
@@ -789,15 +720,7 @@ pub struct CondResult {
 }
 
 fn norm(w: &str) -> String {
-    let l = w.to_ascii_lowercase();
-    let l = l.strip_prefix("fp_state_").map(str::to_string).unwrap_or(l);
-    match l.as_str() {
-        "none" | "nobody" | "null" | "nr_cpus" => "none".into(),
-        "task" => "current".into(),
-        "true" => "1".into(),
-        "false" => "0".into(),
-        _ => l,
-    }
+    canonical_value(w)
 }
 
 fn big_cmp(a: &[u8], b: &[u8]) -> Ordering {
@@ -848,29 +771,12 @@ pub fn eval_condition(
             })
         }
         Condition::Violation(code) => {
-            let known = [
-                crate::Rule::LiveAtEl0,
-                crate::Rule::SveStateAllocated,
-                crate::Rule::FpTypeValid,
-                crate::Rule::FpTypeStorage,
-                crate::Rule::NoLeak,
-                crate::Rule::StaleSveState,
-                crate::Rule::KernelCrash,
-                crate::Rule::Warn,
-            ];
-            if !known.iter().any(|r| r.code().eq_ignore_ascii_case(code)) {
+            let Some(rule) = crate::Rule::from_code(code) else {
                 return err(
                     format!("unknown rule `{code}`"),
-                    format!(
-                        "rules: {}",
-                        known
-                            .iter()
-                            .map(|r| r.code())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    format!("rules: {}", super::vocab::RULE_CODES.join(", ")),
                 );
-            }
+            };
             let mut all: Vec<String> = violations_seen.to_vec();
             for v in m.check() {
                 let r = v.rule.code().to_string();
@@ -879,13 +785,13 @@ pub fn eval_condition(
                 }
             }
             Ok(CondResult {
-                passed: all.iter().any(|r| r.eq_ignore_ascii_case(code)),
+                passed: all.iter().any(|r| r == rule.code()),
                 actual: if all.is_empty() {
                     "none".into()
                 } else {
                     all.join(", ")
                 },
-                expected: format!("violation {code}"),
+                expected: format!("violation {}", rule.code()),
             })
         }
         Condition::Compare { lhs, op, rhs, .. } => {

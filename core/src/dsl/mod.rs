@@ -16,6 +16,7 @@ pub mod eval;
 pub mod lower;
 pub(crate) mod parser;
 pub mod render;
+pub mod vocab;
 
 pub use ast::{
     CmpOp, Condition, Ident, InterruptSpec, NextSpec, Operand, Path, Program, PtraceSpec,
@@ -25,4 +26,5 @@ pub use diag::{
     edit_distance, render as render_diagnostic, render_all as render_diagnostics, Diagnostic,
     Label, Severity,
 };
-pub use parser::{is_incomplete, parse, parse_condition, parse_path, KEYWORDS, SVC_CALLS};
+pub use parser::{is_incomplete, parse, parse_condition, parse_path};
+pub use vocab::{KEYWORDS, SVC_CALLS};

@@ -7,6 +7,7 @@
 
 use super::ast::*;
 use super::diag::Diagnostic;
+use super::vocab::{KEYWORDS, SVC_CALLS};
 use crate::model::event::Sig;
 use crate::model::kernel::Kernel;
 use crate::model::op::{FrameEdit, Reg, RegWrite, Value};
@@ -17,50 +18,6 @@ use nom::character::complete::{char as nchar, digit1};
 use nom::combinator::{opt, recognize};
 use nom::sequence::{pair, preceded};
 use nom::IResult;
-
-/// Every statement keyword, for messages and suggestions.
-pub const KEYWORDS: [&str; 25] = [
-    "kernel",
-    "cpus",
-    "vls",
-    "kvm-mode",
-    "sysctl",
-    "task",
-    "vcpu",
-    "sve-op",
-    "fp-op",
-    "svc",
-    "ctxsw",
-    "migrate",
-    "signal",
-    "ptrace",
-    "kernel-neon",
-    "cpu-pm",
-    "cpu-offline",
-    "cpu-online",
-    "kvm-enter",
-    "guest-sve-op",
-    "guest-fp-op",
-    "kvm-exit",
-    "expect",
-    "show",
-    "repeat",
-];
-
-/// Every call of `svc`, for messages, suggestions and completion.
-pub const SVC_CALLS: [&str; 11] = [
-    "getpid",
-    "yield",
-    "prctl-set-vl",
-    "prctl-get-vl",
-    "fork",
-    "exec",
-    "sigreturn",
-    "kill",
-    "exit",
-    "read-neon",
-    "kvm-run",
-];
 
 /// Largest `repeat` count accepted.
 pub const MAX_REPEAT: u64 = 1 << 40;
@@ -1360,8 +1317,7 @@ impl<'a> StmtParser<'a> {
             return Ok(Condition::NoViolations);
         }
         if self.eat_word("violation").is_some() {
-            let w =
-                self.word("a rule code (B1, B5, A1, A2, B8, stale-sve-state, kernel-crash, warn)")?;
+            let w = self.word("a rule code (see `show violations`)")?;
             return Ok(Condition::Violation(w.name));
         }
         let lhs = self.path()?;

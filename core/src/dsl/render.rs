@@ -189,7 +189,7 @@ pub fn show_task(m: &Machine, t: TaskId) -> String {
     let task = m.task(t);
     let name = &task.name;
     let mut out = format!("task {name}: {}\n", m.task_where(t));
-    let mut fields = eval::TASK_FIELDS.to_vec();
+    let mut fields = super::vocab::TASK_FIELDS.to_vec();
     if task.frames.is_empty() {
         fields.retain(|f| !f.starts_with("frame."));
     }
@@ -257,7 +257,10 @@ fn regview(v: &crate::model::view::RegView, r: &str) -> Option<Val> {
 /// `show cpuN`.
 pub fn show_cpu(m: &Machine, c: CpuId) -> String {
     let head = c.to_string();
-    let mut out = format!("{head}: {}\n", field_line(m, &head, &eval::CPU_FIELDS));
+    let mut out = format!(
+        "{head}: {}\n",
+        field_line(m, &head, &super::vocab::CPU_FIELDS)
+    );
     let view = m.regs_view(c);
     let vals = eval::reg_names()
         .filter_map(|r| regview(&view, &r).map(|v| (r, v)))
@@ -280,7 +283,7 @@ pub fn show_vcpu(m: &Machine, v: VcpuId) -> String {
     let mut out = format!(
         "vcpu {}: {}\n",
         vc.name,
-        field_line(m, &vc.name, &eval::VCPU_FIELDS)
+        field_line(m, &vc.name, &super::vocab::VCPU_FIELDS)
     );
     if let Some(b) = &vc.sve_state {
         let vals = eval::reg_names()
@@ -330,7 +333,7 @@ pub fn show_counters(m: &Machine) -> String {
 pub fn show_config(m: &Machine) -> String {
     format!(
         "config: {}\n",
-        field_line(m, "config", &eval::CONFIG_FIELDS)
+        field_line(m, "config", &super::vocab::CONFIG_FIELDS)
     )
 }
 
@@ -385,14 +388,14 @@ pub fn flatten(m: &Machine) -> Vec<(String, String)> {
             out.push((format!("{head}.{f}"), v.to_string()));
         }
     };
-    for f in eval::CONFIG_FIELDS {
+    for f in super::vocab::CONFIG_FIELDS {
         push("config", f);
     }
     let regs: Vec<String> = eval::reg_names().collect();
     let counters: Vec<&str> = Counter::ALL.iter().map(|c| c.name()).collect();
     for i in 0..m.cpus.len() {
         let h = format!("cpu{i}");
-        for f in eval::CPU_FIELDS
+        for f in super::vocab::CPU_FIELDS
             .iter()
             .copied()
             .chain(regs.iter().map(String::as_str))
@@ -403,7 +406,7 @@ pub fn flatten(m: &Machine) -> Vec<(String, String)> {
     }
     for t in &m.tasks {
         let h = t.name.clone();
-        for f in eval::TASK_FIELDS
+        for f in super::vocab::TASK_FIELDS
             .iter()
             .copied()
             .chain(counters.iter().copied())
@@ -423,7 +426,7 @@ pub fn flatten(m: &Machine) -> Vec<(String, String)> {
     }
     for v in &m.vcpus {
         let h = v.name.clone();
-        for f in eval::VCPU_FIELDS {
+        for f in super::vocab::VCPU_FIELDS {
             push(&h, f);
         }
     }

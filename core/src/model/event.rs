@@ -79,8 +79,11 @@ pub enum Sig {
 }
 
 impl Sig {
+    /// Every signal the model knows.
+    pub const ALL: [Sig; 5] = [Sig::Usr1, Sig::Usr2, Sig::Segv, Sig::Kill, Sig::Ill];
+
     /// The signal's name.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Sig::Usr1 => "SIGUSR1",
             Sig::Usr2 => "SIGUSR2",
@@ -92,7 +95,7 @@ impl Sig {
 
     /// Parses a signal name (`SIGUSR1`…).
     pub fn parse(s: &str) -> Option<Sig> {
-        [Sig::Usr1, Sig::Usr2, Sig::Segv, Sig::Kill, Sig::Ill]
+        Sig::ALL
             .into_iter()
             .find(|g| g.name().eq_ignore_ascii_case(s))
     }

@@ -416,7 +416,7 @@ pub enum FrameEdit {
 
 impl FrameEdit {
     /// The DSL keyword.
-    pub fn keyword(self) -> &'static str {
+    pub const fn keyword(self) -> &'static str {
         match self {
             FrameEdit::AsDelivered => "as-delivered",
             FrameEdit::NoSve => "no-sve",

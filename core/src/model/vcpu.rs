@@ -1,6 +1,7 @@
 //! The state of a vCPU as `struct kvm_vcpu_arch` keeps it (the parts that matter), and how
 //! KVM runs (VHE or nVHE). The transitions that change it are in [`super::kvm`].
 
+use super::kernel::Kernel;
 use super::regs::{SveBuf, UserFpsimdState};
 use super::types::{FpType, TaskId};
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,23 @@ pub enum FpOwner {
     Host,
     /// `FP_ENABLED` / `FP_STATE_GUEST_OWNED`: the guest's state is in the registers.
     Guest,
+}
+
+impl FpOwner {
+    /// How `kernel` spells this state: Marc Zyngier's tristate `fp_state` from v6.0
+    /// (`FP_STATE_FREE`, `FP_STATE_HOST_OWNED`, `FP_STATE_GUEST_OWNED`), the two flags
+    /// `FP_HOST` and `FP_ENABLED` before it. `expect V0.fp_owner == NAME` takes every
+    /// spelling (`crate::dsl::vocab::NAMED_VALUES`).
+    pub fn kernel_name(self, kernel: Kernel) -> &'static str {
+        match (self, kernel.kvm_fp_ownership_tristate()) {
+            (FpOwner::Free, true) => "FP_STATE_FREE",
+            (FpOwner::Host, true) => "FP_STATE_HOST_OWNED",
+            (FpOwner::Guest, true) => "FP_STATE_GUEST_OWNED",
+            (FpOwner::Free, false) => "neither FP_HOST nor FP_ENABLED",
+            (FpOwner::Host, false) => "FP_HOST (host state live)",
+            (FpOwner::Guest, false) => "FP_ENABLED (guest state live)",
+        }
+    }
 }
 
 /// A vCPU (`struct kvm_vcpu_arch`, the FP parts).

@@ -34,8 +34,29 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule: the invariants, then the ABI oracle's.
+    pub const ALL: [Rule; 10] = [
+        Rule::LiveAtEl0,
+        Rule::SveStateAllocated,
+        Rule::FpTypeValid,
+        Rule::FpTypeStorage,
+        Rule::NoLeak,
+        Rule::StaleSveState,
+        Rule::KernelCrash,
+        Rule::Warn,
+        Rule::VPreserved,
+        Rule::GuestStatePreserved,
+    ];
+
+    /// The rule with this code (case-insensitive), as `expect violation CODE` names it.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL
+            .into_iter()
+            .find(|r| r.code().eq_ignore_ascii_case(code))
+    }
+
     /// Short code used by the DSL and in reports.
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
             Rule::LiveAtEl0 => "B1",
             Rule::SveStateAllocated => "B5",

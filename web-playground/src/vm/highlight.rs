@@ -65,42 +65,17 @@ impl Class {
 /// Statement keywords (`docs/dsl.md`, "Grammar"), from the parser itself.
 pub use svelab_core::dsl::KEYWORDS as STATEMENT_KEYWORDS;
 
-const WORDS: [&str; 34] = [
-    "preempt",
-    "softirq-neon",
-    "get",
-    "set",
-    "NT_PRFPREG",
-    "NT_ARM_SVE",
-    "fpsimd",
-    "sve",
-    "nosve",
-    "header",
-    "partial",
-    "inherit",
-    "onexec",
-    "to-user",
-    "as-delivered",
-    "no-sve",
-    "header-only",
-    "bad-vl",
-    "no-fpsimd",
-    "truncated",
-    "idle",
-    "kthread",
-    "vhe",
-    "nvhe",
-    "no-violations",
-    "violation",
-    "counters",
-    "events",
-    "violations",
-    "config",
-    "machine",
-    "vl",
-    "on",
-    "null",
-];
+/// A word of the language that is neither a keyword nor a name: an argument word, a
+/// frame edit, a `show` target, a path head or a named value (the core's vocabularies).
+fn is_language_word(word: &str) -> bool {
+    use svelab_core::dsl::vocab;
+    vocab::ARGUMENT_WORDS.contains(&word)
+        || vocab::EDITS.contains(&word)
+        || vocab::SHOW_WORDS.contains(&word)
+        || vocab::PATH_HEADS.contains(&word)
+        || ["vl", "sve", "fpsimd"].contains(&word)
+        || vocab::comparison_words().any(|w| w == word)
+}
 
 const FUNCTIONS: [&str; 4] = ["fill", "pattern", "ones", "zero"];
 
@@ -153,7 +128,7 @@ fn classify(word: &str, starts_statement: bool) -> Class {
         Class::Function
     } else if word.starts_with("SIG") {
         Class::Signal
-    } else if WORDS.contains(&word)
+    } else if is_language_word(word)
         || svelab_core::dsl::SVC_CALLS.contains(&word)
         || STATEMENT_KEYWORDS.contains(&word)
     {

@@ -12,7 +12,6 @@ use svelab_core::model::event::{Counter, Counters};
 use svelab_core::model::machine::TaskState;
 use svelab_core::model::regs::{Origin, Origins};
 use svelab_core::model::types::{Format, FpType, Owner};
-use svelab_core::model::vcpu::FpOwner;
 use svelab_core::model::view::{RegOwner, StateHome};
 use svelab_core::{CpuId, Kernel, Machine, TaskId, VcpuId};
 
@@ -425,14 +424,7 @@ impl Snapshot {
                     sve_max_vl: vc.sve_max_vl,
                     zcr_el1: vc.zcr_el1,
                     fp_type: fp_type_name(k, vc.fp_type),
-                    fp_owner: match (vc.fp_owner, tristate) {
-                        (FpOwner::Free, true) => "FP_STATE_FREE",
-                        (FpOwner::Host, true) => "FP_STATE_HOST_OWNED",
-                        (FpOwner::Guest, true) => "FP_STATE_GUEST_OWNED",
-                        (FpOwner::Free, false) => "neither FP_HOST nor FP_ENABLED",
-                        (FpOwner::Host, false) => "FP_HOST (host state live)",
-                        (FpOwner::Guest, false) => "FP_ENABLED (guest state live)",
-                    },
+                    fp_owner: vc.fp_owner.kernel_name(k),
                     host_sve_enabled: vc.host_sve_enabled,
                     fp_foreign_fpstate: (!tristate).then_some(vc.fp_foreign_fpstate),
                     vmm: vc.vmm.map(|t| m.task(t).name.clone()),
