@@ -284,3 +284,65 @@ fn step_reports_carry_their_line_after_loads_and_appends() {
     assert_eq!(got, [9, 10]);
     assert_eq!(s.next_statement(), None);
 }
+
+mod time_travel {
+    //! `goto` to any step reads the same machine as stepping there from the start, in any
+    //! order of jumps, on every golden script and every kernel.
+    use proptest::prelude::*;
+    use svelab_core::session::{Session, SessionOptions};
+    use svelab_core::{Kernel, Machine};
+
+    fn scripts() -> Vec<String> {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden");
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .expect("tests/golden")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "svl"))
+            .collect();
+        v.sort();
+        v.iter()
+            .map(|p| std::fs::read_to_string(p).expect("read"))
+            .collect()
+    }
+
+    fn session(src: &str, k: Kernel) -> Session {
+        let mut s = Session::new(SessionOptions {
+            kernel: Some(k),
+            ..SessionOptions::default()
+        });
+        s.load(src);
+        s
+    }
+
+    /// The machine after each step of a straight run from the start.
+    fn straight(src: &str, k: Kernel) -> Vec<Machine> {
+        let mut s = session(src, k);
+        let mut v = vec![s.machine().clone()];
+        // A step that fails leaves the position before its statement: the run ends there.
+        while s.step().is_some() && s.position() as usize == v.len() {
+            v.push(s.machine().clone());
+            if v.len() > 5_000 {
+                break;
+            }
+        }
+        v
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, rng_seed: proptest::test_runner::RngSeed::Fixed(0x7153), ..ProptestConfig::default() })]
+        #[test]
+        fn goto_equals_a_straight_run(script in 0usize..64, kernel in 0usize..Kernel::ALL.len(), targets in prop::collection::vec(0usize..10_000, 1..12)) {
+            let all = scripts();
+            let src = &all[script % all.len()];
+            let k = Kernel::ALL[kernel];
+            let want = straight(src, k);
+            let mut s = session(src, k);
+            for t in targets {
+                let n = t % want.len();
+                let at = s.goto(n as u64);
+                prop_assert_eq!(at, n as u64);
+                prop_assert!(s.machine() == &want[n], "goto {} on {} differs from the straight run", n, k);
+            }
+        }
+    }
+}
