@@ -43,7 +43,7 @@ fn getpid_loop(c: &mut Criterion) {
     let mut g = c.benchmark_group("getpid_loop");
     const OPS: u64 = 2_000;
     g.throughput(Throughput::Elements(OPS));
-    for kernel in [Kernel::V5_19, Kernel::V6_2] {
+    for kernel in [Kernel::V5_19Rc1, Kernel::V6_2] {
         for vl in [16u16, 64, 256] {
             let mut m = Machine::new(config(kernel, vl, 1));
             let a = m.add_task("A", Some(vl), Some(CpuId(0))).unwrap();
@@ -126,7 +126,7 @@ fn random_4cpu(c: &mut Criterion) {
     let mut g = c.benchmark_group("random_4cpu");
     const OPS: usize = 4_000;
     g.throughput(Throughput::Elements(OPS as u64));
-    for kernel in [Kernel::V5_19, Kernel::V6_2] {
+    for kernel in [Kernel::V5_19Rc1, Kernel::V6_2] {
         for vl in [16u16, 256] {
             let mut m = Machine::new(config(kernel, vl, 4));
             for (i, name) in ["A", "B", "C", "D", "E", "F"].iter().enumerate() {

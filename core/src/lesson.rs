@@ -1251,7 +1251,7 @@ fn parse_exercise(t: &toml::Table, path: &str, lesson: &str) -> Result<Exercise,
                         errors,
                         tpl.line,
                         format!("unknown kernel `{s}`"),
-                        "kernels: v5.19, series-v1/p1 … series-v1/p7, series-v1, v6.1, v6.2, v6.12",
+                        "kernels: v5.19-rc1, series-v1/p1 … series-v1/p7, series-v1, v5.19, v6.1, v6.2, v6.12",
                     );
                 }
             }

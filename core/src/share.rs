@@ -1,11 +1,14 @@
 //! Share links: the script, the kernel(s) and the current step in the URL fragment, so a
 //! link needs no server and any static host serves it.
 //!
-//! Format (version 1): `#v=1&k=KERNEL&c=KERNEL&p=STEP&s=SCRIPT`, where `SCRIPT` is the
+//! Format (version 2): `#v=2&k=KERNEL&c=KERNEL&p=STEP&s=SCRIPT`, where `SCRIPT` is the
 //! UTF-8 script in unpadded base64url, `k` is the kernel the session is forced to (absent:
-//! the script's own `kernel` line, or v5.19), `c` the second kernel of compare mode
+//! the script's own `kernel` line, or v5.19-rc1), `c` the second kernel of compare mode
 //! (absent: compare mode off) and `p` the position. A malformed link is an error with a
 //! message for a person, never a panic.
+//!
+//! Version 1 links are read too: they were made when `v5.19` named rc1, so there a kernel
+//! `v5.19` is [`Kernel::V5_19Rc1`] (version 2 names the release `v5.19`).
 
 use crate::model::kernel::Kernel;
 
@@ -47,7 +50,7 @@ impl std::fmt::Display for ShareError {
         match self {
             ShareError::Version(v) => write!(
                 f,
-                "this link was made by another version of the playground (format `{v}`); this page reads format 1"
+                "this link was made by another version of the playground (format `{v}`); this page reads formats 1 and 2"
             ),
             ShareError::Missing(what) => write!(f, "the link has no {what}"),
             ShareError::Script(why) => write!(
@@ -56,7 +59,7 @@ impl std::fmt::Display for ShareError {
             ),
             ShareError::Kernel(k) => write!(
                 f,
-                "the link names an unknown kernel `{k}` (known: v5.19, series-v1/p1 … p7, series-v1, v6.1, v6.2, v6.12)"
+                "the link names an unknown kernel `{k}` (known: v5.19-rc1, series-v1/p1 … p7, series-v1, v5.19, v6.1, v6.2, v6.12)"
             ),
             ShareError::Step(s) => write!(f, "the step `{s}` in the link is not a number"),
             ShareError::TooLarge(n) => write!(
@@ -69,7 +72,7 @@ impl std::fmt::Display for ShareError {
 
 /// The fragment (without `#`) for `s`.
 pub fn encode(s: &Shared) -> String {
-    let mut out = String::from("v=1");
+    let mut out = String::from("v=2");
     if let Some(k) = s.kernel {
         out.push_str("&k=");
         out.push_str(&k.name());
@@ -106,17 +109,18 @@ pub fn decode(fragment: &str) -> Result<Option<Shared>, ShareError> {
             _ => {} // unknown keys are ignored (forward compatibility)
         }
     }
-    match version.as_deref() {
-        Some("1") => {}
+    let v1 = match version.as_deref() {
+        Some("1") => true,
+        Some("2") => false,
         Some(other) => return Err(ShareError::Version(other.to_string())),
         None => {
             // Not one of ours (e.g. an in-page anchor): only complain if it looks like a link.
             if script.is_none() {
                 return Ok(None);
             }
-            return Err(ShareError::Missing("format version (v=1)"));
+            return Err(ShareError::Missing("format version (v=2)"));
         }
-    }
+    };
     let script = script.ok_or(ShareError::Missing("script (s=…)"))?;
     let bytes = b64_decode(&script).map_err(ShareError::Script)?;
     if bytes.len() > MAX_SCRIPT {
@@ -128,6 +132,7 @@ pub fn decode(fragment: &str) -> Result<Option<Shared>, ShareError> {
         match k {
             None => Ok(None),
             Some(k) if k.is_empty() => Ok(None),
+            Some(k) if v1 && k == "v5.19" => Ok(Some(Kernel::V5_19Rc1)),
             Some(k) => Kernel::parse(&k)
                 .map(Some)
                 .map_err(|_| ShareError::Kernel(k)),
@@ -227,17 +232,31 @@ mod tests {
         Shared {
             script: "task A on=cpu0\nrepeat 3 { sve-op A z0=fill(0xaa); svc A getpid } # é\n"
                 .into(),
-            kernel: Some(Kernel::V5_19),
-            compare: Some(Kernel::SeriesV1 { patches: 7 }),
+            kernel: Some(Kernel::V5_19Rc1),
+            compare: Some(Kernel::SeriesV1(crate::model::kernel::Patch::P7)),
             step: 5,
         }
+    }
+
+    #[test]
+    fn a_version_1_link_meant_rc1_by_v5_19() {
+        let v1 = encode(&shared()).replacen("v=2&k=v5.19-rc1", "v=1&k=v5.19", 1);
+        assert_eq!(decode(&v1).unwrap().unwrap().kernel, Some(Kernel::V5_19Rc1));
+        let v2 = encode(&Shared {
+            kernel: Some(Kernel::V5_19),
+            ..shared()
+        });
+        assert_eq!(decode(&v2).unwrap().unwrap().kernel, Some(Kernel::V5_19));
     }
 
     #[test]
     fn round_trip() {
         let s = shared();
         let f = encode(&s);
-        assert!(f.starts_with("v=1&k=v5.19&c=series-v1/p7&p=5&s="), "{f}");
+        assert!(
+            f.starts_with("v=2&k=v5.19-rc1&c=series-v1/p7&p=5&s="),
+            "{f}"
+        );
         let script_part = f.rsplit_once("&s=").unwrap().1;
         assert!(!script_part.contains(['+', '/', '=']));
         assert_eq!(decode(&format!("#{f}")), Ok(Some(s.clone())));
@@ -289,7 +308,7 @@ mod tests {
         assert_eq!(decode("#v=7&s=Zm9v"), Err(ShareError::Version("7".into())));
         assert_eq!(
             decode("#s=Zm9v"),
-            Err(ShareError::Missing("format version (v=1)"))
+            Err(ShareError::Missing("format version (v=2)"))
         );
         // Cut short in the middle of a character.
         assert!(decode("#v=1&s=Z").is_err());

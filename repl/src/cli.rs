@@ -18,7 +18,8 @@ Examples:
   svelab check 1/fp-write --answer '0, ones'
   svelab real mine.svl                run it on real Linux 6.1 and 6.12 under QEMU, beside the model
 
-Kernels: v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7), v6.1, v6.2, v6.12.
+Kernels: v5.19-rc1 (the series' base, the default), series-v1/p1 … series-v1/p7, series-v1 (= p7),
+v5.19 (the release: rc1 plus the -rc3 KVM fix), v6.1, v6.2, v6.12.
 The language: docs/dsl.md, or :help statements in the REPL.";
 
 const RUN_AFTER_HELP: &str = "\

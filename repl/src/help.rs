@@ -63,21 +63,9 @@ pub fn para(text: &str, indent: usize, w: usize) -> String {
         .collect()
 }
 
-/// One line per kernel.
+/// One line per kernel (the core's summary).
 pub fn kernel_line(k: Kernel) -> &'static str {
-    match k {
-        Kernel::V5_19 => "the base (v5.19-rc1): every syscall clears TIF_SVE and disables EL0 SVE, so the next SVE instruction traps",
-        Kernel::SeriesV1 { patches: 1 } => "patch 1: KVM converts the host's SVE state to FPSIMD at vCPU load (fpsimd_kvm_prepare)",
-        Kernel::SeriesV1 { patches: 2 } => "patch 2: fp_type records the saved format separately from TIF_SVE",
-        Kernel::SeriesV1 { patches: 3 } => "patch 3: KVM says which registers to save (fpsimd_last_state.to_save)",
-        Kernel::SeriesV1 { patches: 4 } => "patch 4: fpsimd_save() decides by to_save; KVM stops writing the VMM's TIF_SVE",
-        Kernel::SeriesV1 { patches: 5 } => "patch 5: task_fpsimd_load() follows fp_type and sets TIF_SVE to match",
-        Kernel::SeriesV1 { patches: 6 } => "patch 6: SVE stays enabled across a syscall (zeroed at entry instead of trapped after)",
-        Kernel::SeriesV1 { .. } => "patch 7: sysctl abi.sve_syscall_clear_regs, 0 = keep the SVE registers across syscalls (never merged)",
-        Kernel::V6_1 => "Debian 6.1.192: patches 2-4 backported, SVE still dropped at every syscall; the 2025 KVM rework and later fixes",
-        Kernel::V6_2 => "what landed: patches 1-6 in their final form, no sysctl",
-        Kernel::V6_12 => "Debian 6.12.118: v6.2 plus the 2024-2025 fixes (fp_type for signals and ptrace, per-CPU syscall window, KVM rework)",
-    }
+    k.summary()
 }
 
 /// The kernels, one per row, `current` marked.

@@ -2072,13 +2072,13 @@ mod tests {
     fn comparison_renders_event_differences() {
         let c = compare(
             "task A vl=512 on=cpu0\nsve-op A z0=1\nsvc A getpid\nsve-op A z0=2",
-            Kernel::V5_19,
+            Kernel::V5_19Rc1,
             Kernel::V6_2,
             100,
         )
         .unwrap();
         let t = render_comparison(&c, Style::PLAIN, 100);
-        assert!(t.contains("v5.19 vs v6.2"), "{t}");
+        assert!(t.contains("v5.19-rc1 vs v6.2"), "{t}");
         assert!(t.contains("- cpu0  A      sve_user_disable"), "{t}");
         assert!(t.contains("+ cpu0  A      sve_flush_live"), "{t}");
     }

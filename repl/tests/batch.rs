@@ -263,7 +263,7 @@ fn explore_reports_findings_with_exit_1_and_saves_replayable_scripts() {
         .lines()
         .find(|l| {
             l.trim_start()
-                .starts_with("playground: http://127.0.0.1:8000/#v=1&")
+                .starts_with("playground: http://127.0.0.1:8000/#v=2&")
         })
         .expect("a share link");
     let fragment = link.split_once('#').expect("a fragment").1;

@@ -33,17 +33,20 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use svelab_core::explore::{ExploreConfig, Explorer, OpSet};
 use svelab_core::model::kernel::Kernel;
+use svelab_core::model::kernel::Patch;
 use svelab_core::model::machine::Machine;
 use svelab_core::session::{Session, SessionOptions, StepOutcome};
 
-const V5_19: Kernel = Kernel::V5_19;
-const P1: Kernel = Kernel::SeriesV1 { patches: 1 };
-const P2: Kernel = Kernel::SeriesV1 { patches: 2 };
-const P3: Kernel = Kernel::SeriesV1 { patches: 3 };
-const P4: Kernel = Kernel::SeriesV1 { patches: 4 };
-const P5: Kernel = Kernel::SeriesV1 { patches: 5 };
-const P6: Kernel = Kernel::SeriesV1 { patches: 6 };
-const P7: Kernel = Kernel::SeriesV1 { patches: 7 };
+const RC1: Kernel = Kernel::V5_19Rc1;
+/// The v5.19 release: rc1 plus the -rc3 KVM fix `d52d165d67c5`.
+const REL: Kernel = Kernel::V5_19;
+const P1: Kernel = Kernel::SeriesV1(Patch::P1);
+const P2: Kernel = Kernel::SeriesV1(Patch::P2);
+const P3: Kernel = Kernel::SeriesV1(Patch::P3);
+const P4: Kernel = Kernel::SeriesV1(Patch::P4);
+const P5: Kernel = Kernel::SeriesV1(Patch::P5);
+const P6: Kernel = Kernel::SeriesV1(Patch::P6);
+const P7: Kernel = Kernel::SeriesV1(Patch::P7);
 const V6_1: Kernel = Kernel::V6_1;
 const V6_2: Kernel = Kernel::V6_2;
 const V6_12: Kernel = Kernel::V6_12;
@@ -54,21 +57,21 @@ const ALL: &[Kernel] = &Kernel::ALL;
 const NONE: &[Kernel] = &[];
 /// The kernels whose syscall entry still clears `TIF_SVE` and disables EL0 SVE
 /// (`fp_user_discard()` before patch 6, and in 6.1.192).
-const BEFORE_P6: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, V6_1];
+const BEFORE_P6: &[Kernel] = &[RC1, REL, P1, P2, P3, P4, P5, V6_1];
 /// The kernels that keep SVE enabled across a syscall (patch 6, `8c845e273104`).
 const FROM_P6: &[Kernel] = &[P6, P7, V6_2, V6_12];
 /// The kernels without patch 6, and 6.12, whose 2024–2025 fixes (signal frame and ptrace
 /// header by `fp_type`, the KVM rework) close the hole patch 6 opened for the check.
-const BEFORE_P6_OR_FIXED: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, V6_1, V6_12];
+const BEFORE_P6_OR_FIXED: &[Kernel] = &[RC1, REL, P1, P2, P3, P4, P5, V6_1, V6_12];
 /// Every kernel but series-v1/p7 (whose sysctl defaults to "don't zero").
-const ALL_BUT_P7: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, P6, V6_1, V6_2, V6_12];
+const ALL_BUT_P7: &[Kernel] = &[RC1, REL, P1, P2, P3, P4, P5, P6, V6_1, V6_2, V6_12];
 /// Every kernel but v1 p6/p7 (whose `sve_sync_to_fpsimd()` still trusts `TIF_SVE`).
-const ALL_BUT_P6_P7: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, V6_1, V6_2, V6_12];
+const ALL_BUT_P6_P7: &[Kernel] = &[RC1, REL, P1, P2, P3, P4, P5, V6_1, V6_2, V6_12];
 /// The kernels with the 2025 KVM rework (`fbc7e61195e2`: host state saved and unbound at
 /// vcpu load, no hyp host save, no `HOST_SVE_ENABLED`).
 const KVM_REWORK: &[Kernel] = &[V6_1, V6_12];
 /// The kernels without `751ecf6afd65` (the SVE trap's memory branch does not unbind).
-const BEFORE_751ECF6AFD65: &[Kernel] = &[V5_19, P1, P2, P3, P4, P5, P6, P7, V6_2];
+const BEFORE_751ECF6AFD65: &[Kernel] = &[RC1, REL, P1, P2, P3, P4, P5, P6, P7, V6_2];
 
 /// The conformance files, with the source every scenario in them must cite.
 const FILES: &[(&str, &str)] = &[
@@ -245,25 +248,25 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "fp-stress/vmm-thread-survives-second-run",
         check: "z-p-ffr-survive",
-        on: &[V6_1, V6_2, V6_12],
+        on: &[REL, V6_1, V6_2, V6_12],
         why: "v5.19-rc1 and the v1 series (based on rc1): kvm_arch_vcpu_load_fp() only ever \
               sets KVM_ARM64_HOST_SVE_ENABLED (sampled when another task's SVE use had left \
               ZEN_EL0EN set on this CPU) and never clears it, so the VHE put of the second \
               KVM_RUN re-enables EL0 SVE for a VMM whose TIF_SVE is clear and its next save \
               keeps only V. Fixed in v5.19-rc3 by d52d165d67c5 \"KVM: arm64: Always start \
-              with clearing SVE flag on load\", which v6.2 has; 6.1/6.12 have no such flag \
+              with clearing SVE flag on load\", which the v5.19 release and v6.2 have; 6.1/6.12 have no such flag \
               after the 2025 rework (the put writes no CPACR bit)",
     },
     Holds {
         scenario: "fp-stress/vmm-thread-survives-second-run",
         check: "no-violations",
-        on: &[V6_1, V6_2, V6_12],
+        on: &[REL, V6_1, V6_2, V6_12],
         why: "the model's invariant B1 flags the same state (KnownBug::StickyHostSveEnabled)",
     },
     Holds {
         scenario: "fp-stress/vmm-guest-uses-fp",
         check: "v-survives",
-        on: &[V5_19, P1, P2, P3, P4, P6, P7, V6_1, V6_2, V6_12],
+        on: &[RC1, REL, P1, P2, P3, P4, P6, P7, V6_1, V6_2, V6_12],
         why: "p5 alone: hyp's first guest FP trap saves the VMM's V into uw.fpsimd_state \
               without updating its fp_type, which still says SVE from the earlier \
               preemption (TIF_SVE was cleared by the syscall entry, so \
@@ -276,7 +279,7 @@ const HOLDS: &[Holds] = &[
     Holds {
         scenario: "fp-stress/vmm-guest-uses-fp",
         check: "no-violations",
-        on: &[V5_19, P1, P6, P7, V6_1, V6_2, V6_12],
+        on: &[RC1, REL, P1, P6, P7, V6_1, V6_2, V6_12],
         why: "p2..p5: patch 2's WARN_ON_ONCE in task_fpsimd_load() fires (fp_type SVE, \
               FPSIMD load at p2..p4; at p5 the stale load itself); \
               KnownBug::HypHostSaveLeavesFpType. 6.1 has patch 2 without 5 or 6 but also the \

@@ -147,7 +147,7 @@ fn diff_between_steps() {
 fn compare_two_kernels() {
     let src =
         "task A vl=512 on=cpu0\nsve-op A z0=fill(0xaa)\nsvc A getpid\nsve-op A z0=fill(0xbb)\n";
-    let c = compare(src, Kernel::V5_19, Kernel::V6_2, 1000).expect("parses");
+    let c = compare(src, Kernel::V5_19Rc1, Kernel::V6_2, 1000).expect("parses");
     assert_eq!(c.steps, 4);
     // v5.19 disables SVE on every syscall, so the second sve-op traps again; v6.2 does not.
     assert!(c.steps_differing.iter().any(|d| d.line == 4), "{c:#?}");

@@ -89,7 +89,7 @@ fn on_v5_19_the_same_search_is_clean_and_one_level_deeper_finds_rc1s_sticky_flag
     // sequences. A depth-4 search finds only the bug every kernel had until 2025: an
     // NT_ARM_SVE write that carries less than the whole register file (here a header
     // only) to a tracee preempted at EL0 leaves a zeroed sve_state in place of its V.
-    let e = explore(Kernel::V5_19, 4, OpSet::default_set());
+    let e = explore(Kernel::V5_19Rc1, 4, OpSet::default_set());
     let causes: Vec<_> = e.findings().map(|f| f.bug).collect();
     assert_eq!(causes, vec![Some(KnownBug::PartialSveWriteZeroes)]);
     let partial = finding(&e, KnownBug::PartialSveWriteZeroes);
@@ -102,7 +102,7 @@ fn on_v5_19_the_same_search_is_clean_and_one_level_deeper_finds_rc1s_sticky_flag
     // after a load on a CPU whose CPACR still had another task's ZEN_EL0EN, a VHE put
     // re-enables EL0 SVE for a VMM whose TIF_SVE is clear.
     let ops = OpSet::parse("user,syscall,sched,kvm").unwrap();
-    let e = explore(Kernel::V5_19, 5, ops);
+    let e = explore(Kernel::V5_19Rc1, 5, ops);
     let causes: Vec<_> = e.findings().map(|f| f.bug).collect();
     assert_eq!(causes, vec![Some(KnownBug::StickyHostSveEnabled)]);
     replays(&finding(&e, KnownBug::StickyHostSveEnabled));

@@ -17,6 +17,7 @@
 
 use svelab_core::model::event::Counter::{self, *};
 use svelab_core::model::kernel::Kernel;
+use svelab_core::model::kernel::Patch;
 use svelab_core::model::machine::Machine;
 use svelab_core::model::op::{Next, Syscall};
 use svelab_core::model::types::{CpuId, TaskId};
@@ -34,22 +35,22 @@ struct Col {
 const COLUMNS: [Col; 7] = [
     Col {
         name: "v5.19",
-        kernel: Kernel::V5_19,
+        kernel: Kernel::V5_19Rc1,
         clear_regs: false,
     },
     Col {
         name: "series-v1/p6",
-        kernel: Kernel::SeriesV1 { patches: 6 },
+        kernel: Kernel::SeriesV1(Patch::P6),
         clear_regs: false,
     },
     Col {
         name: "series-v1 sysctl=0",
-        kernel: Kernel::SeriesV1 { patches: 7 },
+        kernel: Kernel::SeriesV1(Patch::P7),
         clear_regs: false,
     },
     Col {
         name: "series-v1 sysctl=1",
-        kernel: Kernel::SeriesV1 { patches: 7 },
+        kernel: Kernel::SeriesV1(Patch::P7),
         clear_regs: true,
     },
     Col {

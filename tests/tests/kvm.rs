@@ -4,6 +4,7 @@
 use svelab_core::model::event::{Counter::*, Event};
 
 use svelab_core::model::kernel::Kernel;
+use svelab_core::model::kernel::Patch;
 use svelab_core::model::machine::{Config, Machine};
 use svelab_core::model::op::{KvmOp, Next, Op, Reg, RegWrite, Syscall, UserInsn, Value};
 use svelab_core::model::regs::Origin;
@@ -97,7 +98,7 @@ fn kvm_arch_vcpu_load_fp_marks_the_host_state_and_samples_cpacr() {
 
 #[test]
 fn kvm_hyp_handle_fpsimd_saves_only_the_hosts_fpsimd_view_and_loads_the_guest() {
-    for k in [Kernel::V5_19, Kernel::V6_2] {
+    for k in [Kernel::V5_19Rc1, Kernel::V6_2] {
         let mut m = vm(k, KvmMode::Nvhe);
         step(&mut m, fp_write(Q, 2, 0x2222));
         step(&mut m, enter());
@@ -290,9 +291,9 @@ fn on_v5_19_kvm_changes_the_meaning_of_the_vmms_tif_sve_while_the_guest_runs() {
     // K7: at v5.19, TIF_SVE of the VMM says "save the guest as SVE" between ctxsync and
     // put, with the VMM's own sve_state unallocated; from patch 4 it is never touched.
     for k in [
-        Kernel::V5_19,
-        Kernel::SeriesV1 { patches: 3 },
-        Kernel::SeriesV1 { patches: 4 },
+        Kernel::V5_19Rc1,
+        Kernel::SeriesV1(Patch::P3),
+        Kernel::SeriesV1(Patch::P4),
         Kernel::V6_2,
     ] {
         let mut m = vm(k, KvmMode::Vhe);
@@ -337,15 +338,15 @@ fn on_v5_19_kvm_changes_the_meaning_of_the_vmms_tif_sve_while_the_guest_runs() {
 #[test]
 fn vmm_loop_counter_table() {
     let cols: [(Kernel, bool); 12] = [
-        (Kernel::V5_19, false),
-        (Kernel::SeriesV1 { patches: 1 }, false),
-        (Kernel::SeriesV1 { patches: 2 }, false),
-        (Kernel::SeriesV1 { patches: 3 }, false),
-        (Kernel::SeriesV1 { patches: 4 }, false),
-        (Kernel::SeriesV1 { patches: 5 }, false),
-        (Kernel::SeriesV1 { patches: 6 }, false),
-        (Kernel::SeriesV1 { patches: 7 }, false),
-        (Kernel::SeriesV1 { patches: 7 }, true),
+        (Kernel::V5_19Rc1, false),
+        (Kernel::SeriesV1(Patch::P1), false),
+        (Kernel::SeriesV1(Patch::P2), false),
+        (Kernel::SeriesV1(Patch::P3), false),
+        (Kernel::SeriesV1(Patch::P4), false),
+        (Kernel::SeriesV1(Patch::P5), false),
+        (Kernel::SeriesV1(Patch::P6), false),
+        (Kernel::SeriesV1(Patch::P7), false),
+        (Kernel::SeriesV1(Patch::P7), true),
         (Kernel::V6_2, false),
         (Kernel::V6_1, false),
         (Kernel::V6_12, false),

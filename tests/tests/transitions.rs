@@ -5,6 +5,7 @@ use svelab_core::model::event::{Event, Sig};
 
 use svelab_core::model::fpsimd::{KERNEL_NEON_VALUE, PR_SVE_SET_VL_ONEXEC, PR_SVE_VL_INHERIT};
 use svelab_core::model::kernel::Kernel;
+use svelab_core::model::kernel::Patch;
 use svelab_core::model::machine::Machine;
 use svelab_core::model::op::{
     FrameEdit, Next, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, TrapInterrupt, UserInsn,
@@ -16,10 +17,13 @@ use svelab_core::model::uapi::SVE_PT_REGS_SVE;
 use svelab_core::Counter;
 use svelab_tests::*;
 
-const V519: Kernel = Kernel::V5_19;
+const V519: Kernel = Kernel::V5_19Rc1;
 const V62: Kernel = Kernel::V6_2;
 const fn p(n: u8) -> Kernel {
-    Kernel::SeriesV1 { patches: n }
+    Kernel::SeriesV1(match Patch::from_number(n) {
+        Some(p) => p,
+        None => panic!("patches are 1-7"),
+    })
 }
 
 /// A on cpu0 (512-bit VL), B not running (256-bit VL).

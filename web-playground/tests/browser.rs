@@ -3,6 +3,7 @@
 //! Run by `cargo xtask ci` (or `cargo xtask web-test`).
 #![cfg(target_arch = "wasm32")]
 
+use svelab_core::model::kernel::Patch;
 use svelab_core::{Counter, Kernel};
 use svelab_web::ui::app::App;
 use svelab_web::vm::{highlight, player, share, snapshot, GETPID_LOOP};
@@ -16,7 +17,7 @@ fn share_links_round_trip() {
     let s = share::Shared {
         script: GETPID_LOOP.into(),
         kernel: Some(Kernel::V6_2),
-        compare: Some(Kernel::V5_19),
+        compare: Some(Kernel::V5_19Rc1),
         step: 42,
     };
     assert_eq!(share::decode(&share::encode(&s)), Ok(Some(s)));
@@ -35,8 +36,7 @@ fn the_player_scans_and_steps_in_wasm() {
     p.back();
     p.step();
     assert_eq!(p.frame().pos, trap);
-    let mut q =
-        player::Player::load(GETPID_LOOP, Some(Kernel::SeriesV1 { patches: 7 }), 1000).unwrap();
+    let mut q = player::Player::load(GETPID_LOOP, Some(Kernel::SeriesV1(Patch::P7)), 1000).unwrap();
     q.scan_all();
     assert_eq!(q.history().last_totals().get(Counter::SveTraps), 1);
 }
@@ -55,9 +55,8 @@ fn errors_are_placed_for_the_editor() {
 
 #[wasm_bindgen_test]
 fn snapshots_diff_between_kernels() {
-    let mut a = player::Player::load(GETPID_LOOP, Some(Kernel::V5_19), 1000).unwrap();
-    let mut b =
-        player::Player::load(GETPID_LOOP, Some(Kernel::SeriesV1 { patches: 7 }), 1000).unwrap();
+    let mut a = player::Player::load(GETPID_LOOP, Some(Kernel::V5_19Rc1), 1000).unwrap();
+    let mut b = player::Player::load(GETPID_LOOP, Some(Kernel::SeriesV1(Patch::P7)), 1000).unwrap();
     a.scan_all();
     b.scan_all();
     a.goto(5);

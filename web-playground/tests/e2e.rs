@@ -411,7 +411,7 @@ fn the_playground_in_headless_chromium() {
     b.wait("document.getElementById('share-url')", "the share link");
     let link = b.js("return document.getElementById('share-url').value;");
     let link = link.as_str().expect("a link").to_string();
-    assert!(link.contains("#v=1&") && link.contains("&p=5&"), "{link}");
+    assert!(link.contains("#v=2&") && link.contains("&p=5&"), "{link}");
     b.goto(&link);
     assert_eq!(b.text("#pos"), "step 5 / 5");
     assert_eq!(

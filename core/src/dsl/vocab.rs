@@ -52,7 +52,7 @@ const fn stmt(
 
 /// Every statement of the language, in the order `docs/dsl.md` describes them.
 pub const STATEMENTS: [Statement; 25] = [
-    stmt("kernel", "v5.19 | series-v1/p1 … p7 | series-v1 | v6.1 | v6.2 | v6.12", "choose the kernel (configuration: before any task)", "kernel series-v1/p6", "", true),
+    stmt("kernel", "v5.19-rc1 | series-v1/p1 … p7 | series-v1 | v5.19 | v6.1 | v6.2 | v6.12", "choose the kernel (configuration: before any task)", "kernel series-v1/p6", "", true),
     stmt("cpus", "N", "number of CPUs (configuration)", "cpus 2", "", true),
     stmt("vls", "BITS,BITS,…", "supported vector lengths in bits (configuration)", "vls 128,256,512", "", true),
     stmt("kvm-mode", "vhe | nvhe", "how KVM runs (configuration)", "kvm-mode nvhe", "", true),

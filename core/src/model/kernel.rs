@@ -7,9 +7,13 @@
 //! transitions.
 //!
 //! Kernels:
-//! * [`Kernel::V5_19`]: v5.19-rc1, the series' base. The KVM fix "Always start with
-//!   clearing SVE flag on load" (`d52d165d67c5`) arrived in -rc3 and is *not* present.
-//! * [`Kernel::SeriesV1`]: the v1 series applied up to patch `n` (cumulative).
+//! * [`Kernel::V5_19Rc1`] (`v5.19-rc1`, the default): the series' base `f2906aa86338`.
+//!   The KVM fix "Always start with clearing SVE flag on load" (`d52d165d67c5`) arrived in
+//!   -rc3 and is *not* present.
+//! * [`Kernel::SeriesV1`]: the v1 series applied up to a [`Patch`] (cumulative).
+//! * [`Kernel::V5_19`] (`v5.19`): the release, rc1 plus the -rc3 KVM fix. Its other FP
+//!   change since rc1 (an EFI/SME FFR fix in `__efi_fpsimd_begin/end`) is outside the model
+//!   (no SME, no EFI), so without KVM it behaves exactly as rc1.
 //! * [`Kernel::V6_1`]: Debian's 6.1.192 (a stable kernel that *predates* the series in
 //!   mainline): patches 2–4 backported in landed form (6.1.135, as prerequisites of the 2025
 //!   KVM rework), not 1, 5, 6; the v6.0 `sve_alloc(task, flush)` and KVM ownership
@@ -26,7 +30,7 @@
 //!   `NT_ARM_SVE` write fixes, so those bugs are modelled there.
 //!
 //! `ALL` lists the kernels in the order of the code they start from: v5.19-rc1, the series
-//! on top of it, then 6.1, 6.2 and 6.12 by base version (6.1.192 is a 2025 release, but
+//! on top of it, the v5.19 release, then 6.1, 6.2 and 6.12 by base version (6.1.192 is a 2025 release, but
 //! its base and its syscall path are older than v6.2's).
 //!
 //! The two Debian kernels were checked in their source packages (see
@@ -37,22 +41,87 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A kernel version the model can run.
+/// A kernel version the model can run. It serialises as its name (`"series-v1/p3"`), so
+/// saved machines and share links read the way scripts do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Kernel {
     /// v5.19-rc1, the series' base.
+    V5_19Rc1,
+    /// The v1 series applied up to and including this patch.
+    SeriesV1(Patch),
+    /// v5.19: rc1 plus the -rc3 KVM fix `d52d165d67c5`.
     V5_19,
-    /// The v1 series applied up to and including patch `patches` (1..=7).
-    SeriesV1 {
-        /// Highest patch applied, 1..=7.
-        patches: u8,
-    },
     /// Debian 6.1.192: patches 2–4 backported, the 2025 KVM rework, later fixes.
     V6_1,
     /// v6.2: the series as it landed.
     V6_2,
     /// Debian 6.12.118: v6.2 plus the 2024–2025 fixes it carries.
     V6_12,
+}
+
+/// A patch of the v1 series, "arm64/sve: Clean up KVM integration and optimise syscalls".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Patch {
+    /// 1/7 "KVM: arm64: Discard any SVE state when entering KVM guests".
+    P1,
+    /// 2/7 "arm64/fpsimd: Track the saved FPSIMD state type separately to TIF_SVE".
+    P2,
+    /// 3/7 "arm64/fpsimd: Have KVM explicitly say which FP registers to save".
+    P3,
+    /// 4/7 "arm64/fpsimd: Stop using TIF_SVE to manage register saving in KVM".
+    P4,
+    /// 5/7 "arm64/fpsimd: Load FP state based on recorded data type".
+    P5,
+    /// 6/7 "arm64/sve: Leave SVE enabled on syscall if we don't context switch".
+    P6,
+    /// 7/7 "arm64/sve: Don't zero non-FPSIMD register state on syscall by default".
+    P7,
+}
+
+impl Patch {
+    /// The seven patches, in order.
+    pub const ALL: [Patch; 7] = [
+        Patch::P1,
+        Patch::P2,
+        Patch::P3,
+        Patch::P4,
+        Patch::P5,
+        Patch::P6,
+        Patch::P7,
+    ];
+
+    /// The patch's number in the series, 1–7.
+    pub const fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    /// The patch numbered `n` (1–7).
+    pub const fn from_number(n: u8) -> Option<Patch> {
+        match n {
+            1 => Some(Patch::P1),
+            2 => Some(Patch::P2),
+            3 => Some(Patch::P3),
+            4 => Some(Patch::P4),
+            5 => Some(Patch::P5),
+            6 => Some(Patch::P6),
+            7 => Some(Patch::P7),
+            _ => None,
+        }
+    }
+}
+
+impl From<Kernel> for String {
+    fn from(k: Kernel) -> String {
+        k.name()
+    }
+}
+
+impl TryFrom<String> for Kernel {
+    type Error = UnknownKernel;
+    fn try_from(s: String) -> Result<Kernel, UnknownKernel> {
+        Kernel::parse(&s)
+    }
 }
 
 /// Why a kernel name did not parse.
@@ -63,7 +132,7 @@ impl fmt::Display for UnknownKernel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown kernel `{}`: known kernels are v5.19, series-v1/p1 … series-v1/p7, series-v1 (= p7), v6.1, v6.2 and v6.12",
+            "unknown kernel `{}`: known kernels are v5.19-rc1, series-v1/p1 … series-v1/p7, series-v1 (= p7), v5.19, v6.1, v6.2 and v6.12",
             self.0
         )
     }
@@ -71,33 +140,37 @@ impl fmt::Display for UnknownKernel {
 
 impl Kernel {
     /// Every kernel, in the order of the code they start from (see the module doc).
-    pub const ALL: [Kernel; 11] = [
+    pub const ALL: [Kernel; 12] = [
+        Kernel::V5_19Rc1,
+        Kernel::SeriesV1(Patch::P1),
+        Kernel::SeriesV1(Patch::P2),
+        Kernel::SeriesV1(Patch::P3),
+        Kernel::SeriesV1(Patch::P4),
+        Kernel::SeriesV1(Patch::P5),
+        Kernel::SeriesV1(Patch::P6),
+        Kernel::SeriesV1(Patch::P7),
         Kernel::V5_19,
-        Kernel::SeriesV1 { patches: 1 },
-        Kernel::SeriesV1 { patches: 2 },
-        Kernel::SeriesV1 { patches: 3 },
-        Kernel::SeriesV1 { patches: 4 },
-        Kernel::SeriesV1 { patches: 5 },
-        Kernel::SeriesV1 { patches: 6 },
-        Kernel::SeriesV1 { patches: 7 },
         Kernel::V6_1,
         Kernel::V6_2,
         Kernel::V6_12,
     ];
 
-    /// Parses `v5.19`, `series-v1`, `series-v1/p1`…`series-v1/p7`, `v6.1`, `v6.2`, `v6.12`.
+    /// Parses `v5.19-rc1`, `series-v1`, `series-v1/p1`…`series-v1/p7`, `v5.19`, `v6.1`,
+    /// `v6.2`, `v6.12`.
     pub fn parse(s: &str) -> Result<Kernel, UnknownKernel> {
         match s {
-            "v5.19" | "v5.19-rc1" => Ok(Kernel::V5_19),
+            "v5.19-rc1" => Ok(Kernel::V5_19Rc1),
+            "v5.19" => Ok(Kernel::V5_19),
             "v6.1" => Ok(Kernel::V6_1),
             "v6.2" => Ok(Kernel::V6_2),
             "v6.12" => Ok(Kernel::V6_12),
-            "series-v1" => Ok(Kernel::SeriesV1 { patches: 7 }),
+            "series-v1" => Ok(Kernel::SeriesV1(Patch::P7)),
             _ => s
                 .strip_prefix("series-v1/p")
+                .filter(|n| n.len() == 1)
                 .and_then(|n| n.parse::<u8>().ok())
-                .filter(|n| (1..=7).contains(n))
-                .map(|patches| Kernel::SeriesV1 { patches })
+                .and_then(Patch::from_number)
+                .map(Kernel::SeriesV1)
                 .ok_or_else(|| UnknownKernel(s.to_string())),
         }
     }
@@ -105,11 +178,30 @@ impl Kernel {
     /// The canonical name, as `parse` accepts it.
     pub fn name(self) -> String {
         match self {
+            Kernel::V5_19Rc1 => "v5.19-rc1".into(),
+            Kernel::SeriesV1(p) => format!("series-v1/p{}", p.number()),
             Kernel::V5_19 => "v5.19".into(),
-            Kernel::SeriesV1 { patches } => format!("series-v1/p{patches}"),
             Kernel::V6_1 => "v6.1".into(),
             Kernel::V6_2 => "v6.2".into(),
             Kernel::V6_12 => "v6.12".into(),
+        }
+    }
+
+    /// What the kernel is, in one line (`:help kernels`, the playground's kernel menu).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Kernel::V5_19Rc1 => "the base (v5.19-rc1): every syscall clears TIF_SVE and disables EL0 SVE, so the next SVE instruction traps",
+            Kernel::SeriesV1(Patch::P1) => "patch 1: KVM converts the host's SVE state to FPSIMD at vCPU load (fpsimd_kvm_prepare)",
+            Kernel::SeriesV1(Patch::P2) => "patch 2: fp_type records the saved format separately from TIF_SVE",
+            Kernel::SeriesV1(Patch::P3) => "patch 3: KVM says which registers to save (fpsimd_last_state.to_save)",
+            Kernel::SeriesV1(Patch::P4) => "patch 4: fpsimd_save() decides by to_save; KVM stops writing the VMM's TIF_SVE",
+            Kernel::SeriesV1(Patch::P5) => "patch 5: task_fpsimd_load() follows fp_type and sets TIF_SVE to match",
+            Kernel::SeriesV1(Patch::P6) => "patch 6: SVE stays enabled across a syscall (zeroed at entry instead of trapped after)",
+            Kernel::SeriesV1(Patch::P7) => "patch 7: sysctl abi.sve_syscall_clear_regs, 0 = keep the SVE registers across syscalls (never merged)",
+            Kernel::V5_19 => "the v5.19 release: the base plus the -rc3 KVM fix that clears HOST_SVE_ENABLED at every vCPU load",
+            Kernel::V6_1 => "Debian 6.1.192: patches 2-4 backported, SVE still dropped at every syscall; the 2025 KVM rework and later fixes",
+            Kernel::V6_2 => "what landed: patches 1-6 in their final form, no sysctl",
+            Kernel::V6_12 => "Debian 6.12.118: v6.2 plus the 2024-2025 fixes (fp_type for signals and ptrace, per-CPU syscall window, KVM rework)",
         }
     }
 
@@ -121,8 +213,8 @@ impl Kernel {
     /// rework there, so 6.1 is modelled without it.
     fn has_patch(self, n: u8) -> bool {
         match self {
-            Kernel::V5_19 => false,
-            Kernel::SeriesV1 { patches } => n <= patches,
+            Kernel::V5_19Rc1 | Kernel::V5_19 => false,
+            Kernel::SeriesV1(p) => n <= p.number(),
             Kernel::V6_1 => matches!(n, 2..=4),
             Kernel::V6_2 | Kernel::V6_12 => n <= 6,
         }
@@ -175,7 +267,7 @@ impl Kernel {
     /// (never merged): sysctl `abi.sve_syscall_clear_regs`, default 0; the entry flush only
     /// happens when it is 1.
     pub fn p7_syscall_clear_regs_sysctl(self) -> bool {
-        matches!(self, Kernel::SeriesV1 { patches: 7 })
+        matches!(self, Kernel::SeriesV1(Patch::P7))
     }
 
     /// Marc Zyngier's "KVM: arm64: Move FP state ownership from flag to a tristate" and
@@ -187,11 +279,14 @@ impl Kernel {
 
     /// v5.19-rc3 `d52d165d67c5` "KVM: arm64: Always start with clearing SVE flag on load":
     /// `kvm_arch_vcpu_load_fp()` clears `HOST_SVE_ENABLED` before sampling CPACR. The series
-    /// v1 is based on -rc1 and lacks it; v6.2 has it. 6.1 and 6.12 had it too until the 2025
-    /// rework removed the flag ([`Kernel::kvm_host_state_saved_at_vcpu_load`]), so there
-    /// this gate is never asked.
+    /// v1 is based on -rc1 and lacks it; the v5.19 release and v6.2 have it. 6.1 and 6.12
+    /// had it too until the 2025 rework removed the flag
+    /// ([`Kernel::kvm_host_state_saved_at_vcpu_load`]), so there this gate is never asked.
     pub fn rc3_clear_host_sve_enabled_on_load(self) -> bool {
-        matches!(self, Kernel::V6_1 | Kernel::V6_2 | Kernel::V6_12)
+        matches!(
+            self,
+            Kernel::V5_19 | Kernel::V6_1 | Kernel::V6_2 | Kernel::V6_12
+        )
     }
 
     /// `bbc6172eefdb` "arm64/fpsimd: SME no longer requires SVE register state" (a patch
@@ -293,11 +388,12 @@ mod tests {
         for k in Kernel::ALL {
             assert_eq!(Kernel::parse(&k.name()), Ok(k));
         }
-        assert_eq!(
-            Kernel::parse("series-v1"),
-            Ok(Kernel::SeriesV1 { patches: 7 })
-        );
+        assert_eq!(Kernel::parse("series-v1"), Ok(Kernel::SeriesV1(Patch::P7)));
         assert!(Kernel::parse("series-v1/p8").is_err());
+        assert!(Kernel::parse("series-v1/p0").is_err());
+        assert!(Kernel::parse("series-v1/p03").is_err());
+        assert_eq!(Kernel::parse("v5.19-rc1"), Ok(Kernel::V5_19Rc1));
+        assert_eq!(Kernel::parse("v5.19"), Ok(Kernel::V5_19));
         assert!(Kernel::parse("v6.3").is_err());
         assert_eq!(Kernel::parse("v6.1"), Ok(Kernel::V6_1));
         assert_eq!(Kernel::parse("v6.12"), Ok(Kernel::V6_12));
@@ -329,9 +425,30 @@ mod tests {
     }
 
     #[test]
+    fn the_v5_19_release_is_rc1_plus_the_rc3_kvm_fix() {
+        let (rc1, release) = (Kernel::V5_19Rc1, Kernel::V5_19);
+        assert!(!rc1.rc3_clear_host_sve_enabled_on_load());
+        assert!(release.rc3_clear_host_sve_enabled_on_load());
+        for n in 1..=7 {
+            assert!(!rc1.has_patch(n) && !release.has_patch(n));
+        }
+        assert!(!release.kvm_fp_ownership_tristate() && !release.sve_alloc_has_flush_arg());
+    }
+
+    #[test]
+    fn a_kernel_serialises_as_its_name() {
+        for k in Kernel::ALL {
+            let j = serde_json::to_string(&k).unwrap();
+            assert_eq!(j, format!("\"{}\"", k.name()));
+            assert_eq!(serde_json::from_str::<Kernel>(&j).unwrap(), k);
+        }
+        assert!(serde_json::from_str::<Kernel>("\"series-v1/p9\"").is_err());
+    }
+
+    #[test]
     fn patches_are_cumulative_and_v6_2_lacks_the_sysctl() {
-        let p = |n| Kernel::SeriesV1 { patches: n };
-        assert!(!Kernel::V5_19.p1_fpsimd_kvm_prepare());
+        let p = |n| Kernel::SeriesV1(Patch::from_number(n).unwrap());
+        assert!(!Kernel::V5_19Rc1.p1_fpsimd_kvm_prepare());
         assert!(p(1).p1_fpsimd_kvm_prepare() && !p(1).p2_fp_type());
         assert!(p(5).p5_load_by_fp_type() && !p(5).p6_sve_kept_on_syscall());
         assert!(p(7).p7_syscall_clear_regs_sysctl() && p(7).p6_sve_kept_on_syscall());

@@ -206,7 +206,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            kernel: Kernel::V5_19,
+            kernel: Kernel::V5_19Rc1,
             cpus: 2,
             vls: vec![16, 32, 64],
             sve_default_vl: 64,

@@ -50,7 +50,7 @@ impl FpType {
     /// Kernel name of the value, in the spelling of `kernel`.
     pub fn kernel_name(self, kernel: Kernel) -> &'static str {
         match self {
-            FpType::Current if matches!(kernel, Kernel::SeriesV1 { .. }) => "FP_STATE_TASK",
+            FpType::Current if matches!(kernel, Kernel::SeriesV1(_)) => "FP_STATE_TASK",
             FpType::Current => "FP_STATE_CURRENT",
             FpType::Fpsimd => "FP_STATE_FPSIMD",
             FpType::Sve => "FP_STATE_SVE",

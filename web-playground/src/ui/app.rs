@@ -25,6 +25,7 @@ use gloo_timers::callback::{Interval, Timeout};
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 use svelab_core::dsl::Severity;
+use svelab_core::model::kernel::Patch;
 use svelab_core::session::Comparison;
 use svelab_core::{Counter, Counters, Diagnostic, Kernel, TaskId};
 use yew::prelude::*;
@@ -413,10 +414,10 @@ impl App {
                     None
                 } else {
                     let cur = self.a.as_ref().map(|a| a.machine().kernel());
-                    Some(if cur == Some(Kernel::V5_19) || cur.is_none() {
-                        Kernel::SeriesV1 { patches: 7 }
+                    Some(if cur == Some(Kernel::V5_19Rc1) || cur.is_none() {
+                        Kernel::SeriesV1(Patch::P7)
                     } else {
-                        Kernel::V5_19
+                        Kernel::V5_19Rc1
                     })
                 };
                 return <Self as Component>::update(self, ctx, Msg::Compare(k));
