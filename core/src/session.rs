@@ -55,8 +55,18 @@ use crate::model::types::{CpuId, TaskId};
 use crate::model::violation::Violation;
 use serde::{Deserialize, Serialize};
 
+/// What executing the next statement did.
+enum Exec {
+    /// The program is finished: nothing ran.
+    Finished,
+    /// The statement ran; no report was asked for.
+    Done,
+    /// The statement ran (or failed: the report carries the error).
+    Reported(Box<StepReport>),
+}
+
 /// Version of every JSON format written by this module.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Default step budget of [`RunOptions`]: no front end hangs on a huge `repeat`.
 pub const DEFAULT_BUDGET: u64 = 10_000_000;
@@ -493,7 +503,11 @@ impl Session {
 
     /// Executes one step. `None` when the program is finished.
     pub fn step(&mut self) -> Option<StepReport> {
-        self.exec(true)?
+        match self.exec(true) {
+            Exec::Reported(r) => Some(*r),
+            // Never with `want`; a finished program has no step.
+            Exec::Done | Exec::Finished => None,
+        }
     }
 
     /// One step back. Returns the new position, or `None` at position 0.
@@ -523,9 +537,9 @@ impl Session {
         }
         while self.state.pos < n {
             match self.exec(false) {
-                Some(Some(r)) if r.error.is_some() => break,
-                None => break,
-                _ => {}
+                Exec::Reported(r) if r.error.is_some() => break,
+                Exec::Finished => break,
+                Exec::Reported(_) | Exec::Done => {}
             }
         }
         self.state.pos
@@ -609,13 +623,17 @@ impl Session {
                     }
                 }
             }
-            let Some(r) = self.exec(want_report || opts.stop_on_expect_failure) else {
-                return RunSummary {
-                    steps,
-                    stop: StopReason::End,
-                    expect_failures: failures,
-                    last,
-                };
+            let r = match self.exec(want_report || opts.stop_on_expect_failure) {
+                Exec::Finished => {
+                    return RunSummary {
+                        steps,
+                        stop: StopReason::End,
+                        expect_failures: failures,
+                        last,
+                    }
+                }
+                Exec::Done => None,
+                Exec::Reported(r) => Some(*r),
             };
             match r {
                 Some(r) => {
@@ -901,16 +919,16 @@ impl Session {
         list
     }
 
-    /// Executes the next statement. `None`: finished. `Some(None)`: executed without a
-    /// report. `Some(Some(r))`: the report (always built for errors).
-    fn exec(&mut self, want: bool) -> Option<Option<StepReport>> {
+    /// Executes the next statement; a report is built when `want`, for a step error and
+    /// for a failed `expect`.
+    fn exec(&mut self, want: bool) -> Exec {
         let mut frames = std::mem::take(&mut self.state.frames);
         let stmt = match self.normalize(&mut frames) {
             Some(s) => s.clone(),
             None => {
                 self.state.frames = frames;
                 self.end = Some(self.state.pos);
-                return None;
+                return Exec::Finished;
             }
         };
         self.state.frames = frames;
@@ -931,7 +949,7 @@ impl Session {
             Ok(x) => x,
             Err(diag) => {
                 // The session is unchanged: position and frames stay before the statement.
-                return Some(Some(self.report(
+                return Exec::Reported(Box::new(self.report(
                     step,
                     &stmt,
                     StepOutcome::Failed,
@@ -967,11 +985,11 @@ impl Session {
         // A failed expect is always reported, so `run` counts it without a callback.
         let failed_expect = matches!(&outcome, StepOutcome::Expect(c) if !c.passed);
         if !want && !failed_expect {
-            return Some(None);
+            return Exec::Done;
         }
         let mut r = self.report(step, &stmt, outcome, None, is_op, before);
         r.violations = violations;
-        Some(Some(r))
+        Exec::Reported(Box::new(r))
     }
 
     fn report(
@@ -1093,6 +1111,12 @@ impl Session {
                     }
                     _ => String::new(),
                 };
+                if let Err(why) = config.check() {
+                    return Err(e(
+                        why.to_string(),
+                        "see `show config` and docs/dsl.md, Configuration".into(),
+                    ));
+                }
                 self.state.machine = Machine::new(config);
                 Ok((StepOutcome::Config(desc), false))
             }
@@ -1537,7 +1561,18 @@ pub fn machine_to_json(m: &Machine) -> String {
 
 /// Loads a machine written by [`machine_to_json`].
 pub fn machine_from_json(text: &str) -> Result<Machine, LoadError> {
-    from_json("svelab-machine", text)
+    let m: Machine = from_json("svelab-machine", text)?;
+    m.config
+        .check()
+        .map_err(|e| LoadError::Damaged(format!("impossible configuration: {e}")))?;
+    if m.cpus.len() != m.config.cpus {
+        return Err(LoadError::Damaged(format!(
+            "the machine has {} CPUs but its configuration says {}",
+            m.cpus.len(),
+            m.config.cpus
+        )));
+    }
+    Ok(m)
 }
 
 /// A step report as JSON.

@@ -61,7 +61,7 @@ fn time_travel() {
 
 use svelab_core::session::{
     compare, machine_from_json, machine_to_json, report_from_json, report_to_json, trace_from_json,
-    trace_to_json, LoadError,
+    trace_to_json, LoadError, FORMAT_VERSION,
 };
 use svelab_core::Kernel;
 
@@ -164,7 +164,8 @@ fn json_round_trips_with_a_version() {
     assert_eq!(&machine_from_json(&m).expect("load"), s.machine());
     let r = report_to_json(&t.reports[1]);
     assert_eq!(report_from_json(&r).expect("load"), t.reports[1]);
-    let old = m.replacen("\"version\":1", "\"version\":0", 1);
+    assert!(m.contains(&format!("\"version\":{FORMAT_VERSION}")));
+    let old = m.replacen(&format!("\"version\":{FORMAT_VERSION}"), "\"version\":0", 1);
     assert!(matches!(
         machine_from_json(&old),
         Err(LoadError::Version { found: 0, .. })
@@ -177,6 +178,29 @@ fn json_round_trips_with_a_version() {
         trace_from_json(&m),
         Err(LoadError::WrongKind { .. })
     ));
+    // A configuration no script could make is refused with the rule it breaks.
+    for (from, to, why) in [
+        ("\"cpus\":2", "\"cpus\":0", "1 to 8"),
+        ("\"vls\":[16,32,64]", "\"vls\":[16,24,64]", "multiple of 16"),
+        ("\"vls\":[16,32,64]", "\"vls\":[64,32,16]", "ascending"),
+        (
+            "\"sve_default_vl\":64",
+            "\"sve_default_vl\":48",
+            "not a supported",
+        ),
+        (
+            "\"kernel\":\"v5.19-rc1\"",
+            "\"kernel\":\"series-v1/p9\"",
+            "unknown kernel",
+        ),
+    ] {
+        assert!(m.contains(from), "{from} in {m}");
+        let bad = m.replacen(from, to, 1);
+        match machine_from_json(&bad) {
+            Err(LoadError::Damaged(e)) => assert!(e.contains(why), "{to}: {e}"),
+            other => panic!("{to}: {other:?}"),
+        }
+    }
 }
 
 #[test]

@@ -699,11 +699,14 @@ impl<'a> StmtParser<'a> {
             }
             "cpus" => {
                 let (n, s) = self.uint("a CPU count")?;
-                if !(1..=8).contains(&n) {
+                if !(1..=crate::model::machine::Config::MAX_CPUS as u128).contains(&n) {
                     self.err(
                         s,
                         format!("{n} CPUs is out of range"),
-                        "the model has 1 to 8 CPUs",
+                        format!(
+                            "the model has 1 to {} CPUs",
+                            crate::model::machine::Config::MAX_CPUS
+                        ),
                     );
                     return Err(());
                 }

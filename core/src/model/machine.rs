@@ -186,7 +186,8 @@ impl Task {
     }
 }
 
-/// Global configuration.
+/// Global configuration. [`Config::new`] builds one and [`Config::check`] holds the rules
+/// every configuration obeys, also one read from JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Config {
     /// Which kernel.
@@ -216,7 +217,88 @@ impl Default for Config {
     }
 }
 
+/// Why a configuration is impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl Config {
+    /// The most CPUs the model runs.
+    pub const MAX_CPUS: usize = 8;
+
+    /// A configuration with `cpus` CPUs supporting vector lengths `vls` (bytes, any order),
+    /// the default VL as `find_supported_vector_length(64)` leaves it and the patch-7
+    /// sysctl at its default 0: checked by [`Config::check`], the one place the rules live.
+    pub fn new(
+        kernel: Kernel,
+        cpus: usize,
+        mut vls: Vec<u16>,
+        kvm_mode: KvmMode,
+    ) -> Result<Config, ConfigError> {
+        vls.sort_unstable();
+        vls.dedup();
+        let mut c = Config {
+            kernel,
+            cpus,
+            vls,
+            sve_default_vl: 16,
+            sve_syscall_clear_regs: false,
+            kvm_mode,
+        };
+        c.sve_default_vl = c.find_supported_vector_length(64);
+        c.check()?;
+        Ok(c)
+    }
+
+    /// Every rule a configuration obeys, wherever it came from (a script, a JSON file):
+    /// 1–8 CPUs; vector lengths ascending, each a multiple of 16 bytes from 16 to 256
+    /// (`sve_vl_valid()`); the default VL one of them; `abi.sve_syscall_clear_regs` only on
+    /// the kernel that has it (patch 7).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !(1..=Config::MAX_CPUS).contains(&self.cpus) {
+            return Err(ConfigError(format!(
+                "{} CPUs: the model has 1 to {}",
+                self.cpus,
+                Config::MAX_CPUS
+            )));
+        }
+        if self.vls.is_empty() {
+            return Err(ConfigError("no vector length is supported".into()));
+        }
+        if let Some(bad) = self
+            .vls
+            .iter()
+            .find(|v| !crate::model::regs::sve_vl_valid(u32::from(**v)))
+        {
+            return Err(ConfigError(format!(
+                "vector length {bad} bytes: a VL is a multiple of 16 bytes from 16 to 256"
+            )));
+        }
+        if self.vls.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ConfigError(
+                "the vector lengths must be ascending and distinct".into(),
+            ));
+        }
+        if !self.vls.contains(&self.sve_default_vl) {
+            return Err(ConfigError(format!(
+                "the default VL {} bytes is not a supported vector length",
+                self.sve_default_vl
+            )));
+        }
+        if self.sve_syscall_clear_regs && !self.kernel.p7_syscall_clear_regs_sysctl() {
+            return Err(ConfigError(format!(
+                "abi.sve_syscall_clear_regs does not exist on {}",
+                self.kernel
+            )));
+        }
+        Ok(())
+    }
+
     /// `vl_info[ARM64_VEC_SVE].max_vl`.
     pub fn max_vl(&self) -> u16 {
         *self.vls.last().unwrap_or(&16)
