@@ -7,7 +7,7 @@
 
 use crate::model::event::WarnSite;
 use crate::model::kernel::Kernel;
-use crate::model::violation::{Rule, Violation};
+use crate::model::violation::{Cause, Rule, Violation};
 use serde::{Deserialize, Serialize};
 
 /// A known kernel bug.
@@ -131,14 +131,26 @@ impl KnownBug {
                 "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
                 _ => return None,
             },
-            Rule::LiveAtEl0 if v.detail.contains("ZEN_EL0EN is 1 but TIF_SVE is 0") => {
+            Rule::LiveAtEl0
+                if v.cause
+                    == (Cause::TrapMismatch {
+                        zen_el0en: true,
+                        tif_sve: false,
+                    }) =>
+            {
                 if k.p6_sve_kept_on_syscall() {
                     KnownBug::KvmSveUntrappedAfterGuestExit
                 } else {
                     KnownBug::StickyHostSveEnabled
                 }
             }
-            Rule::LiveAtEl0 if v.detail.contains("ZEN_EL0EN is 0 but TIF_SVE is 1") => {
+            Rule::LiveAtEl0
+                if v.cause
+                    == (Cause::TrapMismatch {
+                        zen_el0en: false,
+                        tif_sve: true,
+                    }) =>
+            {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
             Rule::Warn if f == WarnSite::DoSveAccTifSveSet.function() => {
@@ -147,11 +159,55 @@ impl KnownBug {
             Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
             // The race leaves a binding made before sve_alloc(): its sve_state pointer is
             // NULL, and the next SVE-format save dereferences it.
-            Rule::KernelCrash if f == "fpsimd_save" && v.detail.contains("NULL") => {
+            Rule::KernelCrash if f == "fpsimd_save" && v.cause == Cause::NullSveState => {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
             _ => return None,
         };
         bug.affects(k).then_some(bug)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::types::{CpuId, TaskId};
+
+    fn b1(cause: Cause, detail: &str) -> Violation {
+        Violation {
+            rule: Rule::LiveAtEl0,
+            task: Some(TaskId(0)),
+            cpu: Some(CpuId(0)),
+            function: None,
+            detail: detail.into(),
+            cause,
+        }
+    }
+
+    /// Attribution reads the violation's data: the words of its detail can change freely.
+    #[test]
+    fn attribution_matches_the_cause_not_the_words() {
+        let untrapped = Cause::TrapMismatch {
+            zen_el0en: true,
+            tif_sve: false,
+        };
+        let k = Kernel::V6_2;
+        assert_eq!(
+            KnownBug::explain(k, &b1(untrapped, "any wording")),
+            Some(KnownBug::KvmSveUntrappedAfterGuestExit)
+        );
+        assert_eq!(
+            KnownBug::explain(
+                k,
+                &b1(Cause::Stated, "CPACR_EL1.ZEN_EL0EN is 1 but TIF_SVE is 0")
+            ),
+            None
+        );
+        assert_eq!(
+            KnownBug::explain(Kernel::V5_19Rc1, &b1(untrapped, "")),
+            Some(KnownBug::StickyHostSveEnabled)
+        );
+        // The v5.19 release has the -rc3 fix: nothing to attribute it to.
+        assert_eq!(KnownBug::explain(Kernel::V5_19, &b1(untrapped, "")), None);
     }
 }

@@ -16,7 +16,7 @@ use crate::model::machine::{LastState, Machine, SveRef, Task};
 use crate::model::regs::{sve_sig_regs_size, sve_vq_from_vl, Origin, SveBuf, UserFpsimdState};
 use crate::model::types::{CpuId, Curr, Format, FpType, Owner, TaskId};
 use crate::model::vcpu::Vcpu;
-use crate::model::violation::Violation;
+use crate::model::violation::{Cause, Violation};
 
 /// Bytes `fpsimd_save_state()`/`fpsimd_load_state()` move: Q0–Q31, FPSR, FPCR.
 pub const FPSIMD_REGS_BYTES: usize = 32 * 16 + 8;
@@ -166,10 +166,18 @@ impl Machine {
                     } else {
                         "the binding's sve_state was freed: use after free"
                     };
-                    self.step_violations.push(Violation::kernel_crash(
-                        "fpsimd_save",
-                        format!("SVE-format save on {c}: {what}"),
-                    ));
+                    let cause = if other.is_none() {
+                        Cause::NullSveState
+                    } else {
+                        Cause::Stated
+                    };
+                    self.step_violations.push(
+                        Violation::kernel_crash(
+                            "fpsimd_save",
+                            format!("SVE-format save on {c}: {what}"),
+                        )
+                        .because(cause),
+                    );
                     return;
                 }
             }

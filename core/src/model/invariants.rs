@@ -8,7 +8,7 @@ use crate::model::regs::{Origin, Origins};
 use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId, VcpuId};
 use crate::model::vcpu::FpOwner;
 
-use crate::model::violation::{Rule, Violation};
+use crate::model::violation::{Cause, Rule, Violation};
 
 impl Machine {
     /// Everything wrong with the state now, plus what went wrong during the last step
@@ -18,6 +18,7 @@ impl Machine {
         for e in &self.events {
             if let Event::Warn { site } = e.event {
                 out.push(Violation {
+                    cause: Cause::Stated,
                     rule: Rule::Warn,
                     task: e.task,
                     cpu: e.cpu,
@@ -54,6 +55,7 @@ impl Machine {
                     Some(b) if b.vq == task.vq() => {}
                     _ if borrowed => {}
                     other => out.push(Violation {
+                        cause: Cause::Stated,
                         rule: Rule::SveStateAllocated,
                         task: Some(t),
                         cpu: None,
@@ -73,6 +75,7 @@ impl Machine {
             if k.p2_fp_type() {
                 if task.fp_type == FpType::Current {
                     out.push(Violation {
+                        cause: Cause::Stated,
                         rule: Rule::FpTypeValid,
                         task: Some(t),
                         cpu: None,
@@ -89,6 +92,7 @@ impl Machine {
                     let ok = task.sve_state.as_ref().is_some_and(|b| b.vq == task.vq());
                     if !ok {
                         out.push(Violation {
+                            cause: Cause::Stated,
                             rule: Rule::FpTypeStorage,
                             task: Some(t),
                             cpu: None,
@@ -117,7 +121,12 @@ impl Machine {
         if task.fpsimd_cpu != Some(c) {
             why.push(format!("its fpsimd_cpu is not {c}"));
         }
+        let mut cause = Cause::Stated;
         if cpu.cpacr_zen_el0en != task.tif_sve {
+            cause = Cause::TrapMismatch {
+                zen_el0en: cpu.cpacr_zen_el0en,
+                tif_sve: task.tif_sve,
+            };
             why.push(format!(
                 "CPACR_EL1.ZEN_EL0EN is {} but TIF_SVE is {}{}",
                 u8::from(cpu.cpacr_zen_el0en),
@@ -146,6 +155,7 @@ impl Machine {
         }
         if !why.is_empty() {
             out.push(Violation {
+                cause,
                 rule: Rule::LiveAtEl0,
                 task: Some(t),
                 cpu: Some(c),
@@ -160,6 +170,7 @@ impl Machine {
         leaks.truncate(4);
         if !leaks.is_empty() {
             out.push(Violation {
+                cause: Cause::Stated,
                 rule: Rule::NoLeak,
                 task: Some(t),
                 cpu: Some(c),
@@ -186,6 +197,7 @@ impl Machine {
         let leaks = leaked(&self.cpu(c).regs.origin, own, true, vc.has_sve);
         if let Some((reg, o)) = leaks.first() {
             out.push(Violation {
+                cause: Cause::Stated,
                 rule: Rule::NoLeak,
                 task: None,
                 cpu: Some(c),

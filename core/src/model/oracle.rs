@@ -20,7 +20,7 @@ use crate::model::machine::{Machine, Resume, TaskState};
 use crate::model::op::{KvmOp, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, UserInsn};
 use crate::model::types::{Owner, TaskId, VcpuId};
 use crate::model::vcpu::FpOwner;
-use crate::model::violation::{Rule, Violation};
+use crate::model::violation::{Cause, Rule, Violation};
 
 type VRegs = [Option<u128>; 32];
 
@@ -296,6 +296,7 @@ impl AbiOracle {
                 .collect();
             if let Some(&n) = bad.first() {
                 out.push(Violation {
+                    cause: Cause::Stated,
                     rule: Rule::VPreserved,
                     task: Some(t),
                     cpu: None,
@@ -316,6 +317,7 @@ impl AbiOracle {
             let v = VcpuId(i as u16);
             if let Some(n) = (0..32).find(|&n| exp[n].is_some_and(|x| x != guest_v(m, v, n))) {
                 out.push(Violation {
+                    cause: Cause::Stated,
                     rule: Rule::GuestStatePreserved,
                     task: None,
                     cpu: None,

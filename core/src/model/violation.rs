@@ -105,11 +105,39 @@ pub struct Violation {
     pub function: Option<crate::model::event::Text>,
     /// Why, in words.
     pub detail: String,
+    /// Why, as data: what bug attribution and tests match on (never [`Violation::detail`]).
+    #[serde(default)]
+    pub cause: Cause,
+}
+
+/// The fact behind a violation, for the rules where the kernel's bugs differ by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Cause {
+    /// Nothing beyond the rule, the function and the task.
+    #[default]
+    Stated,
+    /// B1: the SVE trap disagrees with `TIF_SVE` for a task at EL0
+    /// (`CPACR_EL1.ZEN_EL0EN` vs `TIF_SVE`).
+    TrapMismatch {
+        /// `CPACR_EL1.ZEN_EL0EN` on the task's CPU.
+        zen_el0en: bool,
+        /// The task's `TIF_SVE`.
+        tif_sve: bool,
+    },
+    /// A kernel crash: a NULL `sve_state` pointer dereferenced.
+    NullSveState,
 }
 
 impl Violation {
+    /// The same violation with its cause as data.
+    pub(crate) fn because(mut self, cause: Cause) -> Violation {
+        self.cause = cause;
+        self
+    }
+
     pub(crate) fn kernel_crash(function: &'static str, detail: String) -> Violation {
         Violation {
+            cause: Cause::Stated,
             rule: Rule::KernelCrash,
             task: None,
             cpu: None,
@@ -124,6 +152,7 @@ impl Violation {
         detail: String,
     ) -> Violation {
         Violation {
+            cause: Cause::Stated,
             rule: Rule::StaleSveState,
             task: Some(task),
             cpu: None,
