@@ -1,0 +1,142 @@
+//! JSON documents with a format kind and version: machines, step reports, traces.
+
+use super::*;
+
+/// A whole run: the script, the kernel, every step's report, why it stopped, and the
+/// final machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    /// The script.
+    pub source: String,
+    /// The kernel it ran on.
+    pub kernel: String,
+    /// Every step.
+    pub reports: Vec<StepReport>,
+    /// Why it stopped.
+    pub stop: StopReason,
+    /// The final machine.
+    pub machine: Machine,
+}
+
+/// Why a JSON document did not load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoadError {
+    /// Not JSON, or not the expected shape.
+    Damaged(String),
+    /// A document of another kind (`svelab-machine` where a trace was expected…).
+    WrongKind {
+        /// Kind expected.
+        expected: String,
+        /// Kind found.
+        found: String,
+    },
+    /// Written by another version of the format.
+    Version {
+        /// Version this build reads.
+        expected: u32,
+        /// Version found.
+        found: u64,
+    },
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Damaged(m) => write!(f, "the file is damaged or not a svelab document: {m}"),
+            LoadError::WrongKind { expected, found } => {
+                write!(f, "this is a `{found}` document, expected `{expected}`")
+            }
+            LoadError::Version { expected, found } => write!(
+                f,
+                "format version {found} is not supported: this svelab reads version {expected}; re-create the file with this version"
+            ),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a, T> {
+    format: &'static str,
+    version: u32,
+    data: &'a T,
+}
+
+fn to_json<T: Serialize>(kind: &'static str, data: &T) -> String {
+    serde_json::to_string(&EnvelopeOut {
+        format: kind,
+        version: FORMAT_VERSION,
+        data,
+    })
+    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(kind: &str, text: &str) -> Result<T, LoadError> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| LoadError::Damaged(e.to_string()))?;
+    let found = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    if found != kind {
+        return Err(LoadError::WrongKind {
+            expected: kind.into(),
+            found: if found.is_empty() {
+                "unknown".into()
+            } else {
+                found.into()
+            },
+        });
+    }
+    let version = v
+        .get("version")
+        .and_then(|x| x.as_u64())
+        .ok_or_else(|| LoadError::Damaged("no version".into()))?;
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(LoadError::Version {
+            expected: FORMAT_VERSION,
+            found: version,
+        });
+    }
+    let data = v
+        .get("data")
+        .ok_or_else(|| LoadError::Damaged("no data".into()))?;
+    T::deserialize(data).map_err(|e| LoadError::Damaged(e.to_string()))
+}
+
+/// The machine as JSON (`{"format":"svelab-machine","version":1,"data":…}`).
+pub fn machine_to_json(m: &Machine) -> String {
+    to_json("svelab-machine", m)
+}
+
+/// Loads a machine written by [`machine_to_json`].
+pub fn machine_from_json(text: &str) -> Result<Machine, LoadError> {
+    let m: Machine = from_json("svelab-machine", text)?;
+    m.config
+        .check()
+        .map_err(|e| LoadError::Damaged(format!("impossible configuration: {e}")))?;
+    if m.cpus.len() != m.config.cpus {
+        return Err(LoadError::Damaged(format!(
+            "the machine has {} CPUs but its configuration says {}",
+            m.cpus.len(),
+            m.config.cpus
+        )));
+    }
+    Ok(m)
+}
+
+/// A step report as JSON.
+pub fn report_to_json(r: &StepReport) -> String {
+    to_json("svelab-step-report", r)
+}
+
+/// Loads a step report written by [`report_to_json`].
+pub fn report_from_json(text: &str) -> Result<StepReport, LoadError> {
+    from_json("svelab-step-report", text)
+}
+
+/// A trace as JSON.
+pub fn trace_to_json(t: &Trace) -> String {
+    to_json("svelab-trace", t)
+}
+
+/// Loads a trace written by [`trace_to_json`].
+pub fn trace_from_json(text: &str) -> Result<Trace, LoadError> {
+    from_json("svelab-trace", text)
+}
