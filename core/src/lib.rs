@@ -11,23 +11,18 @@
 //! [`Event`]s named after kernel functions, [`Counters`], and [`Violation`]s from the
 //! invariant checker.
 //!
-//! Module map (each module's docs say which kernel file it models):
-//! * [`kernel`] — the kernels and the named patch gates.
-//! * [`regs`] — register file and buffers with real values and provenance.
-//! * [`machine`] — CPUs, tasks, configuration (ground state only).
-//! * [`fpsimd`] — `arch/arm64/kernel/fpsimd.c`.
-//! * [`syscall`] — syscall entry (`fp_user_discard`), the syscalls, fork.
-//! * [`signal`] — signal frames and sigreturn.
-//! * [`ptrace`] — `NT_PRFPREG` / `NT_ARM_SVE`.
-//! * [`kvm`] — vCPUs and the host/guest handover.
-//! * [`ops`] — the operations and how they are carried out.
-//! * [`invariants`] — the checker.
-//! * [`bugs`] — the known kernel bugs the model reproduces, and their attribution.
-//! * [`explore`] — explore mode: bounded exhaustive search with shortest counterexamples.
-//! * [`lesson`] — lessons and exercises: the course format, seeded variants, grading, progress.
-//! * [`oracle`] — the ABI oracle (what sve.rst promises a task, from its own history).
+//! Layout (each module's docs say which kernel file it models); imports only go down:
+//! * [`model`] — the state machine, one file per kernel source file: the kernels and their
+//!   gates, ids, registers, events, violations, the state, the operations as data, then
+//!   `fpsimd.c`, signals, syscalls, ptrace and KVM, then carrying out a step, then the
+//!   invariant checker, the ABI oracle, the derived views and the known bugs.
+//! * [`dsl`] — the language: its vocabularies (one table each), parser, lowering to
+//!   operations, `expect` evaluation and rendering.
+//! * [`session`] — a program on a machine, stepped, with time travel, compare and JSON.
+//! * [`lesson`] — lessons and exercises: the course format, seeded variants, grading.
+//! * [`explore`] — bounded exhaustive search with shortest counterexamples.
+//! * [`real`] — translating scripts into steps for real kernels, and reading their results.
 //! * [`share`] — share links for the playground (script, kernel, step in a URL fragment).
-//! * [`view`] — derived views (ownership, user view, raw view).
 
 pub mod dsl;
 pub mod explore;
