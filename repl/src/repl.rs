@@ -551,8 +551,19 @@ impl Repl {
 
     /// A fresh session with `opts`, running `source` up to step `pos` (in chunks).
     fn replay(&self, opts: &SessionOptions, source: &str, pos: u64) -> Replay {
+        self.replay_with(opts, source, pos, &mut |_| {})
+    }
+
+    /// [`Repl::replay`], calling `on_step` with every step's report.
+    fn replay_with(
+        &self,
+        opts: &SessionOptions,
+        source: &str,
+        pos: u64,
+        on_step: &mut dyn FnMut(&StepReport),
+    ) -> Replay {
         let mut progress = Progress::new(self.st);
-        let r = self.replay_inner(opts, source, pos, &mut progress);
+        let r = self.replay_inner(opts, source, pos, &mut progress, on_step);
         progress.clear();
         r
     }
@@ -563,6 +574,7 @@ impl Repl {
         source: &str,
         pos: u64,
         progress: &mut Progress,
+        on_step: &mut dyn FnMut(&StepReport),
     ) -> Replay {
         let mut s = Session::new(opts.clone());
         s.load(source);
@@ -572,11 +584,12 @@ impl Repl {
                 return Replay::Interrupted;
             }
             progress.tick("replaying", s.position());
-            let r = s.run(&RunOptions {
+            let opts = RunOptions {
                 budget: pace.next(pos - s.position()),
                 stop_on_expect_failure: false,
                 breakpoints: false,
-            });
+            };
+            let r = s.run_with(&opts, on_step);
             pace.done(r.steps);
             match r.stop {
                 StopReason::Error => {
@@ -1351,7 +1364,24 @@ impl Repl {
         let pos = self.session.position();
         let src = self.session.source().to_string();
         let before = self.session.machine().clone();
-        match self.replay(&opts, &src, pos) {
+        // The expects are what a student reruns for: report the ones that fail on `k`.
+        let mut expects = 0u64;
+        let mut failed: Vec<StepReport> = Vec::new();
+        let mut more = 0u64;
+        let mut count = |r: &StepReport| {
+            if matches!(r.outcome, StepOutcome::Expect(_)) {
+                expects += 1;
+            }
+            if r.expect_failed() {
+                if failed.len() < NOTABLE {
+                    failed.push(r.clone());
+                } else {
+                    more += 1;
+                }
+            }
+        };
+        let replayed = self.replay_with(&opts, &src, pos, &mut count);
+        match replayed {
             Replay::Interrupted => {
                 self.note("(interrupted; still on the old kernel)");
                 return;
@@ -1380,6 +1410,29 @@ impl Repl {
                 self.where_line()
             ))
         ));
+        let fails = failed.len() as u64 + more;
+        if fails > 0 {
+            let mut out = format!(
+                "{}\n",
+                self.st.error(format!(
+                    "{fails} expect{} on {}:",
+                    if fails == 1 { " fails" } else { "s fail" },
+                    k.name()
+                ))
+            );
+            for r in &failed {
+                out.push_str(&display::report(r, false, self.st));
+            }
+            if more > 0 {
+                out.push_str(&format!("{}\n", self.st.dim(format!("⋮ ({more} more)"))));
+            }
+            self.print(&display::wrap_text(&out, self.width()));
+        } else if expects > 0 {
+            self.note(format!(
+                "every expect holds on {} ({expects} run so far)",
+                k.name()
+            ));
+        }
         if !src.trim().is_empty() {
             self.show_panel(Some(&before));
         }
@@ -1432,28 +1485,8 @@ impl Repl {
                 return;
             }
         };
-        let (_, ds) = svelab_core::parse(&text);
-        if !ds.is_empty() {
-            self.diags(&text, &ds, Some(&name));
-        }
-        if ds.iter().any(|d| d.severity == Severity::Error) {
-            self.note("(nothing loaded: the session is unchanged)");
-            return;
-        }
-        let mut s = Session::new(self.sopts.clone());
-        s.load(&text);
-        let old = std::mem::replace(&mut self.session, s);
-        let before = old.machine().clone();
-        self.note(format!("loaded {name}"));
-        let mut col = Collector::default();
-        let end = self.run_rest(&mut col);
-        self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
-        if let RunEnd::Error(d) = end {
-            self.diags(&text, &[*d], Some(&name));
-            self.note(format!("the script stops here; {}", self.where_line()));
-        }
-        self.after_run(&before, &col, interrupted);
+        // On the kernel chosen with `:kernel`/`--kernel` if any, else the script's own.
+        self.load_source(&text, &name, self.sopts.kernel, true);
     }
 
     // -------------------------------------------------------------------------------
@@ -1474,35 +1507,53 @@ impl Repl {
     /// Replaces the session with `source` at step 0, on `kernel` (`None`: the script's own
     /// `kernel` line); runs it to the end if `run`.
     fn load_source(&mut self, source: &str, name: &str, kernel: Option<Kernel>, run: bool) {
-        let (_, ds) = svelab_core::parse(source);
-        if ds.iter().any(|d| d.severity == Severity::Error) {
+        let (prog, ds) = svelab_core::parse(source);
+        if !ds.is_empty() {
             self.diags(source, &ds, Some(name));
+        }
+        if ds.iter().any(|d| d.severity == Severity::Error) {
             self.note("(nothing loaded: the session is unchanged)");
             return;
         }
+        let own = script_kernel(&prog);
         if self.sopts.kernel.is_some() && self.sopts.kernel != kernel {
             self.note(format!(
                 "(the session ran on {} chosen with `:kernel`/`--kernel`; {name} runs on {})",
                 self.kernel().name(),
-                kernel.map_or_else(|| "its own kernel".to_string(), |k| k.name().to_string())
+                kernel
+                    .or(own)
+                    .map_or_else(|| "its own kernel".to_string(), |k| k.name().to_string())
             ));
         }
         self.sopts.kernel = kernel;
         let mut s = Session::new(self.sopts.clone());
         s.load(source);
-        let old = std::mem::replace(&mut self.session, s);
-        let before = old.machine().clone();
+        // A new program: what it changes and counts is measured from a fresh start, not
+        // from whatever ran before.
+        let before = s.machine().clone();
+        self.session = s;
+        let on = match (kernel, own) {
+            (Some(k), Some(o)) if k != o => format!(
+                "{} (chosen with `:kernel`; the script says {})",
+                k.name(),
+                o.name()
+            ),
+            (Some(k), _) | (None, Some(k)) => k.name().to_string(),
+            (None, None) => self.kernel().name().to_string(),
+        };
         let steps = self.program_len();
         if !run {
             self.print(&course::script_text(source, 4, self.st));
             self.note(format!(
-                "loaded {name} at step 0 of {steps}, on {} · `:step` runs the next statement, \
-                 `:run` the rest, `:list` shows the program",
-                self.kernel().name()
+                "loaded {name} at step 0 of {steps}, on {on} · a new program · `:step` runs \
+                 the next statement, `:run` the rest, `:list` shows the program"
             ));
             return;
         }
-        self.note(format!("loaded {name} on {}", self.kernel().name()));
+        self.note(format!(
+            "loaded {name} on {on} · a new program (changes and counters count from a \
+             fresh start)"
+        ));
         let mut col = Collector::default();
         let end = self.run_rest(&mut col);
         self.print(&display::wrap_text(&col.render(self.st), self.width()));
@@ -1916,6 +1967,14 @@ impl Repl {
 }
 
 /// The longest common subsequence diff of two line lists: (tag, line) with tag ' ', '-', '+'.
+/// The kernel a script's first `kernel` statement names.
+fn script_kernel(p: &svelab_core::dsl::Program) -> Option<Kernel> {
+    p.stmts.iter().find_map(|s| match s.kind {
+        svelab_core::dsl::StmtKind::Kernel(k) => Some(k),
+        _ => None,
+    })
+}
+
 fn line_diff<'a>(a: &'a [String], b: &'a [String]) -> Vec<(char, &'a str)> {
     let (n, m) = (a.len(), b.len());
     let mut l = vec![vec![0usize; m + 1]; n + 1];

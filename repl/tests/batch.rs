@@ -607,3 +607,55 @@ fn read_only_statements_do_not_cut_a_loaded_script() {
     );
     assert!(!text.contains("dropped"), "{text}");
 }
+
+/// Runs the REPL on `input` with no history and no progress file; standard output.
+fn repl_output(input: &str) -> String {
+    let o = svelab(&["--color", "never"], Some(input));
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}
+
+/// The output from the first line containing `from` on.
+fn from<'a>(out: &'a str, from: &str) -> &'a str {
+    let i = out
+        .find(from)
+        .unwrap_or_else(|| panic!("`{from}` in:\n{out}"));
+    &out[i..]
+}
+
+const BUSY: &str = "task A vl=512 on=cpu0\nrepeat 20 { sve-op A z0=1\nsvc A getpid }\n";
+
+/// After `:load`, `:lesson … run` and `:exercise load`, the run summary and the list of
+/// changes count from a fresh start: the output is the same whatever ran before (they
+/// used to be differences with the previous program).
+#[test]
+fn a_loaded_program_is_compared_with_a_fresh_start() {
+    let keep = "lessons/05-patch6-keep-sve/keep.svl";
+    let path = format!("{}/../{keep}", env!("CARGO_MANIFEST_DIR"));
+    for (cmd, mark) in [
+        (format!(":load {path}\n"), "loaded"),
+        (":lesson 5 run keep\n".to_string(), "loaded"),
+        (":exercise 1/1 load\n".to_string(), "loaded"),
+    ] {
+        let fresh = repl_output(&format!("{cmd}:quit\n"));
+        let busy = repl_output(&format!("{BUSY}{cmd}:quit\n"));
+        assert_eq!(from(&busy, mark), from(&fresh, mark), "{cmd}");
+        let words = from(&busy, mark).split_whitespace().collect::<Vec<_>>();
+        assert!(words.join(" ").contains("a new program"), "{cmd}: {busy}");
+    }
+}
+
+/// `:kernel NAME` reruns the session on NAME and reports the expects that fail there (it
+/// used to rerun silently); an expect that holds again is reported as holding.
+#[test]
+fn switching_the_kernel_reports_failed_expects() {
+    let out = repl_output(&format!(
+        "{KERNEL_DEPENDENT}:kernel v6.2\n:kernel v5.19\n:quit\n"
+    ));
+    let on_62 = from(&out, "kernel v6.2 (");
+    let on_62 = &on_62[..on_62.find("kernel v5.19 (").unwrap_or(on_62.len())];
+    assert!(on_62.contains("every expect holds"), "{on_62}");
+    let on_519 = from(&out, "kernel v5.19 (");
+    assert!(on_519.contains("1 expect fails on v5.19"), "{on_519}");
+    assert!(on_519.contains("[3] expect A.TIF_SVE == 1"), "{on_519}");
+    assert!(on_519.contains("actual 0, expected == 1"), "{on_519}");
+}
