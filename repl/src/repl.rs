@@ -6,7 +6,7 @@
 //! endless `repeat` stops and the session stays. Typing a statement after travelling back
 //! (or after an interrupted run) continues from the current step and drops the old future.
 
-use crate::commands::{self, Command, LessonCmd, Setting, Target};
+use crate::commands::{self, BreakSpec, Command, LessonCmd, Setting, Target};
 use crate::course::{self, Store};
 use crate::diag;
 use crate::display::{self, RegFormat};
@@ -157,6 +157,34 @@ enum RunEnd {
     Finished,
     Interrupted,
     Error(Box<Diagnostic>),
+    /// A breakpoint or watch stopped it: what to say.
+    Stopped(String),
+}
+
+/// A breakpoint or a watch of the REPL, numbered as `:break` lists them. The REPL keeps
+/// them (sessions are replaced by `:load`, `:kernel` and forks) and installs the
+/// breakpoints into the session for each run; watches it checks itself, step by step.
+#[derive(Clone, Debug)]
+struct Stop {
+    id: u32,
+    kind: StopKind,
+}
+
+#[derive(Clone, Debug)]
+enum StopKind {
+    Line(u32),
+    When(String),
+    Watch(String),
+}
+
+impl Stop {
+    fn describe(&self) -> String {
+        match &self.kind {
+            StopKind::Line(l) => format!("breakpoint {} · before line {l}", self.id),
+            StopKind::When(c) => format!("breakpoint {} · when {c}", self.id),
+            StopKind::Watch(p) => format!("watch {} · {p}", self.id),
+        }
+    }
 }
 
 /// The reports of a run, bounded: the first [`HEAD`], the last [`TAIL`] and the notable
@@ -302,6 +330,8 @@ pub fn main(opts: Options) -> ExitCode {
         told_ctrl_c: false,
         store: Store::load(),
         current: None,
+        stops: Vec::new(),
+        next_stop: 1,
     };
     repl.print(&repl.banner());
     repl.progress_problem();
@@ -309,6 +339,7 @@ pub fn main(opts: Options) -> ExitCode {
         repl.stop.store(false, Ordering::SeqCst);
         if let Some(h) = rl.helper_mut() {
             h.names = Names::of(repl.session.machine());
+            h.stops = repl.stops.iter().map(|s| s.id.to_string()).collect();
         }
         let prompt = repl.prompt();
         match rl.readline(&prompt) {
@@ -384,6 +415,9 @@ struct Repl {
     /// The exercise `:hint`, `:check`, `:reveal` and `:variant` act on: (lesson id,
     /// exercise id).
     current: Option<(String, String)>,
+    /// Breakpoints and watches.
+    stops: Vec<Stop>,
+    next_stop: u32,
 }
 
 impl Repl {
@@ -521,6 +555,16 @@ impl Repl {
 
     fn run_rest_inner(&mut self, col: &mut Collector, progress: &mut Progress) -> RunEnd {
         let mut pace = Pacer::new();
+        let installed = self.install_breakpoints();
+        let mut watches: Vec<(u32, String, String)> = self
+            .stops
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StopKind::Watch(p) => Some((s.id, p.clone(), self.watch_value(p))),
+                _ => None,
+            })
+            .collect();
+        let mut first = true;
         loop {
             if self.session.is_finished() {
                 return RunEnd::Finished;
@@ -528,11 +572,24 @@ impl Repl {
             if self.interrupted() {
                 return RunEnd::Interrupted;
             }
+            // The session checks line breakpoints inside a run call only (not before its
+            // first step, so that a run can leave a breakpoint): check chunk boundaries.
+            if !first {
+                if let Some(stop) = self.line_stop_here() {
+                    return RunEnd::Stopped(format!("stopped at {}", stop.describe()));
+                }
+            }
+            first = false;
             progress.tick("running", self.session.position());
             let opts = RunOptions {
-                budget: pace.next(u64::MAX),
+                // Watches are checked after every step.
+                budget: if watches.is_empty() {
+                    pace.next(u64::MAX)
+                } else {
+                    1
+                },
                 stop_on_expect_failure: false,
-                breakpoints: false,
+                breakpoints: !installed.is_empty(),
             };
             let s = self.session.run_with(&opts, &mut |r| col.push(r));
             pace.done(s.steps);
@@ -544,8 +601,74 @@ impl Repl {
                     });
                     return RunEnd::Error(Box::new(d));
                 }
+                StopReason::Breakpoint(b) => {
+                    let what = installed
+                        .iter()
+                        .find(|(id, _)| *id == b)
+                        .and_then(|(_, ours)| self.stops.iter().find(|s| s.id == *ours))
+                        .map_or_else(|| "a breakpoint".to_string(), Stop::describe);
+                    // A condition became true in the last step; a line stops before it.
+                    let at = match (&s.last, what.contains(" · when ")) {
+                        (Some(r), true) => format!(", true after [{}] `{}`", r.step, r.text),
+                        _ => String::new(),
+                    };
+                    return RunEnd::Stopped(format!("stopped at {what}{at}"));
+                }
                 _ => {}
             }
+            for (id, path, old) in &mut watches {
+                let now = self.watch_value(path);
+                if now != *old {
+                    let at = match &s.last {
+                        Some(r) => format!(" in [{}] `{}`", r.step, r.text),
+                        None => String::new(),
+                    };
+                    return RunEnd::Stopped(format!(
+                        "stopped by watch {id}: {path} {old} → {now}{at}"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Puts the REPL's line and condition breakpoints into the session (replacing what it
+    /// had); the pairs (session's id, ours).
+    fn install_breakpoints(&mut self) -> Vec<(svelab_core::session::BreakpointId, u32)> {
+        let old: Vec<_> = self.session.breakpoints().iter().map(|(i, _)| *i).collect();
+        for id in old {
+            self.session.remove_breakpoint(id);
+        }
+        let mut out = Vec::new();
+        for s in &self.stops {
+            let b = match &s.kind {
+                StopKind::Line(l) => Some(self.session.break_at_line(*l)),
+                StopKind::When(c) => self.session.break_when(c).ok(),
+                StopKind::Watch(_) => None,
+            };
+            if let Some(b) = b {
+                out.push((b, s.id));
+            }
+        }
+        out
+    }
+
+    /// The line breakpoint on the line of the next statement, if any.
+    fn line_stop_here(&self) -> Option<&Stop> {
+        let (_, line) = self.session.next_statement()?;
+        self.stops
+            .iter()
+            .find(|s| matches!(s.kind, StopKind::Line(l) if l == line))
+    }
+
+    /// A watched path's value now (or why it has none, e.g. before its task exists).
+    fn watch_value(&self, path: &str) -> String {
+        match self.session.eval(path) {
+            Ok(v) => v
+                .strip_prefix(path)
+                .and_then(|r| r.strip_prefix(" = "))
+                .unwrap_or(&v)
+                .to_string(),
+            Err(_) => "(none)".to_string(),
         }
     }
 
@@ -657,6 +780,25 @@ impl Repl {
         self.print(&out);
     }
 
+    fn print_stopped(&self, what: &str) {
+        let text = format!(
+            "{what} · {} · `:run` goes on, `:step` steps, `:delete N` removes it",
+            self.where_line()
+        );
+        let mut out = String::new();
+        for (i, l) in display::wrap(&text, self.width().saturating_sub(4))
+            .iter()
+            .enumerate()
+        {
+            if i == 0 {
+                out.push_str(&format!("{}\n", self.st.yellow(l)));
+            } else {
+                out.push_str(&format!("  {}\n", self.st.dim(l)));
+            }
+        }
+        self.print(&out);
+    }
+
     fn show_panel(&self, before: Option<&Machine>) {
         if self.panel {
             self.print(&display::panel(
@@ -670,7 +812,7 @@ impl Repl {
 
     /// After a run: a summary for long runs, the interruption if any, then the panel if
     /// the state changed.
-    fn after_run(&self, before: &Machine, col: &Collector, interrupted: bool) {
+    fn after_run(&self, before: &Machine, col: &Collector, end: &RunEnd) {
         let m = self.session.machine();
         if col.total > col.shown() {
             let d = m.total_counters().since(&before.total_counters());
@@ -682,8 +824,10 @@ impl Repl {
                 self.note(l);
             }
         }
-        if interrupted {
-            self.print_interrupted();
+        match end {
+            RunEnd::Interrupted => self.print_interrupted(),
+            RunEnd::Stopped(what) => self.print_stopped(what),
+            _ => {}
         }
         if m != before {
             self.show_panel(Some(before));
@@ -737,7 +881,9 @@ impl Repl {
         let start = self.session.position();
         let old_len = self.session.source().len();
         let mut col = Collector::default();
-        match self.session.append(src, CHUNK) {
+        // With breakpoints or watches, every step goes through `run_rest`, which honours them.
+        let first_chunk = if self.stops.is_empty() { CHUNK } else { 0 };
+        match self.session.append(src, first_chunk) {
             Err(ds) => {
                 if let Some(old) = forked {
                     self.session = old;
@@ -754,13 +900,12 @@ impl Repl {
         }
         let end = self.run_rest(&mut col);
         self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
         match end {
-            RunEnd::Finished | RunEnd::Interrupted => {}
-            RunEnd::Error(d) => {
+            RunEnd::Finished | RunEnd::Interrupted | RunEnd::Stopped(_) => {}
+            RunEnd::Error(ref d) => {
                 // A step error after the first chunk: undo the whole input, as `append`
                 // does for errors in its first chunk.
-                let mut d = *d;
+                let mut d = (**d).clone();
                 let offset = if old_len == 0 { 0 } else { old_len + 1 };
                 d.span = Span::new(
                     d.span.start.saturating_sub(offset),
@@ -791,7 +936,7 @@ impl Repl {
                 return;
             }
         }
-        self.after_run(&before, &col, interrupted);
+        self.after_run(&before, &col, &end);
     }
 
     /// The report of step `n` (replayed; the session does not move).
@@ -880,6 +1025,12 @@ impl Repl {
             Command::Kernel(Some(k)) => self.switch_kernel(k),
             Command::Compare(k) => self.compare(k),
             Command::Real(labels) => self.real(&labels),
+            Command::Break(None) | Command::Watch(None) => self.list_stops(),
+            Command::Break(Some(BreakSpec::Line(l))) => self.add_stop(StopKind::Line(l)),
+            Command::Break(Some(BreakSpec::When(c))) => self.add_stop(StopKind::When(c)),
+            Command::Watch(Some(p)) => self.add_stop(StopKind::Watch(p)),
+            Command::Delete(id) => self.delete_stop(id),
+            Command::Legend => self.print(&display::legend_text(self.st, self.width())),
             Command::Load(p) => self.load(&p),
             Command::Save(p) => self.save(&p),
             Command::Export(p) => self.export(&p),
@@ -904,6 +1055,96 @@ impl Repl {
             Command::Quit => return Action::Quit,
         }
         Action::Continue
+    }
+
+    /// Adds a breakpoint or watch after checking it: a condition must parse, a path must
+    /// be one (its value may not exist yet: a watch on `B.TIF_SVE` before `task B`).
+    fn add_stop(&mut self, kind: StopKind) {
+        match &kind {
+            StopKind::When(c) => {
+                if let Err(ds) = svelab_core::dsl::parse_condition(c) {
+                    self.diags(c, &ds, None);
+                    self.note("(no breakpoint set)");
+                    return;
+                }
+            }
+            StopKind::Watch(p) => {
+                if let Err(ds) = svelab_core::dsl::parse_path(p) {
+                    self.diags(p, &ds, None);
+                    self.note("(no watch set)");
+                    return;
+                }
+            }
+            StopKind::Line(l) => {
+                let lines = self.session.source().lines().count() as u32;
+                if *l > lines {
+                    self.note(format!(
+                        "(the program has {lines} lines so far: the breakpoint waits for line {l})"
+                    ));
+                }
+            }
+        }
+        let stop = Stop {
+            id: self.next_stop,
+            kind,
+        };
+        self.next_stop += 1;
+        let mut msg = stop.describe();
+        if let StopKind::Watch(p) = &stop.kind {
+            msg.push_str(&format!(" = {} now", self.watch_value(p)));
+        }
+        self.stops.push(stop);
+        self.print(&format!("{} {}\n", self.st.green("set"), self.st.bold(msg)));
+    }
+
+    fn list_stops(&self) {
+        if self.stops.is_empty() {
+            self.note(
+                "no breakpoints or watches: `:break line N`, `:break when COND`, `:watch PATH`",
+            );
+            return;
+        }
+        let mut out = String::new();
+        for s in &self.stops {
+            let mut line = s.describe();
+            if let StopKind::Watch(p) = &s.kind {
+                line.push_str(&format!(" = {}", self.watch_value(p)));
+            }
+            out.push_str(&format!("  {line}\n"));
+        }
+        self.print(&display::wrap_text(&out, self.width()));
+        self.note("`:delete N` removes one, `:delete all` every one");
+    }
+
+    fn delete_stop(&mut self, id: Option<u32>) {
+        match id {
+            None => {
+                let n = self.stops.len();
+                self.stops.clear();
+                self.note(format!("removed {n} breakpoints and watches"));
+            }
+            Some(id) => match self.stops.iter().position(|s| s.id == id) {
+                Some(i) => {
+                    let s = self.stops.remove(i);
+                    self.note(format!("removed {}", s.describe()));
+                }
+                None => self.error(
+                    format!("there is no breakpoint or watch {id}"),
+                    if self.stops.is_empty() {
+                        "none is set".to_string()
+                    } else {
+                        format!(
+                            "`:break` lists them: {}",
+                            self.stops
+                                .iter()
+                                .map(|s| s.id.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                ),
+            },
+        }
     }
 
     fn show(&mut self, w: &str) {
@@ -1070,12 +1311,11 @@ impl Repl {
         let mut col = Collector::default();
         let end = self.run_rest(&mut col);
         self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
-        if let RunEnd::Error(d) = end {
-            self.diags(self.session.source(), &[*d], None);
+        if let RunEnd::Error(d) = &end {
+            self.diags(self.session.source(), &[(**d).clone()], None);
             self.note(format!("the statement failed; {}", self.where_line()));
         }
-        self.after_run(&before, &col, interrupted);
+        self.after_run(&before, &col, &end);
     }
 
     fn list(&self) {
@@ -1557,12 +1797,11 @@ impl Repl {
         let mut col = Collector::default();
         let end = self.run_rest(&mut col);
         self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
-        if let RunEnd::Error(d) = end {
-            self.diags(source, &[*d], Some(name));
+        if let RunEnd::Error(d) = &end {
+            self.diags(source, &[(**d).clone()], Some(name));
             self.note(format!("the script stops here; {}", self.where_line()));
         }
-        self.after_run(&before, &col, interrupted);
+        self.after_run(&before, &col, &end);
     }
 
     fn find_lesson(&self, q: &str) -> Option<&'static Lesson> {

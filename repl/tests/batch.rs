@@ -659,3 +659,80 @@ fn switching_the_kernel_reports_failed_expects() {
     assert!(on_519.contains("[3] expect A.TIF_SVE == 1"), "{on_519}");
     assert!(on_519.contains("actual 0, expected == 1"), "{on_519}");
 }
+
+const FIVE: &str = "\
+task A vl=512 on=cpu0
+sve-op A z0=1
+svc A getpid
+sve-op A z0=2
+svc A getpid
+expect A.traps == 2
+";
+
+/// `:break line N`, `:break when COND` and `:watch PATH` stop `:load` and `:run` where
+/// gdb users expect; `:break` lists them, `:delete` removes them.
+#[test]
+fn breakpoints_and_watches_stop_runs() {
+    let d = tempfile::tempdir().unwrap();
+    let f = script(&d, "five.svl", FIVE);
+    let out = repl_output(&format!(
+        ":break line 4\n:load {f}\n:run\n:delete 1\n:break when A.traps == 2\n:watch A.TIF_SVE\n\
+         :break\n:goto 0\n:run\n:run\n:run\n:delete all\n:run\n:delete 7\n:quit\n"
+    ));
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The line breakpoint stops the load before line 4; `:run` leaves it and ends.
+    let load = from(&flat, "loaded ");
+    let stop = load
+        .find("stopped at breakpoint 1 · before line 4")
+        .unwrap();
+    assert!(!load[..stop].contains("[3] sve-op A z0=2"), "{load}");
+    assert!(
+        load[stop..].contains("next: line 4 `sve-op A z0=2`"),
+        "{load}"
+    );
+    assert!(load[stop..].contains("[3] sve-op A z0=2"), "{load}");
+    // The list.
+    assert!(
+        flat.contains("breakpoint 2 · when A.traps == 2 watch 3 · A.TIF_SVE = 0"),
+        "{flat}"
+    );
+    // From step 0: the watch sees A created (none → 0), then TIF_SVE 0 → 1 at the trap.
+    let again = from(&flat, "⟲ at step 0");
+    let w1 = again
+        .find("stopped by watch 3: A.TIF_SVE (none) → 0 in [0]")
+        .unwrap();
+    let w2 = again
+        .find("stopped by watch 3: A.TIF_SVE 0 → 1 in [1] `sve-op A z0=1`")
+        .unwrap();
+    let w3 = again
+        .find("stopped by watch 3: A.TIF_SVE 1 → 0 in [2] `svc A getpid`")
+        .unwrap();
+    assert!(w1 < w2 && w2 < w3, "{again}");
+    assert!(from(again, "removed 2 breakpoints and watches").contains("[5] expect A.traps == 2"));
+    assert!(flat.contains("there is no breakpoint or watch 7"), "{flat}");
+}
+
+/// A condition breakpoint stops after the step that makes it true, also while typing.
+#[test]
+fn a_condition_breakpoint_stops_typed_statements() {
+    let out = repl_output(&format!(
+        ":break when A.traps == 2\n{}:list\n:run\n:quit\n",
+        FIVE.replace('\n', "; ").trim_end_matches("; ").to_owned() + "\n"
+    ));
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "stopped at breakpoint 1 · when A.traps == 2, true after [3] `sve-op A z0=2`"
+        ),
+        "{flat}"
+    );
+    let stop = from(&flat, "stopped at breakpoint 1");
+    assert!(stop.contains("[5] expect A.traps == 2"), "{stop}");
+    // Bad conditions and paths are refused with a diagnostic.
+    let out = repl_output(":break when A.TIF_SVE =! 1\n:watch A..x\n:break\n:quit\n");
+    assert!(
+        out.contains("no breakpoint set") && out.contains("no watch set"),
+        "{out}"
+    );
+    assert!(out.contains("no breakpoints or watches"), "{out}");
+}
