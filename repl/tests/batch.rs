@@ -736,3 +736,99 @@ fn a_condition_breakpoint_stops_typed_statements() {
     );
     assert!(out.contains("no breakpoints or watches"), "{out}");
 }
+
+/// `svelab watch FILE` runs the script, then again each time it is saved, until Ctrl-C.
+#[test]
+fn watch_reruns_the_script_when_it_is_saved_until_ctrl_c() {
+    use std::io::BufRead;
+    let d = tempfile::tempdir().unwrap();
+    let f = script(&d, "w.svl", PASSING);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["watch", &f, "--poll-ms", "20", "--color", "never"])
+        .env("SVELAB_PROGRESS", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(stdout).lines() {
+            if tx.send(l.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |what: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if let Ok(l) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                let done = l.contains(what);
+                seen.push(l);
+                if done {
+                    return seen;
+                }
+            }
+        }
+        panic!("no `{what}` in {seen:?}");
+    };
+    let first = wait_for("save it to run again");
+    assert!(first.iter().any(|l| l.contains("(run 1)")), "{first:?}");
+    assert!(
+        first.iter().any(|l| l.contains("= ok (actual 1")),
+        "{first:?}"
+    );
+    std::fs::write(&f, KERNEL_DEPENDENT).unwrap();
+    let second = wait_for("save it to run again");
+    assert!(second.iter().any(|l| l.contains("(run 2)")), "{second:?}");
+    assert!(second.iter().any(|l| l.contains("= FAILED")), "{second:?}");
+    // Ctrl-C ends it.
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{status:?}");
+}
+
+/// With --max-runs, the status is the last run's; a missing file is waited for.
+#[test]
+fn watch_grades_an_exercise_and_reports_a_missing_file() {
+    let d = tempfile::tempdir().unwrap();
+    let f = script(&d, "x.svl", "task A on=cpu0\n");
+    let o = svelab(
+        &[
+            "watch",
+            &f,
+            "--exercise",
+            "1/shape-z",
+            "--max-runs",
+            "1",
+            "--poll-ms",
+            "10",
+        ],
+        None,
+    );
+    let out = text(&o.stdout);
+    assert!(out.contains("as exercise 1/shape-z (run 1)"), "{out}");
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    let missing = d.path().join("later.svl");
+    let m = missing.to_string_lossy().into_owned();
+    let child = Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["watch", &m, "--max-runs", "1", "--poll-ms", "10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::write(&missing, PASSING).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        text(&o.stderr).contains("waiting for it"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
