@@ -538,6 +538,12 @@ fn task_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String
                 "fp_type" if !mm.kernel().p2_fp_type() => "n/a".into(),
                 "home" => match mm.tasks[usize::from(tid.0)].state {
                     svelab_core::machine::TaskState::Exited => "-".into(),
+                    _ if guest_holds(mm, tid).is_some() => {
+                        format!(
+                            "saved by KVM for {}",
+                            guest_holds(mm, tid).unwrap_or_default()
+                        )
+                    }
                     _ => match mm.state_home(tid) {
                         svelab_core::view::StateHome::Live(c) => format!("live on {c}"),
                         svelab_core::view::StateHome::Memory(f) => format!("memory ({f})"),
@@ -562,6 +568,20 @@ fn task_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String
         rows.push(row);
     }
     rows
+}
+
+/// The vCPU whose guest holds the registers of the CPU VMM task `t` runs on (KVM saved
+/// the host's state first, though `fpsimd_last_state` may still name the task).
+fn guest_holds(m: &Machine, t: TaskId) -> Option<String> {
+    m.vcpus.iter().enumerate().find_map(|(i, v)| {
+        let id = svelab_core::VcpuId(i as u16);
+        match m.vcpu_loaded_on(id) {
+            Some((_, vmm)) if vmm == t && v.fp_owner == svelab_core::kvm::FpOwner::Guest => {
+                Some(v.name.clone())
+            }
+            _ => None,
+        }
+    })
 }
 
 fn vcpu_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String>> {
@@ -947,6 +967,18 @@ mod tests {
         // Wide terminals keep the one-line table.
         let wide = strip(&panel(None, s.machine(), Style::PLAIN, 120));
         assert!(wide.contains(" task "), "{wide}");
+    }
+
+    #[test]
+    fn a_vmm_whose_guest_holds_the_registers_is_not_live() {
+        let s = run(
+            "task VMM on=cpu0\nvcpu V0 sve vl=512\nsve-op VMM z0=fill(0x44)\n\
+                     kvm-enter VMM V0\nguest-sve-op V0 z0=fill(0x33)\n",
+        );
+        let p = strip(&panel(None, s.machine(), Style::PLAIN, 120));
+        let row = p.lines().find(|l| l.starts_with(" VMM ")).unwrap();
+        assert!(!row.contains("live on cpu0"), "{row}");
+        assert!(row.contains("saved by KVM for V0"), "{row}");
     }
 
     #[test]
