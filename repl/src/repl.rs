@@ -332,6 +332,7 @@ pub fn main(opts: Options) -> ExitCode {
         current: None,
         stops: Vec::new(),
         next_stop: 1,
+        stopped_at: None,
     };
     repl.print(&repl.banner());
     repl.progress_problem();
@@ -418,6 +419,8 @@ struct Repl {
     /// Breakpoints and watches.
     stops: Vec<Stop>,
     next_stop: u32,
+    /// Where the last run stopped at a line breakpoint (the next run leaves it).
+    stopped_at: Option<u64>,
 }
 
 impl Repl {
@@ -556,7 +559,7 @@ impl Repl {
     fn run_rest_inner(&mut self, col: &mut Collector, progress: &mut Progress) -> RunEnd {
         let mut pace = Pacer::new();
         let installed = self.install_breakpoints();
-        let mut watches: Vec<(u32, String, String)> = self
+        let watches: Vec<(u32, String, String)> = self
             .stops
             .iter()
             .filter_map(|s| match &s.kind {
@@ -564,7 +567,11 @@ impl Repl {
                 _ => None,
             })
             .collect();
-        let mut first = true;
+        // A run that resumes leaves the breakpoint it stopped at; one from the start of a
+        // program (`:load`, `:goto 0` then `:run`) stops before line 1 if asked to.
+        let pos = self.session.position();
+        let mut resuming = pos > 0 || self.stopped_at == Some(pos);
+        self.stopped_at = None;
         loop {
             if self.session.is_finished() {
                 return RunEnd::Finished;
@@ -574,12 +581,14 @@ impl Repl {
             }
             // The session checks line breakpoints inside a run call only (not before its
             // first step, so that a run can leave a breakpoint): check chunk boundaries.
-            if !first {
+            if !resuming {
                 if let Some(stop) = self.line_stop_here() {
-                    return RunEnd::Stopped(format!("stopped at {}", stop.describe()));
+                    let what = format!("stopped at {}", stop.describe());
+                    self.stopped_at = Some(self.session.position());
+                    return RunEnd::Stopped(what);
                 }
             }
-            first = false;
+            resuming = false;
             progress.tick("running", self.session.position());
             let opts = RunOptions {
                 // Watches are checked after every step.
@@ -616,7 +625,7 @@ impl Repl {
                 }
                 _ => {}
             }
-            for (id, path, old) in &mut watches {
+            for (id, path, old) in &watches {
                 let now = self.watch_value(path);
                 if now != *old {
                     let at = match &s.last {
@@ -1050,6 +1059,7 @@ impl Repl {
             Command::Variant => self.variant(),
             Command::Reset => {
                 self.session = Session::new(self.sopts.clone());
+                self.stopped_at = None;
                 self.note(format!("new session on {}", self.kernel().name()));
             }
             Command::Quit => return Action::Quit,
@@ -1768,6 +1778,7 @@ impl Repl {
         self.sopts.kernel = kernel;
         let mut s = Session::new(self.sopts.clone());
         s.load(source);
+        self.stopped_at = None;
         // A new program: what it changes and counts is measured from a fresh start, not
         // from whatever ran before.
         let before = s.machine().clone();

@@ -710,6 +710,15 @@ fn breakpoints_and_watches_stop_runs() {
     assert!(w1 < w2 && w2 < w3, "{again}");
     assert!(from(again, "removed 2 breakpoints and watches").contains("[5] expect A.traps == 2"));
     assert!(flat.contains("there is no breakpoint or watch 7"), "{flat}");
+    // A breakpoint on line 1 stops a load before anything runs; `:run` goes on.
+    let out = repl_output(&format!(":break 1\n:load {f}\n:run\n:quit\n"));
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let load = from(&flat, "loaded ");
+    let stop = load
+        .find("stopped at breakpoint 1 · before line 1")
+        .unwrap();
+    assert!(!load[..stop].contains("[0] task A"), "{load}");
+    assert!(load[stop..].contains("[5] expect A.traps == 2"), "{load}");
 }
 
 /// A condition breakpoint stops after the step that makes it true, also while typing.
