@@ -381,6 +381,15 @@ pub fn cpu_boxes(before: Option<&Machine>, m: &Machine, st: Style, w: usize) -> 
                 } else {
                     text
                 };
+                // A long name must not push the box (and the line) wider: cut, uncoloured.
+                let text = if width(&text) > INNER {
+                    let plain = crate::style::strip(&text);
+                    let mut cut: String = plain.chars().take(INNER - 1).collect();
+                    cut.push('…');
+                    cut
+                } else {
+                    text
+                };
                 lines.push(format!(
                     "{} {}{}",
                     st.blue("│"),
@@ -440,8 +449,24 @@ fn stacked(rows: &[Vec<String>], st: Style, w: usize) -> String {
     };
     let mut out = String::new();
     let room = w.saturating_sub(4).max(8);
+    // The second column is named unless it says where the task is (`running at EL0 …`).
+    let second = |x: &str| {
+        if head[1] == "where" {
+            x.to_string()
+        } else {
+            format!("{} {x}", st.dim(&head[1]))
+        }
+    };
     for r in body {
-        out.push_str(&format!(" {}  {}\n", r[0], r[1]));
+        let first = format!(" {}  {}", r[0], second(&r[1]));
+        if width(&first) <= w {
+            out.push_str(&format!("{first}\n"));
+        } else {
+            out.push_str(&format!(" {}\n", r[0]));
+            for l in wrap(&second(&r[1]), room) {
+                out.push_str(&format!("    {l}\n"));
+            }
+        }
         let mut line = String::new();
         for (h, x) in head.iter().zip(r).skip(2) {
             let item = format!("{} {x}", st.dim(h));
@@ -964,6 +989,14 @@ mod tests {
             }
             assert!(p.contains("* changed") && p.contains(":legend"), "{p}");
         }
+        // Long names do not widen the CPU boxes.
+        let long = run(
+            "task AVeryLongTaskName on=cpu0\nvcpu AnotherLongVcpu sve vl=512\n\
+                     kvm-enter AVeryLongTaskName AnotherLongVcpu\n",
+        );
+        let p = strip(&panel(None, long.machine(), Style { color: true }, 60));
+        assert!(p.lines().all(|l| l.chars().count() <= 60), "{p}");
+        assert!(p.contains("…"), "{p}");
         // Wide terminals keep the one-line table.
         let wide = strip(&panel(None, s.machine(), Style::PLAIN, 120));
         assert!(wide.contains(" task "), "{wide}");
