@@ -17,6 +17,7 @@ Examples:
   svelab check 1/shape-z mine.svl     grade a script for a construct exercise
   svelab check 1/fp-write --answer '0, ones'
   svelab real mine.svl                run it on real Linux 6.1 and 6.12 under QEMU, beside the model
+  svelab watch mine.svl               rerun it each time it is saved (Ctrl-C stops)
 
 Kernels: v5.19-rc1 (the series' base, the default), series-v1/p1 … series-v1/p7, series-v1 (= p7),
 v5.19 (the release: rc1 plus the -rc3 KVM fix), v6.1, v6.2, v6.12.
@@ -79,6 +80,38 @@ pub enum Sub {
     /// each `expect` and `show` beside the model's prediction.
     #[command(after_help = REAL_AFTER_HELP)]
     Real(RealArgs),
+    /// Rerun a script (or grade it as an exercise) each time the file is saved.
+    #[command(after_help = WATCH_AFTER_HELP)]
+    Watch(WatchArgs),
+}
+
+const WATCH_AFTER_HELP: &str = "\
+The file is checked a few times a second; each saved change runs it again, as `svelab run
+FILE` does (or `svelab check EXERCISE FILE` with --exercise). Ctrl-C stops.
+
+Examples:
+  svelab watch mine.svl                     rerun on every save
+  svelab watch mine.svl --kernel v6.2       on v6.2, whatever the script says
+  svelab watch mine.svl --exercise 3/2      grade it as exercise 2 of lesson 3";
+
+/// `svelab watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The script to watch.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Grade it as this exercise (LESSON/EXERCISE) instead of running it.
+    #[arg(long, short, value_name = "EXERCISE")]
+    pub exercise: Option<String>,
+    /// Print only the summary and failures.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Milliseconds between checks of the file.
+    #[arg(long, default_value_t = 250, value_name = "MS", hide = true)]
+    pub poll_ms: u64,
+    /// Stop after this many runs (for tests and scripts).
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_runs: Option<u64>,
 }
 
 const REAL_AFTER_HELP: &str = "\

@@ -37,6 +37,10 @@ pub enum Arg {
     Exercise,
     /// A real kernel: `6.1`, `6.12`, `both`.
     RealKernel,
+    /// `line N` or `when CONDITION`.
+    Break,
+    /// A breakpoint or watch number, or `all`.
+    StopId,
 }
 
 /// One row of the command table.
@@ -73,6 +77,10 @@ pub const COMMANDS: &[Spec] = &[
     Spec { name: "kernel", aliases: &["k"], usage: "[name]", args: &[Arg::Kernel], summary: "show the kernel, or rerun the session on another", help: "`:kernel v6.2` replays everything typed so far on v6.2 (a `kernel` statement in the program is overridden) and goes to the same step." },
     Spec { name: "compare", aliases: &["cmp"], usage: "<kernel>", args: &[Arg::Kernel], summary: "rerun the session on another kernel and show the differences", help: "Runs the program on the current kernel and on the other in lockstep and shows every step whose events, counters or outcome differ, then the final differences." },
     Spec { name: "real", aliases: &[], usage: "[6.1|6.12|both]", args: &[Arg::RealKernel], summary: "run the program on real Linux under QEMU, beside the model's prediction", help: "Translates the whole program (what `:list` shows) into a real arm64 program, boots Debian's Linux 6.1 and/or 6.12 under QEMU with it, and prints each `expect` and `show` beside the model's prediction on v6.1/v6.12, as `svelab real` does. A statement a real program cannot do is reported at its line before anything boots. The first run installs QEMU and downloads the kernels (a minute or two); later runs take about 20 s per kernel." },
+    Spec { name: "break", aliases: &["br", "breakpoints"], usage: "[line N | when COND]", args: &[Arg::Break, Arg::Path], summary: "stop runs before a line or when a condition becomes true; list them", help: "`:break line 12` (or `:break 12`) stops `:run`, `:load` and typed statements before the statement on line 12 (`:list` numbers the lines). `:break when A.TIF_SVE == 0` stops after the step that makes the condition true; it takes what `expect` takes (`cpu0.owner == B`, `violation B1`, `no-violations`). `:break` alone lists breakpoints and watches; `:delete N` removes one. `:run` goes on after a stop." },
+    Spec { name: "watch", aliases: &["wa"], usage: "<path>", args: &[Arg::Path], summary: "stop runs when a field changes", help: "`:watch A.TIF_SVE`, `:watch cpu0.owner`, `:watch A.z0`: a run stops after the step that changes the value, and says from what to what (checked at every step, so runs are slower while a watch is set). `:break` lists watches with the breakpoints; `:delete N` removes one." },
+    Spec { name: "delete", aliases: &["del", "unbreak", "unwatch"], usage: "<n|all>", args: &[Arg::StopId], summary: "remove a breakpoint or watch (`all`: every one)", help: "The numbers are those `:break` lists." },
+    Spec { name: "legend", aliases: &["key"], usage: "", args: &[], summary: "what the state panel's symbols mean (● ○ ◆ – *)", help: "Explains the marks of the state panel: who the registers hold (fresh, stale, guest, nobody), what changed (*), and the columns of the task table." },
     Spec { name: "load", aliases: &[], usage: "<file>", args: &[Arg::File], summary: "replace the session with a script and run it", help: "Parses the whole file first (nothing changes if it has errors), then runs it; Ctrl-C stops it. `:goto 0` and `:step` walk through it." },
     Spec { name: "save", aliases: &[], usage: "<file>", args: &[Arg::File], summary: "write the program as a script", help: "The statements entered so far, as a script `svelab run` and `:load` accept." },
     Spec { name: "export", aliases: &[], usage: "<trace.json>", args: &[Arg::File], summary: "write a JSON trace of the whole run", help: "Every step's report (events, counters, violations, outcome) and the final machine, as `svelab-trace` JSON (the session does not move)." },
@@ -123,6 +131,15 @@ pub enum LessonCmd {
     },
 }
 
+/// What `:break` sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BreakSpec {
+    /// Before the statement on this 1-based line.
+    Line(u32),
+    /// After a step that makes this condition (as `expect` takes it) true.
+    When(String),
+}
+
 /// A parsed command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -156,6 +173,14 @@ pub enum Command {
     Compare(Kernel),
     /// `:real [6.1|6.12|both]`: the real kernels' labels (empty: both).
     Real(Vec<&'static str>),
+    /// `:break [line N | when COND]` (`None`: list).
+    Break(Option<BreakSpec>),
+    /// `:watch path` (`None`: list).
+    Watch(Option<String>),
+    /// `:delete n|all` (`None`: all).
+    Delete(Option<u32>),
+    /// `:legend`.
+    Legend,
     /// `:load file`.
     Load(PathBuf),
     /// `:save file`.
@@ -370,6 +395,71 @@ pub fn parse(line: &str) -> Result<Command, Diagnostic> {
                 },
             }
         }
+        "break" => match args {
+            [] => Command::Break(None),
+            [(w, sp), rest @ ..] => {
+                let line_no = |w: &str, sp: Span| -> Result<u32, Diagnostic> {
+                    w.parse::<u32>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                        err(
+                            line,
+                            sp,
+                            format!("`{w}` is not a line number"),
+                            "lines count from 1, as `:list` numbers them",
+                        )
+                    })
+                };
+                match *w {
+                    "line" => {
+                        let (n, nsp) = need(1, "a line number (e.g. `:break line 12`)")?;
+                        too_many(2)?;
+                        Command::Break(Some(BreakSpec::Line(line_no(n, nsp)?)))
+                    }
+                    "when" | "if" => {
+                        need(1, "a condition (e.g. `:break when A.TIF_SVE == 0`)")?;
+                        let cond = line[rest[0].1.start..].trim().to_string();
+                        Command::Break(Some(BreakSpec::When(cond)))
+                    }
+                    _ if w.starts_with(|c: char| c.is_ascii_digit()) => {
+                        too_many(1)?;
+                        Command::Break(Some(BreakSpec::Line(line_no(w, *sp)?)))
+                    }
+                    _ => {
+                        return Err(err(
+                            line,
+                            *sp,
+                            format!("`{w}`: expected `line N` or `when CONDITION`"),
+                            "`:break line 12`, `:break when A.TIF_SVE == 0`; `:watch PATH` stops when a field changes",
+                        ))
+                    }
+                }
+            }
+        },
+        "watch" => {
+            too_many(1)?;
+            Command::Watch(args.first().map(|(w, _)| w.to_string()))
+        }
+        "delete" => {
+            let (w, sp) = need(0, "a number from `:break`, or `all`")?;
+            too_many(1)?;
+            if w == "all" {
+                Command::Delete(None)
+            } else {
+                Command::Delete(Some(w.trim_start_matches('#').parse::<u32>().map_err(
+                    |_| {
+                        err(
+                            line,
+                            sp,
+                            format!("`{w}` is not a breakpoint number"),
+                            "`:break` lists them with their numbers; `:delete all` removes every one",
+                        )
+                    },
+                )?))
+            }
+        }
+        "legend" => {
+            too_many(0)?;
+            Command::Legend
+        }
         "load" => Command::Load(file(0)?),
         "save" => Command::Save(file(0)?),
         "export" => Command::Export(file(0)?),
@@ -533,6 +623,31 @@ mod tests {
         );
         assert_eq!(parse(":check"), Ok(Command::Check(None)));
         assert_eq!(
+            parse(":break line 12"),
+            Ok(Command::Break(Some(BreakSpec::Line(12))))
+        );
+        assert_eq!(parse(":br 7"), Ok(Command::Break(Some(BreakSpec::Line(7)))));
+        assert_eq!(
+            parse(":break when A.TIF_SVE == 0"),
+            Ok(Command::Break(Some(BreakSpec::When(
+                "A.TIF_SVE == 0".into()
+            ))))
+        );
+        assert_eq!(parse(":break"), Ok(Command::Break(None)));
+        assert_eq!(
+            parse(":watch cpu0.owner"),
+            Ok(Command::Watch(Some("cpu0.owner".into())))
+        );
+        assert_eq!(parse(":delete 2"), Ok(Command::Delete(Some(2))));
+        assert_eq!(parse(":delete all"), Ok(Command::Delete(None)));
+        assert_eq!(parse(":legend"), Ok(Command::Legend));
+        assert!(parse(":break line 0").is_err());
+        assert!(parse(":break line x").is_err());
+        assert!(parse(":break when").is_err());
+        assert!(parse(":break at 3").is_err());
+        assert!(parse(":delete").is_err());
+        assert!(parse(":delete x").is_err());
+        assert_eq!(
             parse(":set edit-mode vi"),
             Ok(Command::Set(Setting::Vi(true)))
         );
@@ -566,6 +681,8 @@ mod tests {
                 Some(Arg::Path) => format!(":{} A.TIF_SVE", s.name),
                 Some(Arg::File) => format!(":{} x.svl", s.name),
                 Some(Arg::Setting) => format!(":{} panel on", s.name),
+                Some(Arg::Break) => format!(":{} line 3", s.name),
+                Some(Arg::StopId) => format!(":{} 1", s.name),
                 _ => format!(":{}", s.name),
             };
             assert!(parse(&line).is_ok(), "{line}: {:?}", parse(&line));

@@ -5,6 +5,7 @@
 //! runner and the golden tests agree); colour only adds escape codes around its parts.
 
 use crate::style::Style;
+use svelab_core::dsl::diag::{more_line, MAX_DIAGNOSTICS};
 use svelab_core::dsl::{render_diagnostic, Diagnostic};
 
 /// Renders `d` (whose span refers to `source`) for the terminal. `file` is put in front of
@@ -75,12 +76,21 @@ pub fn render(source: &str, d: &Diagnostic, file: Option<&str>, st: Style) -> St
     out
 }
 
-/// Renders several diagnostics, separated by blank lines.
+/// Renders the first [`MAX_DIAGNOSTICS`] diagnostics, separated by blank lines, and says
+/// how many more there are.
 pub fn render_all(source: &str, ds: &[Diagnostic], file: Option<&str>, st: Style) -> String {
-    ds.iter()
+    let mut out = ds
+        .iter()
+        .take(MAX_DIAGNOSTICS)
         .map(|d| render(source, d, file, st))
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    if let Some(more) = more_line(ds) {
+        out.push('\n');
+        out.push_str(&st.dim(more.trim_end()));
+        out.push('\n');
+    }
+    out
 }
 
 fn head(line: &str, st: Style) -> String {
@@ -126,6 +136,25 @@ mod tests {
         assert_eq!(ours, render_diagnostic(src, &d));
         let named = render(src, &d, Some("x.svl"), Style::PLAIN);
         assert!(named.contains("--> x.svl:2:10"), "{named}");
+    }
+
+    #[test]
+    fn output_is_bounded_for_pathological_input() {
+        let src = "repeat 1 { ".repeat(8_000);
+        let (_, ds) = svelab_core::parse(&src);
+        for color in [false, true] {
+            let out = render_all(&src, &ds, Some("x.svl"), Style { color });
+            assert!(out.len() < 30_000, "{} bytes", out.len());
+            assert!(strip(&out).contains("more errors"), "{out}");
+        }
+        let long = format!("task A\nsve-op A {}z99=1\n", "z0=1 ".repeat(2_000));
+        let (_, ds) = svelab_core::parse(&long);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        let out = render_all(&long, &ds, None, Style { color: true });
+        assert!(out.len() < 1_500, "{} bytes: {out}", out.len());
+        let plain = strip(&out);
+        assert_eq!(plain, render_diagnostic(&long, &ds[0]));
+        assert!(plain.lines().all(|l| l.chars().count() < 120), "{plain}");
     }
 
     #[test]

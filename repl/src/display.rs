@@ -382,6 +382,15 @@ pub fn cpu_boxes(before: Option<&Machine>, m: &Machine, st: Style, w: usize) -> 
                 } else {
                     text
                 };
+                // A long name must not push the box (and the line) wider: cut, uncoloured.
+                let text = if width(&text) > INNER {
+                    let plain = crate::style::strip(&text);
+                    let mut cut: String = plain.chars().take(INNER - 1).collect();
+                    cut.push('…');
+                    cut
+                } else {
+                    text
+                };
                 lines.push(format!(
                     "{} {}{}",
                     st.blue("│"),
@@ -404,11 +413,17 @@ pub fn cpu_boxes(before: Option<&Machine>, m: &Machine, st: Style, w: usize) -> 
     out
 }
 
-fn table(rows: &[Vec<String>], st: Style) -> String {
+/// A table with a header row: one line per row when it fits in `w` columns, else each
+/// row as its first two cells, then `header value` pairs packed under them.
+fn table(rows: &[Vec<String>], st: Style, w: usize) -> String {
     let cols = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..cols)
         .map(|c| rows.iter().map(|r| width(&r[c])).max().unwrap_or(0))
         .collect();
+    let natural = 1 + widths.iter().sum::<usize>() + 2 * cols.saturating_sub(1);
+    if natural > w && cols > 2 {
+        return stacked(rows, st, w);
+    }
     let mut out = String::new();
     for (i, r) in rows.iter().enumerate() {
         let cells: Vec<String> = r
@@ -426,6 +441,100 @@ fn table(rows: &[Vec<String>], st: Style) -> String {
         out.push_str(&format!(" {}\n", cells.join("  ").trim_end()));
     }
     out
+}
+
+/// The narrow form of [`table`]: ` A  running at EL0 on cpu0`, then `TIF_SVE 1*  …`.
+fn stacked(rows: &[Vec<String>], st: Style, w: usize) -> String {
+    let Some((head, body)) = rows.split_first() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let room = w.saturating_sub(4).max(8);
+    // The second column is named unless it says where the task is (`running at EL0 …`).
+    let second = |x: &str| {
+        if head[1] == "where" {
+            x.to_string()
+        } else {
+            format!("{} {x}", st.dim(&head[1]))
+        }
+    };
+    for r in body {
+        let first = format!(" {}  {}", r[0], second(&r[1]));
+        if width(&first) <= w {
+            out.push_str(&format!("{first}\n"));
+        } else {
+            out.push_str(&format!(" {}\n", r[0]));
+            for l in wrap(&second(&r[1]), room) {
+                out.push_str(&format!("    {l}\n"));
+            }
+        }
+        let mut line = String::new();
+        for (h, x) in head.iter().zip(r).skip(2) {
+            let item = format!("{} {x}", st.dim(h));
+            if !line.is_empty() && width(&line) + 2 + width(&item) > room {
+                out.push_str(&format!("    {line}\n"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push_str("  ");
+            }
+            line.push_str(&item);
+        }
+        if !line.is_empty() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
+}
+
+/// The symbols of the state panel, each with a sentence: what `:legend` prints.
+pub const LEGEND: [(&str, &str); 8] = [
+    ("●", "fresh: the CPU's registers hold this task's newest state (no reload needed)"),
+    ("○", "stale: they hold an older copy of the task's state; the kernel must reload it before the task runs there (TIF_FOREIGN_FPSTATE)"),
+    ("◆", "guest: they hold a KVM guest's (vCPU's) state"),
+    ("–", "nobody: no task or guest state is bound to the CPU"),
+    ("*", "changed by the last step (a box line, a table cell)"),
+    ("EL0 SVE on/trap", "CPACR_EL1.ZEN_EL0EN: whether the task's SVE instructions run, or trap to do_sve_acc"),
+    ("FOREIGN", "the task's TIF_FOREIGN_FPSTATE: the registers do not hold its state"),
+    ("newest state", "where the task's newest FPSIMD/SVE state is: live in a CPU's registers, or in memory (fpsimd_state or sve_state)"),
+];
+
+/// The legend of the state panel, wrapped to `w` columns.
+pub fn legend_text(st: Style, w: usize) -> String {
+    let mut out = format!("{}\n", st.heading("The state panel"));
+    for (sym, what) in LEGEND {
+        let lines = wrap(what, w.saturating_sub(6).max(20));
+        out.push_str(&format!("  {}\n", st.bold(sym)));
+        for l in lines {
+            out.push_str(&format!("    {l}\n"));
+        }
+    }
+    out
+}
+
+/// One line under the panel naming the symbols it shows, and `:legend`.
+fn legend_line(shown: &str, st: Style) -> String {
+    let mut parts: Vec<&str> = [
+        ("●", "● fresh"),
+        ("○", "○ stale"),
+        ("◆", "◆ guest"),
+        ("– nobody", "– nobody"),
+    ]
+    .iter()
+    .filter(|(sym, _)| shown.contains(sym))
+    .map(|(_, text)| *text)
+    .collect();
+    // A `*` after a value or a box line: something changed.
+    if shown.lines().any(|l| {
+        l.split_whitespace()
+            .any(|wd| wd.ends_with('*') && !wd.starts_with('*'))
+            || l.contains(" * ")
+            || l.contains(" *│")
+    }) {
+        parts.push("* changed");
+    }
+    parts.push(":legend explains");
+    format!(" {}\n", st.dim(parts.join("  ")))
 }
 
 fn cell(now: String, old: Option<String>, st: Style) -> String {
@@ -455,6 +564,12 @@ fn task_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String
                 "fp_type" if !mm.kernel().p2_fp_type() => "n/a".into(),
                 "home" => match mm.tasks[usize::from(tid.0)].state {
                     svelab_core::model::machine::TaskState::Exited => "-".into(),
+                    _ if guest_holds(mm, tid).is_some() => {
+                        format!(
+                            "saved by KVM for {}",
+                            guest_holds(mm, tid).unwrap_or_default()
+                        )
+                    }
                     _ => match mm.state_home(tid) {
                         svelab_core::model::view::StateHome::Live(c) => format!("live on {c}"),
                         svelab_core::model::view::StateHome::Memory(f) => format!("memory ({f})"),
@@ -479,6 +594,22 @@ fn task_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String
         rows.push(row);
     }
     rows
+}
+
+/// The vCPU whose guest holds the registers of the CPU VMM task `t` runs on (KVM saved
+/// the host's state first, though `fpsimd_last_state` may still name the task).
+fn guest_holds(m: &Machine, t: TaskId) -> Option<String> {
+    m.vcpus.iter().enumerate().find_map(|(i, v)| {
+        let id = svelab_core::VcpuId(i as u16);
+        match m.vcpu_loaded_on(id) {
+            Some((_, vmm))
+                if vmm == t && v.fp_owner == svelab_core::model::vcpu::FpOwner::Guest =>
+            {
+                Some(v.name.clone())
+            }
+            _ => None,
+        }
+    })
 }
 
 fn vcpu_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String>> {
@@ -508,10 +639,10 @@ fn vcpu_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String
 pub fn panel(before: Option<&Machine>, m: &Machine, st: Style, w: usize) -> String {
     let mut out = cpu_boxes(before, m, st, w);
     if !m.tasks.is_empty() {
-        out.push_str(&table(&task_rows(before, m, st), st));
+        out.push_str(&table(&task_rows(before, m, st), st, w));
     }
     if !m.vcpus.is_empty() {
-        out.push_str(&table(&vcpu_rows(before, m, st), st));
+        out.push_str(&table(&vcpu_rows(before, m, st), st, w));
     }
     if let Some(b) = before {
         let diff = svelab_core::session::diff_machines(b, m);
@@ -547,6 +678,8 @@ pub fn panel(before: Option<&Machine>, m: &Machine, st: Style, w: usize) -> Stri
             out.push_str(&changes(&regs, st, w, 8));
         }
     }
+    let plain = crate::style::strip(&out);
+    out.push_str(&legend_line(&plain, st));
     out
 }
 
@@ -827,6 +960,75 @@ mod tests {
         // The colour version is the same text.
         let c = panel(Some(&before), s.machine(), Style { color: true }, 100);
         assert_eq!(strip(&c), p);
+    }
+
+    #[test]
+    fn the_panel_fits_60_columns_and_has_a_legend() {
+        let src = "task VMM vl=512 on=cpu0\nvcpu V0 sve vl=512\ntask LongerName vl=256\n\
+                   sve-op VMM z0=fill(0x44)\nkvm-enter VMM V0\nguest-sve-op V0 z0=1\n";
+        let mut s = run(src);
+        let before = s.machine().clone();
+        s.append("kvm-exit V0", 100).unwrap();
+        for color in [false, true] {
+            let p = panel(Some(&before), s.machine(), Style { color }, 60);
+            let p = strip(&p);
+            for l in p.lines() {
+                assert!(
+                    l.chars().count() <= 60,
+                    "{} columns: {l}\n{p}",
+                    l.chars().count()
+                );
+            }
+            // Every task and vCPU field is still there.
+            for want in [
+                "VMM",
+                "LongerName",
+                "V0",
+                "TIF_SVE",
+                "fp_owner",
+                "newest state",
+            ] {
+                assert!(p.contains(want), "{want}: {p}");
+            }
+            assert!(p.contains("* changed") && p.contains(":legend"), "{p}");
+        }
+        // Long names do not widen the CPU boxes.
+        let long = run(
+            "task AVeryLongTaskName on=cpu0\nvcpu AnotherLongVcpu sve vl=512\n\
+                     kvm-enter AVeryLongTaskName AnotherLongVcpu\n",
+        );
+        let p = strip(&panel(None, long.machine(), Style { color: true }, 60));
+        assert!(p.lines().all(|l| l.chars().count() <= 60), "{p}");
+        assert!(p.contains("…"), "{p}");
+        // Wide terminals keep the one-line table.
+        let wide = strip(&panel(None, s.machine(), Style::PLAIN, 120));
+        assert!(wide.contains(" task "), "{wide}");
+    }
+
+    #[test]
+    fn a_vmm_whose_guest_holds_the_registers_is_not_live() {
+        let s = run(
+            "task VMM on=cpu0\nvcpu V0 sve vl=512\nsve-op VMM z0=fill(0x44)\n\
+                     kvm-enter VMM V0\nguest-sve-op V0 z0=fill(0x33)\n",
+        );
+        let p = strip(&panel(None, s.machine(), Style::PLAIN, 120));
+        let row = p.lines().find(|l| l.starts_with(" VMM ")).unwrap();
+        assert!(!row.contains("live on cpu0"), "{row}");
+        assert!(row.contains("saved by KVM for V0"), "{row}");
+    }
+
+    #[test]
+    fn the_legend_names_only_the_symbols_shown() {
+        let s = run("task A on=cpu0\ntask B\nfp-op A v0=1\nctxsw cpu0 idle\nmigrate A cpu1\n");
+        let p = strip(&panel(None, s.machine(), Style::PLAIN, 100));
+        let legend = p.lines().last().unwrap();
+        assert!(legend.contains("○ stale"), "{legend}");
+        assert!(!legend.contains("◆"), "{legend}");
+        let full = strip(&legend_text(Style::PLAIN, 60));
+        for sym in ["●", "○", "◆", "–", "*", "EL0 SVE", "FOREIGN"] {
+            assert!(full.contains(sym), "{sym}: {full}");
+        }
+        assert!(full.lines().all(|l| l.chars().count() <= 60), "{full}");
     }
 
     #[test]

@@ -158,6 +158,18 @@ const ERRORS: &str = "\
   after the first task…); the session stays as it was.
   Either way the offending text is underlined and a hint says how to fix it.";
 
+const BREAKPOINTS: &str = "\
+  :break line 12          stop before the statement on line 12 (:list numbers lines)
+  :break when A.TIF_SVE == 0
+                          stop after the step that makes the condition true
+                          (what expect takes: cpu0.owner == B, violation B1)
+  :watch cpu0.owner       stop after the step that changes the value
+  :break                  list breakpoints and watches, with their numbers
+  :delete 2, :delete all  remove one, or every one
+  :run                    go on after a stop (:step steps one statement)
+  Breakpoints stop :run, :load, :lesson N run and typed statements.
+  From the shell, `svelab watch FILE` reruns a script each time it is saved.";
+
 const LESSONS: &str = "\
   :lesson               the lessons, with your progress (✓ done, ● started)
   :lesson 3             lesson 3: its text, its scripts, its exercises
@@ -218,6 +230,13 @@ pub fn topic(t: &str, st: Style, w: usize) -> Option<String> {
         "values" | "value" => return Some(format!("{}\n{VALUES}\n", st.heading("Values"))),
         "keys" | "editing" => return Some(format!("{}\n{KEYS}\n", st.heading("Keys"))),
         "errors" => return Some(format!("{}\n{ERRORS}\n", st.heading("Errors"))),
+        "legend" | "panel" | "symbols" => return Some(crate::display::legend_text(st, w)),
+        "breakpoints" | "breakpoint" | "watches" | "debugging" => {
+            return Some(format!(
+                "{}\n{BREAKPOINTS}\n",
+                st.heading("Breakpoints and watches")
+            ))
+        }
         "lessons" | "lesson-commands" | "course" => {
             return Some(format!("{}\n{LESSONS}\n", st.heading("Lessons")))
         }

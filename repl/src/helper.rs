@@ -12,7 +12,7 @@ use rustyline::{Context, Helper};
 use std::borrow::Cow;
 
 /// The help topics besides commands and statements.
-pub const TOPICS: [&str; 8] = [
+pub const TOPICS: [&str; 10] = [
     "commands",
     "statements",
     "paths",
@@ -21,6 +21,8 @@ pub const TOPICS: [&str; 8] = [
     "keys",
     "errors",
     "lessons",
+    "legend",
+    "breakpoints",
 ];
 
 /// The REPL's helper. `names` is refreshed after every input.
@@ -30,6 +32,8 @@ pub struct ReplHelper {
     pub names: Names,
     /// Colour on.
     pub color: bool,
+    /// The numbers of the breakpoints and watches set (for `:delete`).
+    pub stops: Vec<String>,
     files: FilenameCompleter,
 }
 
@@ -48,6 +52,7 @@ impl ReplHelper {
         ReplHelper {
             names: Names::default(),
             color,
+            stops: Vec::new(),
             files: FilenameCompleter::new(),
         }
     }
@@ -79,6 +84,19 @@ impl ReplHelper {
             Some(Arg::Setting) if idx == 1 => match before[1] {
                 "edit-mode" | "mode" => s(&["emacs", "vi"]),
                 _ => s(&["on", "off"]),
+            },
+            // `:break when COND`: a condition starts with a path, as `expect`'s does.
+            Some(Arg::Break | Arg::Path) if spec.name == "break" => match (idx, before.get(1)) {
+                (0, _) => s(&["line", "when"]),
+                (1, Some(&"when")) => {
+                    let mut v = lang::paths(cur, n);
+                    if !cur.contains('.') {
+                        v.extend(n.heads());
+                        v.extend(s(&["no-violations", "violation"]));
+                    }
+                    v
+                }
+                _ => Vec::new(),
             },
             _ if idx >= spec.args.len() => Vec::new(),
             Some(Arg::Lesson) => match idx {
@@ -126,6 +144,12 @@ impl ReplHelper {
             Some(Arg::Explainable) => crate::explain::names(),
             Some(Arg::Kernel) => lang::kernel_names(),
             Some(Arg::RealKernel) => s(&["6.1", "6.12", "both"]),
+            Some(Arg::StopId) => {
+                let mut v = self.stops.clone();
+                v.push("all".into());
+                v
+            }
+            Some(Arg::Break) => Vec::new(),
             Some(Arg::File) | Some(Arg::Setting) | None => Vec::new(),
         };
         let mut v: Vec<String> = cands.into_iter().filter(|c| c.starts_with(cur)).collect();
@@ -413,6 +437,20 @@ mod tests {
             .candidates(":why A.TIF", 10)
             .1
             .contains(&"A.TIF_SVE".to_string()));
+        assert_eq!(h.candidates(":break ", 7).1, vec!["line", "when"]);
+        assert!(h
+            .candidates(":break when A.TIF", 17)
+            .1
+            .contains(&"A.TIF_SVE".to_string()));
+        assert!(h.candidates(":break line ", 12).1.is_empty());
+        assert!(h
+            .candidates(":watch A.TIF", 12)
+            .1
+            .contains(&"A.TIF_SVE".to_string()));
+        let mut h = h;
+        h.stops = vec!["1".into(), "2".into()];
+        assert_eq!(h.candidates(":delete ", 8).1, vec!["1", "2", "all"]);
+        assert_eq!(h.candidates(":leg", 4).1, vec![":legend"]);
     }
 
     #[test]

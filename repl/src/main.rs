@@ -6,6 +6,7 @@
 //! * `svelab run FILE…` runs scripts in batch ([`batch`]) with exit codes for CI.
 //! * `svelab lessons`, `svelab check EXERCISE FILE` show the course and grade exercises
 //!   ([`check`], [`course`]).
+//! * `svelab watch FILE` reruns a script each time it is saved ([`watch`]).
 //! * `svelab real FILE…` runs scripts on real kernels under QEMU beside the model
 //!   ([`realcmd`], booting in the `svelab_real` library of this package).
 //!
@@ -28,6 +29,7 @@ mod program;
 mod realcmd;
 mod repl;
 mod style;
+mod watch;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -55,5 +57,6 @@ fn main() -> ExitCode {
         Some(cli::Sub::Explore(args)) => explore::run(&args, kernel),
         Some(cli::Sub::Check(args)) => check::check(&args, cli.color),
         Some(cli::Sub::Lessons(args)) => check::lessons(&args, cli.color),
+        Some(cli::Sub::Watch(args)) => watch::run(&args, kernel, cli.color),
     }
 }

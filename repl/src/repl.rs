@@ -6,7 +6,7 @@
 //! endless `repeat` stops and the session stays. Typing a statement after travelling back
 //! (or after an interrupted run) continues from the current step and drops the old future.
 
-use crate::commands::{self, Command, LessonCmd, Setting, Target};
+use crate::commands::{self, BreakSpec, Command, LessonCmd, Setting, Target};
 use crate::course::{self, Store};
 use crate::display::{self, RegFormat};
 use crate::helper::ReplHelper;
@@ -154,6 +154,34 @@ enum RunEnd {
     Finished,
     Interrupted,
     Error(Box<Diagnostic>),
+    /// A breakpoint or watch stopped it: what to say.
+    Stopped(String),
+}
+
+/// A breakpoint or a watch of the REPL, numbered as `:break` lists them. The REPL keeps
+/// them (sessions are replaced by `:load`, `:kernel` and forks) and installs the
+/// breakpoints into the session for each run; watches it checks itself, step by step.
+#[derive(Clone, Debug)]
+struct Stop {
+    id: u32,
+    kind: StopKind,
+}
+
+#[derive(Clone, Debug)]
+enum StopKind {
+    Line(u32),
+    When(String),
+    Watch(String),
+}
+
+impl Stop {
+    fn describe(&self) -> String {
+        match &self.kind {
+            StopKind::Line(l) => format!("breakpoint {} · before line {l}", self.id),
+            StopKind::When(c) => format!("breakpoint {} · when {c}", self.id),
+            StopKind::Watch(p) => format!("watch {} · {p}", self.id),
+        }
+    }
 }
 
 /// The reports of a run, bounded: the first [`HEAD`], the last [`TAIL`] and the notable
@@ -299,6 +327,9 @@ pub fn main(opts: Options) -> ExitCode {
         told_ctrl_c: false,
         store: Store::load(),
         current: None,
+        stops: Vec::new(),
+        next_stop: 1,
+        stopped_at: None,
     };
     repl.print(&repl.banner());
     repl.progress_problem();
@@ -306,6 +337,7 @@ pub fn main(opts: Options) -> ExitCode {
         repl.stop.store(false, Ordering::SeqCst);
         if let Some(h) = rl.helper_mut() {
             h.names = Names::of(repl.session.machine());
+            h.stops = repl.stops.iter().map(|s| s.id.to_string()).collect();
         }
         let prompt = repl.prompt();
         match rl.readline(&prompt) {
@@ -381,6 +413,11 @@ struct Repl {
     /// The exercise `:hint`, `:check`, `:reveal` and `:variant` act on: (lesson id,
     /// exercise id).
     current: Option<(String, String)>,
+    /// Breakpoints and watches.
+    stops: Vec<Stop>,
+    next_stop: u32,
+    /// Where the last run stopped at a line breakpoint (the next run leaves it).
+    stopped_at: Option<u64>,
 }
 
 impl Repl {
@@ -518,6 +555,20 @@ impl Repl {
 
     fn run_rest_inner(&mut self, col: &mut Collector, progress: &mut Progress) -> RunEnd {
         let mut pace = Pacer::new();
+        let installed = self.install_breakpoints();
+        let watches: Vec<(u32, String, String)> = self
+            .stops
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StopKind::Watch(p) => Some((s.id, p.clone(), self.watch_value(p))),
+                _ => None,
+            })
+            .collect();
+        // A run that resumes leaves the breakpoint it stopped at; one from the start of a
+        // program (`:load`, `:goto 0` then `:run`) stops before line 1 if asked to.
+        let pos = self.session.position();
+        let mut resuming = pos > 0 || self.stopped_at == Some(pos);
+        self.stopped_at = None;
         loop {
             if self.session.is_finished() {
                 return RunEnd::Finished;
@@ -525,11 +576,26 @@ impl Repl {
             if self.interrupted() {
                 return RunEnd::Interrupted;
             }
+            // The session checks line breakpoints inside a run call only (not before its
+            // first step, so that a run can leave a breakpoint): check chunk boundaries.
+            if !resuming {
+                if let Some(stop) = self.line_stop_here() {
+                    let what = format!("stopped at {}", stop.describe());
+                    self.stopped_at = Some(self.session.position());
+                    return RunEnd::Stopped(what);
+                }
+            }
+            resuming = false;
             progress.tick("running", self.session.position());
             let opts = RunOptions {
-                budget: pace.next(u64::MAX),
+                // Watches are checked after every step.
+                budget: if watches.is_empty() {
+                    pace.next(u64::MAX)
+                } else {
+                    1
+                },
                 stop_on_expect_failure: false,
-                breakpoints: false,
+                breakpoints: !installed.is_empty(),
             };
             let s = self.session.run_with(&opts, &mut |r| col.push(r));
             pace.done(s.steps);
@@ -541,15 +607,92 @@ impl Repl {
                     });
                     return RunEnd::Error(Box::new(d));
                 }
+                StopReason::Breakpoint(b) => {
+                    let what = installed
+                        .iter()
+                        .find(|(id, _)| *id == b)
+                        .and_then(|(_, ours)| self.stops.iter().find(|s| s.id == *ours))
+                        .map_or_else(|| "a breakpoint".to_string(), Stop::describe);
+                    // A condition became true in the last step; a line stops before it.
+                    let at = match (&s.last, what.contains(" · when ")) {
+                        (Some(r), true) => format!(", true after [{}] `{}`", r.step, r.text),
+                        _ => String::new(),
+                    };
+                    return RunEnd::Stopped(format!("stopped at {what}{at}"));
+                }
                 _ => {}
             }
+            for (id, path, old) in &watches {
+                let now = self.watch_value(path);
+                if now != *old {
+                    let at = match &s.last {
+                        Some(r) => format!(" in [{}] `{}`", r.step, r.text),
+                        None => String::new(),
+                    };
+                    return RunEnd::Stopped(format!(
+                        "stopped by watch {id}: {path} {old} → {now}{at}"
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Puts the REPL's line and condition breakpoints into the session (replacing what it
+    /// had); the pairs (session's id, ours).
+    fn install_breakpoints(&mut self) -> Vec<(svelab_core::session::BreakpointId, u32)> {
+        let old: Vec<_> = self.session.breakpoints().iter().map(|(i, _)| *i).collect();
+        for id in old {
+            self.session.remove_breakpoint(id);
+        }
+        let mut out = Vec::new();
+        for s in &self.stops {
+            let b = match &s.kind {
+                StopKind::Line(l) => Some(self.session.break_at_line(*l)),
+                StopKind::When(c) => self.session.break_when(c).ok(),
+                StopKind::Watch(_) => None,
+            };
+            if let Some(b) = b {
+                out.push((b, s.id));
+            }
+        }
+        out
+    }
+
+    /// The line breakpoint on the line of the next statement, if any.
+    fn line_stop_here(&self) -> Option<&Stop> {
+        let (_, line) = self.session.next_statement()?;
+        self.stops
+            .iter()
+            .find(|s| matches!(s.kind, StopKind::Line(l) if l == line))
+    }
+
+    /// A watched path's value now (or why it has none, e.g. before its task exists).
+    fn watch_value(&self, path: &str) -> String {
+        match self.session.eval(path) {
+            Ok(v) => v
+                .strip_prefix(path)
+                .and_then(|r| r.strip_prefix(" = "))
+                .unwrap_or(&v)
+                .to_string(),
+            Err(_) => "(none)".to_string(),
         }
     }
 
     /// A fresh session with `opts`, running `source` up to step `pos` (in chunks).
     fn replay(&self, opts: &SessionOptions, source: &str, pos: u64) -> Replay {
+        self.replay_with(opts, source, pos, &mut |_| {})
+    }
+
+    /// [`Repl::replay`], calling `on_step` with every step's report.
+    fn replay_with(
+        &self,
+        opts: &SessionOptions,
+        source: &str,
+        pos: u64,
+        on_step: &mut dyn FnMut(&StepReport),
+    ) -> Replay {
         let mut progress = Progress::new(self.st);
-        let r = self.replay_inner(opts, source, pos, &mut progress);
+        let r = self.replay_inner(opts, source, pos, &mut progress, on_step);
         progress.clear();
         r
     }
@@ -560,6 +703,7 @@ impl Repl {
         source: &str,
         pos: u64,
         progress: &mut Progress,
+        on_step: &mut dyn FnMut(&StepReport),
     ) -> Replay {
         let mut s = Session::new(opts.clone());
         s.load(source);
@@ -569,11 +713,12 @@ impl Repl {
                 return Replay::Interrupted;
             }
             progress.tick("replaying", s.position());
-            let r = s.run(&RunOptions {
+            let opts = RunOptions {
                 budget: pace.next(pos - s.position()),
                 stop_on_expect_failure: false,
                 breakpoints: false,
-            });
+            };
+            let r = s.run_with(&opts, on_step);
             pace.done(r.steps);
             match r.stop {
                 StopReason::Error => {
@@ -641,6 +786,25 @@ impl Repl {
         self.print(&out);
     }
 
+    fn print_stopped(&self, what: &str) {
+        let text = format!(
+            "{what} · {} · `:run` goes on, `:step` steps, `:delete N` removes it",
+            self.where_line()
+        );
+        let mut out = String::new();
+        for (i, l) in display::wrap(&text, self.width().saturating_sub(4))
+            .iter()
+            .enumerate()
+        {
+            if i == 0 {
+                out.push_str(&format!("{}\n", self.st.yellow(l)));
+            } else {
+                out.push_str(&format!("  {}\n", self.st.dim(l)));
+            }
+        }
+        self.print(&out);
+    }
+
     fn show_panel(&self, before: Option<&Machine>) {
         if self.panel {
             self.print(&display::panel(
@@ -654,7 +818,7 @@ impl Repl {
 
     /// After a run: a summary for long runs, the interruption if any, then the panel if
     /// the state changed.
-    fn after_run(&self, before: &Machine, col: &Collector, interrupted: bool) {
+    fn after_run(&self, before: &Machine, col: &Collector, end: &RunEnd) {
         let m = self.session.machine();
         if col.total > col.shown() {
             let d = m.total_counters().since(&before.total_counters());
@@ -666,8 +830,10 @@ impl Repl {
                 self.note(l);
             }
         }
-        if interrupted {
-            self.print_interrupted();
+        match end {
+            RunEnd::Interrupted => self.print_interrupted(),
+            RunEnd::Stopped(what) => self.print_stopped(what),
+            _ => {}
         }
         if m != before {
             self.show_panel(Some(before));
@@ -721,7 +887,9 @@ impl Repl {
         let start = self.session.position();
         let old_len = self.session.source().len();
         let mut col = Collector::default();
-        match self.session.append(src, CHUNK) {
+        // With breakpoints or watches, every step goes through `run_rest`, which honours them.
+        let first_chunk = if self.stops.is_empty() { CHUNK } else { 0 };
+        match self.session.append(src, first_chunk) {
             Err(ds) => {
                 if let Some(old) = forked {
                     self.session = old;
@@ -738,13 +906,12 @@ impl Repl {
         }
         let end = self.run_rest(&mut col);
         self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
         match end {
-            RunEnd::Finished | RunEnd::Interrupted => {}
-            RunEnd::Error(d) => {
+            RunEnd::Finished | RunEnd::Interrupted | RunEnd::Stopped(_) => {}
+            RunEnd::Error(ref d) => {
                 // A step error after the first chunk: undo the whole input, as `append`
                 // does for errors in its first chunk.
-                let mut d = *d;
+                let mut d = (**d).clone();
                 let offset = if old_len == 0 { 0 } else { old_len + 1 };
                 d.span = Span::new(
                     d.span.start.saturating_sub(offset),
@@ -775,7 +942,7 @@ impl Repl {
                 return;
             }
         }
-        self.after_run(&before, &col, interrupted);
+        self.after_run(&before, &col, &end);
     }
 
     /// The report of step `n` (replayed; the session does not move).
@@ -864,6 +1031,12 @@ impl Repl {
             Command::Kernel(Some(k)) => self.switch_kernel(k),
             Command::Compare(k) => self.compare(k),
             Command::Real(labels) => self.real(&labels),
+            Command::Break(None) | Command::Watch(None) => self.list_stops(),
+            Command::Break(Some(BreakSpec::Line(l))) => self.add_stop(StopKind::Line(l)),
+            Command::Break(Some(BreakSpec::When(c))) => self.add_stop(StopKind::When(c)),
+            Command::Watch(Some(p)) => self.add_stop(StopKind::Watch(p)),
+            Command::Delete(id) => self.delete_stop(id),
+            Command::Legend => self.print(&display::legend_text(self.st, self.width())),
             Command::Load(p) => self.load(&p),
             Command::Save(p) => self.save(&p),
             Command::Export(p) => self.export(&p),
@@ -883,11 +1056,102 @@ impl Repl {
             Command::Variant => self.variant(),
             Command::Reset => {
                 self.session = Session::new(self.sopts.clone());
+                self.stopped_at = None;
                 self.note(format!("new session on {}", self.kernel().name()));
             }
             Command::Quit => return Action::Quit,
         }
         Action::Continue
+    }
+
+    /// Adds a breakpoint or watch after checking it: a condition must parse, a path must
+    /// be one (its value may not exist yet: a watch on `B.TIF_SVE` before `task B`).
+    fn add_stop(&mut self, kind: StopKind) {
+        match &kind {
+            StopKind::When(c) => {
+                if let Err(ds) = svelab_core::dsl::parse_condition(c) {
+                    self.diags(c, &ds, None);
+                    self.note("(no breakpoint set)");
+                    return;
+                }
+            }
+            StopKind::Watch(p) => {
+                if let Err(ds) = svelab_core::dsl::parse_path(p) {
+                    self.diags(p, &ds, None);
+                    self.note("(no watch set)");
+                    return;
+                }
+            }
+            StopKind::Line(l) => {
+                let lines = self.session.source().lines().count() as u32;
+                if *l > lines {
+                    self.note(format!(
+                        "(the program has {lines} lines so far: the breakpoint waits for line {l})"
+                    ));
+                }
+            }
+        }
+        let stop = Stop {
+            id: self.next_stop,
+            kind,
+        };
+        self.next_stop += 1;
+        let mut msg = stop.describe();
+        if let StopKind::Watch(p) = &stop.kind {
+            msg.push_str(&format!(" = {} now", self.watch_value(p)));
+        }
+        self.stops.push(stop);
+        self.print(&format!("{} {}\n", self.st.green("set"), self.st.bold(msg)));
+    }
+
+    fn list_stops(&self) {
+        if self.stops.is_empty() {
+            self.note(
+                "no breakpoints or watches: `:break line N`, `:break when COND`, `:watch PATH`",
+            );
+            return;
+        }
+        let mut out = String::new();
+        for s in &self.stops {
+            let mut line = s.describe();
+            if let StopKind::Watch(p) = &s.kind {
+                line.push_str(&format!(" = {}", self.watch_value(p)));
+            }
+            out.push_str(&format!("  {line}\n"));
+        }
+        self.print(&display::wrap_text(&out, self.width()));
+        self.note("`:delete N` removes one, `:delete all` every one");
+    }
+
+    fn delete_stop(&mut self, id: Option<u32>) {
+        match id {
+            None => {
+                let n = self.stops.len();
+                self.stops.clear();
+                self.note(format!("removed {n} breakpoints and watches"));
+            }
+            Some(id) => match self.stops.iter().position(|s| s.id == id) {
+                Some(i) => {
+                    let s = self.stops.remove(i);
+                    self.note(format!("removed {}", s.describe()));
+                }
+                None => self.error(
+                    format!("there is no breakpoint or watch {id}"),
+                    if self.stops.is_empty() {
+                        "none is set".to_string()
+                    } else {
+                        format!(
+                            "`:break` lists them: {}",
+                            self.stops
+                                .iter()
+                                .map(|s| s.id.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                ),
+            },
+        }
     }
 
     fn show(&mut self, w: &str) {
@@ -1056,12 +1320,11 @@ impl Repl {
         let mut col = Collector::default();
         let end = self.run_rest(&mut col);
         self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
-        if let RunEnd::Error(d) = end {
-            self.diags(self.session.source(), &[*d], None);
+        if let RunEnd::Error(d) = &end {
+            self.diags(self.session.source(), &[(**d).clone()], None);
             self.note(format!("the statement failed; {}", self.where_line()));
         }
-        self.after_run(&before, &col, interrupted);
+        self.after_run(&before, &col, &end);
     }
 
     fn list(&self) {
@@ -1350,7 +1613,24 @@ impl Repl {
         let pos = self.session.position();
         let src = self.session.source().to_string();
         let before = self.session.machine().clone();
-        match self.replay(&opts, &src, pos) {
+        // The expects are what a student reruns for: report the ones that fail on `k`.
+        let mut expects = 0u64;
+        let mut failed: Vec<StepReport> = Vec::new();
+        let mut more = 0u64;
+        let mut count = |r: &StepReport| {
+            if matches!(r.outcome, StepOutcome::Expect(_)) {
+                expects += 1;
+            }
+            if r.expect_failed() {
+                if failed.len() < NOTABLE {
+                    failed.push(r.clone());
+                } else {
+                    more += 1;
+                }
+            }
+        };
+        let replayed = self.replay_with(&opts, &src, pos, &mut count);
+        match replayed {
             Replay::Interrupted => {
                 self.note("(interrupted; still on the old kernel)");
                 return;
@@ -1379,6 +1659,29 @@ impl Repl {
                 self.where_line()
             ))
         ));
+        let fails = failed.len() as u64 + more;
+        if fails > 0 {
+            let mut out = format!(
+                "{}\n",
+                self.st.error(format!(
+                    "{fails} expect{} on {}:",
+                    if fails == 1 { " fails" } else { "s fail" },
+                    k.name()
+                ))
+            );
+            for r in &failed {
+                out.push_str(&display::report(r, false, self.st));
+            }
+            if more > 0 {
+                out.push_str(&format!("{}\n", self.st.dim(format!("⋮ ({more} more)"))));
+            }
+            self.print(&display::wrap_text(&out, self.width()));
+        } else if expects > 0 {
+            self.note(format!(
+                "every expect holds on {} ({expects} run so far)",
+                k.name()
+            ));
+        }
         if !src.trim().is_empty() {
             self.show_panel(Some(&before));
         }
@@ -1431,28 +1734,8 @@ impl Repl {
                 return;
             }
         };
-        let (_, ds) = svelab_core::parse(&text);
-        if !ds.is_empty() {
-            self.diags(&text, &ds, Some(&name));
-        }
-        if ds.iter().any(|d| d.severity == Severity::Error) {
-            self.note("(nothing loaded: the session is unchanged)");
-            return;
-        }
-        let mut s = Session::new(self.sopts.clone());
-        s.load(&text);
-        let old = std::mem::replace(&mut self.session, s);
-        let before = old.machine().clone();
-        self.note(format!("loaded {name}"));
-        let mut col = Collector::default();
-        let end = self.run_rest(&mut col);
-        self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
-        if let RunEnd::Error(d) = end {
-            self.diags(&text, &[*d], Some(&name));
-            self.note(format!("the script stops here; {}", self.where_line()));
-        }
-        self.after_run(&before, &col, interrupted);
+        // On the kernel chosen with `:kernel`/`--kernel` if any, else the script's own.
+        self.load_source(&text, &name, self.sopts.kernel, true);
     }
 
     // -------------------------------------------------------------------------------
@@ -1473,44 +1756,62 @@ impl Repl {
     /// Replaces the session with `source` at step 0, on `kernel` (`None`: the script's own
     /// `kernel` line); runs it to the end if `run`.
     fn load_source(&mut self, source: &str, name: &str, kernel: Option<Kernel>, run: bool) {
-        let (_, ds) = svelab_core::parse(source);
-        if ds.iter().any(|d| d.severity == Severity::Error) {
+        let (prog, ds) = svelab_core::parse(source);
+        if !ds.is_empty() {
             self.diags(source, &ds, Some(name));
+        }
+        if ds.iter().any(|d| d.severity == Severity::Error) {
             self.note("(nothing loaded: the session is unchanged)");
             return;
         }
+        let own = script_kernel(&prog);
         if self.sopts.kernel.is_some() && self.sopts.kernel != kernel {
             self.note(format!(
                 "(the session ran on {} chosen with `:kernel`/`--kernel`; {name} runs on {})",
                 self.kernel().name(),
-                kernel.map_or_else(|| "its own kernel".to_string(), |k| k.name().to_string())
+                kernel
+                    .or(own)
+                    .map_or_else(|| "its own kernel".to_string(), |k| k.name().to_string())
             ));
         }
         self.sopts.kernel = kernel;
         let mut s = Session::new(self.sopts.clone());
         s.load(source);
-        let old = std::mem::replace(&mut self.session, s);
-        let before = old.machine().clone();
+        self.stopped_at = None;
+        // A new program: what it changes and counts is measured from a fresh start, not
+        // from whatever ran before.
+        let before = s.machine().clone();
+        self.session = s;
+        let on = match (kernel, own) {
+            (Some(k), Some(o)) if k != o => format!(
+                "{} (chosen with `:kernel`; the script says {})",
+                k.name(),
+                o.name()
+            ),
+            (Some(k), _) | (None, Some(k)) => k.name().to_string(),
+            (None, None) => self.kernel().name().to_string(),
+        };
         let steps = self.program_len();
         if !run {
             self.print(&course::script_text(source, 4, self.st));
             self.note(format!(
-                "loaded {name} at step 0 of {steps}, on {} · `:step` runs the next statement, \
-                 `:run` the rest, `:list` shows the program",
-                self.kernel().name()
+                "loaded {name} at step 0 of {steps}, on {on} · a new program · `:step` runs \
+                 the next statement, `:run` the rest, `:list` shows the program"
             ));
             return;
         }
-        self.note(format!("loaded {name} on {}", self.kernel().name()));
+        self.note(format!(
+            "loaded {name} on {on} · a new program (changes and counters count from a \
+             fresh start)"
+        ));
         let mut col = Collector::default();
         let end = self.run_rest(&mut col);
         self.print(&display::wrap_text(&col.render(self.st), self.width()));
-        let interrupted = matches!(end, RunEnd::Interrupted);
-        if let RunEnd::Error(d) = end {
-            self.diags(source, &[*d], Some(name));
+        if let RunEnd::Error(d) = &end {
+            self.diags(source, &[(**d).clone()], Some(name));
             self.note(format!("the script stops here; {}", self.where_line()));
         }
-        self.after_run(&before, &col, interrupted);
+        self.after_run(&before, &col, &end);
     }
 
     fn find_lesson(&self, q: &str) -> Option<&'static Lesson> {
@@ -1915,6 +2216,14 @@ impl Repl {
 }
 
 /// The longest common subsequence diff of two line lists: (tag, line) with tag ' ', '-', '+'.
+/// The kernel a script's first `kernel` statement names.
+fn script_kernel(p: &svelab_core::dsl::Program) -> Option<Kernel> {
+    p.stmts.iter().find_map(|s| match s.kind {
+        svelab_core::dsl::StmtKind::Kernel(k) => Some(k),
+        _ => None,
+    })
+}
+
 fn line_diff<'a>(a: &'a [String], b: &'a [String]) -> Vec<(char, &'a str)> {
     let (n, m) = (a.len(), b.len());
     let mut l = vec![vec![0usize; m + 1]; n + 1];

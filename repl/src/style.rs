@@ -146,7 +146,6 @@ pub fn pad(s: &str, w: usize) -> String {
 }
 
 /// Removes ANSI escape sequences.
-#[cfg(test)]
 pub fn strip(s: &str) -> String {
     let mut out = String::new();
     let mut esc = false;

@@ -1,5 +1,5 @@
 //! The few things the playground asks of the browser: the URL fragment, local storage,
-//! the clock, the clipboard, the root element's attributes, and the performance marks the
+//! the clock, the clipboard, a confirmation, the root element's attributes, and the performance marks the
 //! end-to-end test reads. Off the web (native builds and tests) every call is a no-op, so
 //! the components compile and their logic can be tested anywhere.
 //!
@@ -143,10 +143,50 @@ mod imp {
             .is_some_and(|m| m.matches())
     }
 
-    /// Copies `text` to the clipboard (best effort: the link is also shown on the page).
-    pub fn copy(text: &str) {
-        if let Some(w) = window() {
-            let _ = w.navigator().clipboard().write_text(text);
+    /// Copies `text` to the clipboard. `Err` says why not: `navigator.clipboard` exists
+    /// only on https and localhost pages (touching it elsewhere used to stop the app), and
+    /// the browser may refuse.
+    pub async fn copy(text: &str) -> Result<(), String> {
+        use wasm_bindgen_futures::JsFuture;
+        let w = window().ok_or("no window")?;
+        let nav = w.navigator();
+        let clip = js_sys::Reflect::get(&nav, &JsValue::from_str("clipboard"))
+            .map_err(|_| "no clipboard".to_string())?;
+        if clip.is_undefined() || clip.is_null() {
+            return Err(
+                "this browser gives pages a clipboard only over https or on localhost".into(),
+            );
+        }
+        let clip: web_sys::Clipboard = clip.unchecked_into();
+        JsFuture::from(clip.write_text(text))
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                e.as_string()
+                    .or_else(|| {
+                        js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                            .ok()
+                            .and_then(|m| m.as_string())
+                    })
+                    .unwrap_or_else(|| "the browser refused".into())
+            })
+    }
+
+    /// Asks the user (`window.confirm`); `false` if the page cannot ask.
+    pub fn confirm(question: &str) -> bool {
+        window()
+            .and_then(|w| w.confirm_with_message(question).ok())
+            .unwrap_or(false)
+    }
+
+    /// Focuses the text field `id` and selects its text.
+    pub fn select_text(id: &str) {
+        if let Some(e) = document()
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            let _ = e.focus();
+            e.select();
         }
     }
 
@@ -283,8 +323,16 @@ mod imp {
     pub fn prefers_dark() -> bool {
         false
     }
+    /// No clipboard here.
+    pub async fn copy(_text: &str) -> Result<(), String> {
+        Err("no clipboard outside a browser".into())
+    }
+    /// Nobody to ask: yes.
+    pub fn confirm(_question: &str) -> bool {
+        true
+    }
     /// No-op.
-    pub fn copy(_text: &str) {}
+    pub fn select_text(_id: &str) {}
     /// Nothing to fetch from.
     pub async fn fetch_text(url: &str) -> Result<String, String> {
         Err(format!("cannot fetch {url} outside a browser"))

@@ -72,7 +72,18 @@ fn doc() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// The page as a first visit sees it (no script kept from an earlier test).
 fn mount() -> web_sys::Element {
+    let _ = storage().remove_item(svelab_web::vm::page::DRAFT_KEY);
+    mount_again()
+}
+
+/// The page as a reload sees it: what the last one saved is kept.
+fn mount_again() -> web_sys::Element {
     let div = doc().create_element("div").unwrap();
     doc().body().unwrap().append_child(&div).unwrap();
     yew::Renderer::<App>::with_root(div.clone()).render();
@@ -119,6 +130,38 @@ async fn the_page_opens_on_the_getpid_loop_just_after_a_trap() {
     yew::scheduler::flush().await;
     assert_eq!(text(&root, "#pos"), "step 4 / 201");
     root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn typed_text_comes_back_after_a_reload() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    let ta: web_sys::HtmlTextAreaElement = root
+        .query_selector("#script")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let typed = "kernel v6.2\ntask A vl=256 on=cpu0\nsve-op A z0=1\n";
+    ta.set_value(typed);
+    ta.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    root.remove();
+    let root = mount_again();
+    yew::scheduler::flush().await;
+    let ta: web_sys::HtmlTextAreaElement = root
+        .query_selector("#script")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(ta.value(), typed);
+    assert!(text(&root, ".banner").contains("last visit"));
+    // The kernel menu names the script's kernel.
+    assert!(text(&root, "#kernel").contains("as the script says (v6.2)"));
+    root.remove();
+    let _ = storage().remove_item(svelab_web::vm::page::DRAFT_KEY);
 }
 
 #[wasm_bindgen_test]

@@ -420,17 +420,32 @@ fn the_playground_in_headless_chromium() {
     );
     assert!(b.text("[data-path='A.TIF_SVE'] .v").contains("0 (clear)"));
 
-    // 5. A malformed link says so and still shows a page.
+    // 5. A malformed link says so and still shows a page: the script typed in step 3,
+    // saved in the browser as it was typed.
     b.goto(&format!("{url}#v=1&k=v9.9&s=dGFzayBB"));
     let banner = b.text(".banner.error");
     assert!(
         banner.contains("could not be opened") && banner.contains("v9.9"),
         "{banner}"
     );
-    assert_eq!(b.text("#pos"), "step 4 / 201");
+    assert!(
+        banner.contains("your script from the last visit"),
+        "{banner}"
+    );
+    assert_eq!(b.text("#pos"), "step 0 / 5");
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(SCRIPT)
+    );
+    assert_eq!(
+        b.js("return location.hash;"),
+        json!(""),
+        "no stale link kept"
+    );
     b.screenshot(&out.join("e2e-3-bad-link.png"));
 
-    // 6. Compare mode: the getpid loop on v5.19 vs series-v1.
+    // 6. Compare mode: the getpid loop on v5.19 vs series-v1 (the saved script dropped).
+    b.js("localStorage.removeItem('svelab.draft'); return true;");
     b.goto(&url);
     b.blur();
     b.keys(&["c"]);

@@ -42,8 +42,8 @@ impl FpOwner {
             (FpOwner::Host, true) => "FP_STATE_HOST_OWNED",
             (FpOwner::Guest, true) => "FP_STATE_GUEST_OWNED",
             (FpOwner::Free, false) => "neither FP_HOST nor FP_ENABLED",
-            (FpOwner::Host, false) => "FP_HOST (host state live)",
-            (FpOwner::Guest, false) => "FP_ENABLED (guest state live)",
+            (FpOwner::Host, false) => "FP_HOST",
+            (FpOwner::Guest, false) => "FP_ENABLED",
         }
     }
 }

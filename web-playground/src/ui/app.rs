@@ -14,6 +14,7 @@ use crate::vm::chart::{History, CHART_COUNTERS};
 use crate::vm::highlight;
 use crate::vm::keys::{command_for, Command, Focus, Key};
 use crate::vm::lazy;
+use crate::vm::page::{self, Draft};
 use crate::vm::player::{Player, Stop, PAGE_BUDGET};
 use crate::vm::regfmt::RegFormat;
 use crate::vm::share::{self, Shared};
@@ -97,12 +98,20 @@ pub enum Msg {
     Open((String, Option<Kernel>)),
     /// The course file arrived (or did not).
     Course(Result<CourseRef, String>),
+    /// The clipboard's answer to "Share link".
+    Copied(Result<(), String>),
 }
 
 /// The playground.
 #[derive(Debug)]
 pub struct App {
     source: String,
+    /// The student typed in the editor since a script was last opened.
+    edited: bool,
+    /// The kernel the script itself names (the kernel menu says it).
+    script_kernel: Kernel,
+    /// The script the address bar's share link carries, while it still matches.
+    link_source: Option<String>,
     diags: Rc<Vec<Diagnostic>>,
     hl: Rc<Vec<highlight::Line>>,
     kernel: Option<Kernel>,
@@ -231,6 +240,7 @@ impl App {
 
     fn set_source(&mut self, src: String) {
         self.diags = Rc::new(parse_diags(&src));
+        self.script_kernel = page::script_kernel(&src);
         self.hl = Rc::new(highlight::lines(&src, &self.editor_diags_for(&src)));
         self.source = src;
     }
@@ -251,8 +261,40 @@ impl App {
         self.hl = Rc::new(highlight::lines(&self.source, &d));
     }
 
+    /// Saves the editor's text in the browser (restored on the next visit).
+    fn save_draft(&self) {
+        web::save(
+            page::DRAFT_KEY,
+            &Draft {
+                source: self.source.clone(),
+                edited: self.edited,
+            }
+            .encode(),
+        );
+    }
+
+    /// The address bar no longer describes the page: drop its share link.
+    fn forget_link(&mut self) {
+        if self.link_source.take().is_some() {
+            web::replace_hash("");
+        }
+    }
+
+    /// May `incoming` replace the editor's text? Asks when the student edited it.
+    fn may_replace_with(&self, incoming: &str) -> bool {
+        let current = Draft {
+            source: self.source.clone(),
+            edited: self.edited,
+        };
+        !page::must_ask_before_replacing(&current, incoming) || web::confirm(page::REPLACE_QUESTION)
+    }
+
     fn load_script(&mut self, ctx: &Context<Self>, src: &str, pos: u64) {
         self.stop_autoplay();
+        if self.link_source.as_deref() != Some(src) {
+            self.forget_link();
+        }
+        self.edited = false;
         self.set_source(src.to_string());
         self.breakpoints = Rc::default();
         self.focus_task = None;
@@ -425,12 +467,18 @@ impl App {
             Command::Share => {
                 let frag = self.share_fragment();
                 web::replace_hash(&frag);
+                self.link_source = Some(self.source.clone());
                 let url = format!("{}#{frag}", web::page_url());
-                web::copy(&url);
-                self.share_url = Some(url);
+                self.share_url = Some(url.clone());
+                // Say "copied" only once the clipboard has said so.
                 self.banner = Some(Banner {
                     error: false,
-                    text: "Link copied: it carries the script, the kernel and this step. Anyone who opens it sees this view.".into(),
+                    text: "Copying the link…".into(),
+                });
+                let link = ctx.link().clone();
+                yew::platform::spawn_local(async move {
+                    let r = web::copy(&url).await;
+                    link.send_message(Msg::Copied(r));
                 });
             }
             Command::Lessons => {
@@ -484,6 +532,9 @@ impl Component for App {
         };
         let mut app = App {
             source: String::new(),
+            edited: false,
+            script_kernel: Kernel::V5_19,
+            link_source: None,
             diags: Rc::default(),
             hl: Rc::default(),
             kernel: None,
@@ -524,6 +575,7 @@ impl Component for App {
             Ok(Some(s)) => {
                 app.kernel = s.kernel;
                 app.compare = s.compare;
+                app.link_source = Some(s.script.clone());
                 app.load_script(ctx, &s.script, s.step);
                 if app.a.is_none() {
                     app.banner = Some(Banner {
@@ -533,11 +585,35 @@ impl Component for App {
                 }
             }
             other => {
-                if let Err(e) = other {
+                // The script of the last visit, if the student had one.
+                let draft = web::load(page::DRAFT_KEY)
+                    .and_then(|d| Draft::decode(&d))
+                    .filter(|d| d.source != GETPID_LOOP);
+                if let Err(e) = &other {
+                    // The address bar must not go on carrying a link the page does not show.
+                    web::replace_hash("");
+                    let instead = if draft.is_some() {
+                        "your script from the last visit"
+                    } else {
+                        "the getpid example"
+                    };
                     app.banner = Some(Banner {
                         error: true,
-                        text: format!("This share link could not be opened: {e}. Here is the getpid example instead."),
+                        text: format!(
+                            "This share link could not be opened: {e}. Here is {instead} instead."
+                        ),
                     });
+                }
+                if let Some(d) = draft {
+                    app.load_script(ctx, &d.source, 0);
+                    app.edited = d.edited;
+                    if app.banner.is_none() {
+                        app.banner = Some(Banner {
+                            error: false,
+                            text: "Your script from the last visit is back (kept in this browser). The examples menu starts over.".into(),
+                        });
+                    }
+                    return app;
                 }
                 app.load_script(ctx, GETPID_LOOP, 0);
                 // Open where an SVE trap has just happened (the second one: the loop's).
@@ -565,7 +641,10 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Edit(src) => {
+                self.edited = true;
+                self.forget_link();
                 self.set_source(src);
+                self.save_draft();
                 self.refresh_highlight();
                 let ok = !self.diags.iter().any(|d| d.severity == Severity::Error);
                 self.rerun_timer = ok.then(|| {
@@ -596,6 +675,7 @@ impl Component for App {
             }
             Msg::Kernel(k) => {
                 self.kernel = k;
+                self.forget_link();
                 let p = self.pos();
                 if !self.ran_source.is_empty() {
                     self.start_run(ctx, p);
@@ -604,6 +684,7 @@ impl Component for App {
             }
             Msg::Compare(k) => {
                 self.compare = k;
+                self.forget_link();
                 let p = self.pos();
                 if !self.ran_source.is_empty() {
                     self.start_run(ctx, p);
@@ -638,8 +719,12 @@ impl Component for App {
             }
             Msg::Example(i) => {
                 if let Some((_, src)) = EXAMPLES.get(i) {
+                    if !self.may_replace_with(src) {
+                        return false;
+                    }
                     self.banner = None;
                     self.load_script(ctx, src, 0);
+                    self.save_draft();
                 }
                 true
             }
@@ -688,11 +773,25 @@ impl Component for App {
                 self.course = Some(r.map_err(AttrValue::from));
                 true
             }
+            Msg::Copied(r) => {
+                let (error, text) = page::share_banner(&r);
+                self.banner = Some(Banner { error, text });
+                if error {
+                    // The field holds the link: select it for Ctrl+C.
+                    let t = Timeout::new(0, || web::select_text("share-url"));
+                    t.forget();
+                }
+                true
+            }
             Msg::Open((src, k)) => {
+                if !self.may_replace_with(&src) {
+                    return false;
+                }
                 self.kernel = k;
                 self.banner = None;
                 self.lessons = false;
                 self.load_script(ctx, &src, 0);
+                self.save_draft();
                 true
             }
         }
@@ -720,17 +819,25 @@ impl Component for App {
             });
             html! { <>{none_opt}{for opts}</> }
         };
+        // After a pick the menu gives the keys back to the page (else → would change the
+        // kernel and ↓ the example).
         let on_kernel = link.callback(|e: Event| {
             let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let _ = s.blur();
             Msg::Kernel(Kernel::parse(&s.value()).ok())
         });
         let on_compare = link.callback(|e: Event| {
             let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let _ = s.blur();
             Msg::Compare(Kernel::parse(&s.value()).ok())
         });
         let on_example = link.callback(|e: Event| {
             let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            Msg::Example(s.value().parse().unwrap_or(usize::MAX))
+            let _ = s.blur();
+            let i = s.value().parse().unwrap_or(usize::MAX);
+            // The menu is an action, not a setting: back to its prompt.
+            s.set_selected_index(0);
+            Msg::Example(i)
         });
         let examples = EXAMPLES.iter().enumerate().map(|(i, (t, _))| {
             html! { <option value={i.to_string()}>{*t}</option> }
@@ -740,7 +847,7 @@ impl Component for App {
             <header class="top">
                 <h1>{"svelab"}<span class="sub">{" playground"}</span></h1>
                 <label class="sel">{"kernel "}
-                    <select id="kernel" onchange={on_kernel} aria-label="kernel">{kernel_opts(self.kernel, "as the script says (v5.19)")}</select>
+                    <select id="kernel" onchange={on_kernel} aria-label="kernel">{kernel_opts(self.kernel, &format!("as the script says ({})", self.script_kernel.name()))}</select>
                 </label>
                 <label class="sel">{"compare with "}
                     <select id="compare" onchange={on_compare} aria-label="compare with">{kernel_opts(self.compare, "off")}</select>
@@ -787,6 +894,7 @@ impl Component for App {
         });
         let on_speed = link.callback(|e: Event| {
             let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let _ = s.blur();
             Msg::Speed(s.value().parse().unwrap_or(3))
         });
         let on_scrub = link.callback(|e: InputEvent| {
@@ -814,9 +922,17 @@ impl Component for App {
                 <span class="pos" id="pos">{format!("step {pos} / {len}")}</span>
             </div>
         };
-        let events = self.a.as_ref().map(|a| {
-            html! { <Events report={a.frame().report.clone()} kernel={a.machine().kernel()} /> }
-        });
+        // In compare mode each kernel's functions: they are what differs.
+        let titled = self.b.is_some();
+        let events = [self.a.as_ref(), self.b.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let k = p.machine().kernel();
+                let title = titled.then(|| AttrValue::from(format!("Events on {}", k.name())));
+                html! { <Events report={p.frame().report.clone()} kernel={k} title={title} /> }
+            })
+            .collect::<Vec<_>>();
         let right = self.view_right(ctx);
         html! {
             <div class={classes!("app", self.present.then_some("present"))}>
@@ -923,6 +1039,7 @@ impl App {
         let focus = self.diagram_task().map(|x| x.1);
         let on_focus = link.callback(|e: Event| {
             let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let _ = s.blur();
             Msg::Focus(s.value())
         });
         let task_opts = tasks.iter().map(|t| {
@@ -941,6 +1058,7 @@ impl App {
         let compare = self.b.as_ref().zip(self.comparison.as_ref()).map(|(b, cmp)| {
             html! {
                 <CompareSummary cmp={cmp.clone()} totals={(a.history().last_totals(), b.history().last_totals())}
+                    lens={(a.len(), b.len())}
                     on_goto={link.callback(Msg::Goto)} />
             }
         });

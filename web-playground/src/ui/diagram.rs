@@ -87,6 +87,7 @@ pub fn binding_diagram(p: &BindingProps) -> Html {
             s.task(name).map_or(String::new(), |t| match &t.home {
                 Home::Live(c) => format!("live on {c}"),
                 Home::Memory(f) => format!("saved ({f})"),
+                Home::SavedForGuest { vcpu, .. } => format!("saved (guest {vcpu} runs)"),
             })
         };
         html! {

@@ -98,23 +98,30 @@ pub fn editor(p: &EditorProps) -> Html {
         },
         None => html! { <div class="ml"></div> },
     });
-    let list = p.diags.iter().map(|d| {
-        let (line, col) = (d.line, d.column);
-        let onclick = {
-            let cb = p.on_jump.clone();
-            Callback::from(move |_| cb.emit((line, col)))
-        };
-        let err = d.severity == Severity::Error;
-        html! {
-            <li class={if err { "err" } else { "warn" }}>
-                <button class="linkish" onclick={onclick} title="put the caret there">
-                    { if err { "✖ error" } else { "⚠ warning" } }{format!(" {line}:{col}")}
-                </button>
-                {" "}<span class="msg">{&d.message}</span>
-                if !d.hint.is_empty() { <div class="hint">{"hint: "}{&d.hint}</div> }
-            </li>
-        }
-    });
+    // As in the terminal: the first ones, then how many more (a pathological paste must
+    // not put thousands of items in the page).
+    let more = svelab_core::dsl::diag::more_line(&p.diags);
+    let list = p
+        .diags
+        .iter()
+        .take(svelab_core::dsl::diag::MAX_DIAGNOSTICS)
+        .map(|d| {
+            let (line, col) = (d.line, d.column);
+            let onclick = {
+                let cb = p.on_jump.clone();
+                Callback::from(move |_| cb.emit((line, col)))
+            };
+            let err = d.severity == Severity::Error;
+            html! {
+                <li class={if err { "err" } else { "warn" }}>
+                    <button class="linkish" onclick={onclick} title="put the caret there">
+                        { if err { "✖ error" } else { "⚠ warning" } }{format!(" {line}:{col}")}
+                    </button>
+                    {" "}<span class="msg">{&d.message}</span>
+                    if !d.hint.is_empty() { <div class="hint">{"hint: "}{&d.hint}</div> }
+                </li>
+            }
+        });
     let errors = p
         .diags
         .iter()
@@ -141,6 +148,7 @@ pub fn editor(p: &EditorProps) -> Html {
                         (n, false) => format!("{n} error{}", if n == 1 { "" } else { "s" }),
                     } }</p>
                     <ul>{for list}</ul>
+                    if let Some(m) = more { <p class="summary">{m.trim_end().to_string()}</p> }
                 }
             </div>
         </div>

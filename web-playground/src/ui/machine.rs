@@ -234,7 +234,7 @@ impl Ctx<'_> {
         let f = |label: &str, k: &str, v: Html| field(label, &format!("{h}.{k}"), v, ch, df);
         let home_cls = match &t.home {
             Home::Live(_) => "live",
-            Home::Memory(_) => "memory",
+            Home::Memory(_) | Home::SavedForGuest { .. } => "memory",
         };
         html! {
             <section class={classes!("card", "task", (!t.alive).then_some("exited"))} data-task={h.clone()} aria-label={format!("task {h}")}>
@@ -277,7 +277,7 @@ impl Ctx<'_> {
                 <h3>{format!("vCPU {h}")}<small>{ match &v.loaded_on { Some(c) => format!(" loaded on {c}{}", if v.in_guest { ", guest running" } else { "" }), None => " not loaded".into() } }</small></h3>
                 <div class="fields">
                     {f("SVE", "has_sve", html!{ {if v.has_sve { format!("yes, max VL {}", vl_bits(v.sve_max_vl)) } else { "no".to_string() }} })}
-                    {f("FP ownership", "fp_owner", html!{v.fp_owner})}
+                    {f("FP ownership", "fp_owner", html!{v.fp_owner.clone()})}
                     {f("fp_type", "fp_type", match v.fp_type { Some(x) => html!{x}, None => html!{<span class="na">{"n/a before patch 2"}</span>} })}
                     {f("guest ZCR_EL1.LEN", "zcr_el1", html!{v.zcr_el1})}
                     {f("HOST_SVE_ENABLED", "host_sve_enabled", flag(v.host_sve_enabled))}

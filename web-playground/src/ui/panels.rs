@@ -18,15 +18,20 @@ pub struct EventsProps {
     pub report: Option<Rc<StepReport>>,
     /// The kernel (for bug attribution).
     pub kernel: Kernel,
+    /// The heading (default "Events"): compare mode names the kernel.
+    #[prop_or_default]
+    pub title: Option<AttrValue>,
 }
 
 /// What the last step did: its statement, outcome, events and violations.
 #[function_component(Events)]
 pub fn events(p: &EventsProps) -> Html {
+    let title = p.title.clone().unwrap_or_else(|| AttrValue::from("Events"));
+    let label = p.title.clone().unwrap_or_else(|| AttrValue::from("events"));
     let Some(r) = &p.report else {
         return html! {
-            <section class="panel events" aria-label="events">
-                <h2>{"Events"}</h2>
+            <section class="panel events" aria-label={label.clone()}>
+                <h2>{title.clone()}</h2>
                 <p class="empty">{"Position 0: nothing has run yet. Step forward (→ or F10)."}</p>
             </section>
         };
@@ -71,8 +76,8 @@ pub fn events(p: &EventsProps) -> Html {
         }
     });
     html! {
-        <section class="panel events" aria-label="events">
-            <h2>{format!("Step {}: line {}", r.step + 1, r.line)}</h2>
+        <section class="panel events" aria-label={label.clone()}>
+            <h2>{format!("Step {}: line {}", r.step + 1, r.line)}{ p.title.as_ref().map(|t| format!(" · {t}")).unwrap_or_default() }</h2>
             <p class="stmt"><code>{&r.text}</code></p>
             {outcome}
             if r.events.is_empty() {
@@ -243,6 +248,8 @@ pub struct CompareProps {
     pub cmp: Rc<Comparison>,
     /// Totals at the end of each run.
     pub totals: (Counters, Counters),
+    /// Steps in each run (what the totals cover).
+    pub lens: (u64, u64),
     /// Jump to a position.
     pub on_goto: Callback<u64>,
 }
@@ -280,15 +287,23 @@ pub fn compare_summary(p: &CompareProps) -> Html {
         }
     });
     let n = p.cmp.steps_differing.len();
+    let (heading, summary) = crate::vm::page::compare_texts(
+        &p.cmp.kernel_a,
+        &p.cmp.kernel_b,
+        p.lens.0,
+        p.lens.1,
+        p.cmp.steps,
+        n,
+    );
     html! {
         <section class="panel compare-summary" aria-label="comparison">
-            <h2>{format!("{} vs {} over {} steps", p.cmp.kernel_a, p.cmp.kernel_b, p.cmp.steps)}</h2>
+            <h2>{heading}</h2>
             <table class="ctable">
                 <thead><tr><th>{"counter"}</th><th>{&p.cmp.kernel_a}</th><th>{&p.cmp.kernel_b}</th><th></th></tr></thead>
                 <tbody>{for rows}</tbody>
             </table>
             <details>
-                <summary>{format!("{n} step{} differ{}", if n == 1 { "" } else { "s" }, if n == 1 { "s" } else { "" })}</summary>
+                <summary>{summary}</summary>
                 <ol class="difflist">{for steps}</ol>
                 if n > 40 { <p>{format!("… and {} more", n - 40)}</p> }
             </details>

@@ -276,6 +276,12 @@ mod tests {
             Some(Command::Leave)
         );
         assert_eq!(command_for(&key("x"), Focus::Page), None);
+        // A menu (a select) keeps the arrows, and Escape gives the keys back to the page.
+        assert_eq!(command_for(&key("ArrowRight"), Focus::Control), None);
+        assert_eq!(
+            command_for(&key("Escape"), Focus::Control),
+            Some(Command::Leave)
+        );
     }
 
     #[test]

@@ -117,6 +117,10 @@ pub fn classify(m: &Machine, t: TaskId) -> Node {
     } else {
         Format::Fpsimd
     };
+    // A guest holding the VMM's CPU's registers: KVM saved the host's FPSIMD state first.
+    if crate::vm::snapshot::guest_holds_regs_of(m, t).is_some() {
+        return Node::State(Place::Saved, Format::Fpsimd);
+    }
     match m.state_home(t) {
         StateHome::Live(c) if m.running_on(t) == Some(c) => Node::State(Place::Live, live_fmt),
         StateHome::Live(_) => Node::State(Place::Cached, live_fmt),

@@ -11,6 +11,8 @@
 //! * [`keys`] is the keyboard shortcut table.
 //! * [`course`] reads the course file the bundle carries (`lessons.txt`).
 //! * [`markdown`] reads the Markdown of lessons and exercises.
+//! * [`page`] holds the page's small decisions: the kernel menu's label, the share banner,
+//!   the autosaved draft, when to ask before replacing the script, compare mode's range.
 
 pub mod chart;
 pub mod course;
@@ -19,6 +21,7 @@ pub mod highlight;
 pub mod keys;
 pub mod lazy;
 pub mod markdown;
+pub mod page;
 pub mod player;
 pub mod regfmt;
 pub use svelab_core::share;

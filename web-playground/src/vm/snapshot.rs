@@ -12,6 +12,7 @@ use svelab_core::model::event::{Counter, Counters};
 use svelab_core::model::machine::TaskState;
 use svelab_core::model::regs::{Origin, Origins};
 use svelab_core::model::types::{Format, FpType, Owner};
+use svelab_core::model::vcpu::FpOwner;
 use svelab_core::model::view::{RegOwner, StateHome};
 use svelab_core::{CpuId, Kernel, Machine, TaskId, VcpuId};
 
@@ -122,6 +123,43 @@ pub enum Home {
     Live(String),
     /// In memory, in this format.
     Memory(Format),
+    /// The task is a VMM whose vCPU's guest has taken the CPU's FP registers: KVM saved the
+    /// host's state to memory first (`fpsimd_last_state` may still name the task, but the
+    /// registers hold the guest's).
+    SavedForGuest {
+        /// The CPU.
+        cpu: String,
+        /// The vCPU whose state the registers hold.
+        vcpu: String,
+    },
+}
+
+/// KVM's FP ownership flag in the kernel's own terms. The flag outlives the vCPU's
+/// load: once the vCPU is put, it says where the state was at the last run, not that it
+/// is live now.
+fn fp_owner_text(o: FpOwner, k: Kernel, loaded: bool) -> String {
+    let flag = o.kernel_name(k);
+    let tristate = k.kvm_fp_ownership_tristate();
+    let note = match (o, loaded) {
+        (FpOwner::Free, _) => "",
+        (_, false) => " (as the last run left it; the vCPU is not loaded)",
+        (_, true) if tristate => "",
+        (FpOwner::Host, true) => " (host state live)",
+        (FpOwner::Guest, true) => " (guest state live)",
+    };
+    format!("{flag}{note}")
+}
+
+/// The CPU and vCPU if `t` is a VMM whose guest owns the FP registers of the CPU it runs
+/// on (the vCPU is loaded there and KVM's ownership flag says guest).
+pub fn guest_holds_regs_of(m: &Machine, t: TaskId) -> Option<(CpuId, VcpuId)> {
+    (0..m.vcpus.len()).find_map(|i| {
+        let v = VcpuId(i as u16);
+        match m.vcpu_loaded_on(v) {
+            Some((c, vmm)) if vmm == t && m.vcpu(v).fp_owner == FpOwner::Guest => Some((c, v)),
+            _ => None,
+        }
+    })
 }
 
 impl Home {
@@ -131,6 +169,9 @@ impl Home {
             Home::Live(c) => format!("live in {c}'s registers"),
             Home::Memory(Format::Sve) => "in memory: sve_state (SVE format)".into(),
             Home::Memory(Format::Fpsimd) => "in memory: fpsimd_state (FPSIMD format)".into(),
+            Home::SavedForGuest { cpu, vcpu } => {
+                format!("in memory: KVM saved it when guest {vcpu} took {cpu}'s registers")
+            }
         }
     }
 }
@@ -212,7 +253,7 @@ pub struct VcpuSnap {
     /// `fp_type` (patch 2+).
     pub fp_type: Option<&'static str>,
     /// FP ownership in the kernel's own terms.
-    pub fp_owner: &'static str,
+    pub fp_owner: String,
     /// `HOST_SVE_ENABLED`.
     pub host_sve_enabled: bool,
     /// `FP_FOREIGN_FPSTATE` (before the tristate).
@@ -401,9 +442,13 @@ impl Snapshot {
                     vl_onexec: task.vl_onexec,
                     fpsimd_cpu: task.fpsimd_cpu.map(|c| c.to_string()),
                     in_syscall: task.in_syscall,
-                    home: match m.state_home(t) {
-                        StateHome::Live(c) => Home::Live(c.to_string()),
-                        StateHome::Memory(f) => Home::Memory(f),
+                    home: match (guest_holds_regs_of(m, t), m.state_home(t)) {
+                        (Some((c, v)), _) => Home::SavedForGuest {
+                            cpu: c.to_string(),
+                            vcpu: m.vcpu(v).name.clone(),
+                        },
+                        (None, StateHome::Live(c)) => Home::Live(c.to_string()),
+                        (None, StateHome::Memory(f)) => Home::Memory(f),
                     },
                     sve_state: task.sve_state.as_ref().map(|b| buf(m, b)),
                     fpsimd: fpsimd(m, &task.fpsimd_state),
@@ -424,7 +469,7 @@ impl Snapshot {
                     sve_max_vl: vc.sve_max_vl,
                     zcr_el1: vc.zcr_el1,
                     fp_type: fp_type_name(k, vc.fp_type),
-                    fp_owner: vc.fp_owner.kernel_name(k),
+                    fp_owner: fp_owner_text(vc.fp_owner, k, m.vcpu_loaded_on(v).is_some()),
                     host_sve_enabled: vc.host_sve_enabled,
                     fp_foreign_fpstate: (!tristate).then_some(vc.fp_foreign_fpstate),
                     vmm: vc.vmm.map(|t| m.task(t).name.clone()),
@@ -498,7 +543,7 @@ impl Snapshot {
             let h = &v.name;
             let mut f = |k: &str, val: Field| out.push((format!("{h}.{k}"), val));
             f("fp_type", t(v.fp_type.unwrap_or("")));
-            f("fp_owner", t(v.fp_owner));
+            f("fp_owner", t(&v.fp_owner));
             f("host_sve_enabled", b(v.host_sve_enabled));
             f(
                 "fp_foreign_fpstate",
@@ -649,6 +694,45 @@ mod tests {
             Snapshot::of(&during).vcpus[0].fp_owner,
             "FP_STATE_GUEST_OWNED"
         );
+    }
+
+    #[test]
+    fn while_a_guest_runs_its_vmm_state_is_not_live() {
+        let src = "task VMM on=cpu0\nvcpu V0 sve vl=512\nsve-op VMM z0=fill(0x44)\n\
+                   kvm-enter VMM V0\nguest-sve-op V0 z0=fill(0x33)\nkvm-exit V0\n\
+                   kvm-exit V0 to-user";
+        // The guest has taken cpu0's registers: they hold V0's z0, not the VMM's.
+        let (_, during) = machine_after(src, 5);
+        let s = Snapshot::of(&during);
+        assert_eq!(
+            s.tasks[0].home,
+            Home::SavedForGuest {
+                cpu: "cpu0".into(),
+                vcpu: "V0".into()
+            }
+        );
+        let d = s.tasks[0].home.describe();
+        assert!(d.contains("V0") && !d.contains("live"), "{d}");
+        assert_eq!(
+            crate::vm::lazy::classify(&during, TaskId(0)),
+            crate::vm::lazy::Node::State(crate::vm::lazy::Place::Saved, Format::Fpsimd)
+        );
+        // Back in the VMM's user space: the vCPU is not loaded, and its card must not say
+        // its state is live.
+        let (_, after) = machine_after(src, 7);
+        let s = Snapshot::of(&after);
+        assert_eq!(s.vcpus[0].loaded_on, None);
+        assert!(
+            !s.vcpus[0].fp_owner.contains("live"),
+            "{}",
+            s.vcpus[0].fp_owner
+        );
+        assert!(
+            s.vcpus[0].fp_owner.starts_with("FP_ENABLED"),
+            "{}",
+            s.vcpus[0].fp_owner
+        );
+        assert_eq!(s.tasks[0].home, Home::Live("cpu0".into()));
     }
 
     #[test]
