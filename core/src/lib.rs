@@ -24,12 +24,13 @@
 //! * [`invariants`] — the checker.
 //! * [`bugs`] — the known kernel bugs the model reproduces, and their attribution.
 //! * [`explore`] — explore mode: bounded exhaustive search with shortest counterexamples.
-//! * [`lesson`] — lessons and exercises: the course format, seeded variants, grading, progress.
+//! * [`course`] — lessons and exercises: the course format, seeded variants, grading, progress.
 //! * [`oracle`] — the ABI oracle (what sve.rst promises a task, from its own history).
 //! * [`share`] — share links for the playground (script, kernel, step in a URL fragment).
 //! * [`view`] — derived views (ownership, user view, raw view).
 
 pub mod bugs;
+pub mod course;
 pub mod dsl;
 pub mod event;
 pub mod explore;
@@ -37,7 +38,6 @@ pub mod fpsimd;
 pub mod invariants;
 pub mod kernel;
 pub mod kvm;
-pub mod lesson;
 pub mod machine;
 pub mod ops;
 pub mod oracle;
@@ -50,11 +50,11 @@ pub mod signal;
 pub mod syscall;
 pub mod view;
 
+pub use course::{builtin_course, grade, Answer, Course, ExerciseInstance, Grade, Progress};
 pub use dsl::{parse, Diagnostic, Program};
 pub use event::{Counter, Counters, Event, EventRecord, Format, Sig};
 pub use invariants::{Rule, Violation};
 pub use kernel::Kernel;
-pub use lesson::{builtin_course, grade, Answer, Course, ExerciseInstance, Grade, Progress};
 pub use machine::{Config, CpuId, Machine, TaskId, VcpuId};
 pub use ops::{Op, Outcome, StepError};
 pub use session::{RunOptions, Session, SessionOptions, StepReport, StopReason};

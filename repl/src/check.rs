@@ -9,7 +9,7 @@ use crate::course::{self, Store};
 use crate::style::{self, ColorChoice, Style};
 use std::io::Read;
 use std::process::ExitCode;
-use svelab_core::lesson::{grade, Answer, ExerciseKind};
+use svelab_core::course::{grade, Answer, ExerciseKind};
 
 const PASSED: u8 = 0;
 const FAILED: u8 = 1;

@@ -3,7 +3,7 @@
 //! command line (`svelab check`, `svelab lessons`) print.
 //!
 //! Everything about lessons (parsing, variants, grading, progress) is the core's
-//! `svelab_core::lesson`; this module only stores progress in a file and renders.
+//! `svelab_core::course`; this module only stores progress in a file and renders.
 //!
 //! * Progress: `SVELAB_PROGRESS` (empty: not kept), else `<data dir>/svelab/progress.json`,
 //!   the directory of the REPL's history.
@@ -14,7 +14,7 @@ use crate::display::wrap;
 use crate::style::{self, Style};
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use svelab_core::lesson::{
+use svelab_core::course::{
     builtin_course, seed_from_text, Block, Course, Exercise, ExerciseInstance, ExerciseKind, Grade,
     Lesson, Progress,
 };
@@ -148,7 +148,7 @@ pub fn script_stem(name: &str) -> &str {
 }
 
 /// The script of `lesson` called `name` (with or without `.svl`, or its 1-based number).
-pub fn find_script<'a>(lesson: &'a Lesson, name: &str) -> Option<&'a svelab_core::lesson::Script> {
+pub fn find_script<'a>(lesson: &'a Lesson, name: &str) -> Option<&'a svelab_core::course::Script> {
     if let Ok(n) = name.parse::<usize>() {
         return lesson.scripts.get(n.checked_sub(1)?);
     }
@@ -678,13 +678,13 @@ pub fn grade_text(
 pub fn reveal_text(inst: &ExerciseInstance, st: Style, w: usize) -> String {
     let mut out = String::new();
     match &inst.reference {
-        svelab_core::lesson::Answer::Predict(v) => {
+        svelab_core::course::Answer::Predict(v) => {
             out.push_str(&format!("{}\n", st.bold("The answer:")));
             for (b, a) in inst.blanks.iter().zip(v) {
                 out.push_str(&format!("  {} = {}\n", st.cyan(&b.label), st.green(a)));
             }
         }
-        svelab_core::lesson::Answer::Script(s) => {
+        svelab_core::course::Answer::Script(s) => {
             out.push_str(&format!("{}\n", st.bold("A script that passes:")));
             out.push_str(&script_text(s, 4, st));
         }

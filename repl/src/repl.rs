@@ -27,9 +27,9 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use svelab_core::course::{grade, Answer, Exercise, ExerciseKind, Lesson};
 use svelab_core::dsl::render::counters_line;
 use svelab_core::dsl::{Diagnostic, Severity, Span};
-use svelab_core::lesson::{grade, Answer, Exercise, ExerciseKind, Lesson};
 use svelab_core::session::{
     compare, trace_to_json, Comparison, RunOptions, Session, SessionOptions, StepOutcome,
     StepReport, StopReason, Trace,

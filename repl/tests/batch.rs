@@ -307,7 +307,7 @@ fn explore_exits_0_when_nothing_is_found_and_2_on_bad_usage() {
 // `svelab check` and `svelab lessons`: answers written from the core's own instance of the
 // exercise (its reference and wrong answers), for the seed given with --seed.
 
-use svelab_core::lesson::{builtin_course, Answer, ExerciseInstance, Progress};
+use svelab_core::course::{builtin_course, Answer, ExerciseInstance, Progress};
 
 const SEED: u64 = 7;
 

@@ -244,7 +244,7 @@ fn colour_follows_no_color() -> R {
 /// exercise for the seed given in SVELAB_SEED.
 #[test]
 fn a_lesson_from_reading_to_passing_its_exercises() -> R {
-    use svelab_core::lesson::{builtin_course, Answer, Progress};
+    use svelab_core::course::{builtin_course, Answer, Progress};
     const SEED: u64 = 42;
     let course = builtin_course();
     let lesson = course.lesson("1").expect("lesson 1");

@@ -147,7 +147,7 @@ async fn typing_an_error_underlines_it_with_its_message_and_hint() {
 
 #[wasm_bindgen_test]
 fn the_course_grades_in_wasm_as_in_the_repl() {
-    use svelab_core::lesson::{builtin_course, grade, Progress};
+    use svelab_core::course::{builtin_course, grade, Progress};
     let course = builtin_course();
     assert!(course.lessons.len() >= 10);
     let p = Progress::new(7);
@@ -157,7 +157,7 @@ fn the_course_grades_in_wasm_as_in_the_repl() {
     assert!(!grade(&inst, &inst.wrong).passed);
     for l in &course.lessons {
         for b in &l.blocks {
-            if let svelab_core::lesson::Block::Prose(t) = b {
+            if let svelab_core::course::Block::Prose(t) = b {
                 let _ = svelab_web::vm::markdown::parse(t);
             }
         }
@@ -175,7 +175,7 @@ async fn the_lessons_panel_opens_a_lesson_and_grades_an_exercise() {
     doc().body().unwrap().append_child(&div).unwrap();
     let props = LessonsProps {
         course: Some(Ok(CourseRef(
-            Rc::new(svelab_core::lesson::builtin_course()),
+            Rc::new(svelab_core::course::builtin_course()),
         ))),
         source: "".into(),
         on_open: Callback::from(move |x: (String, Option<Kernel>)| *o.borrow_mut() = Some(x.0)),

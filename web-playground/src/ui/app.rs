@@ -442,7 +442,7 @@ impl App {
                             .await
                             .and_then(|t| crate::vm::course::parse(&t))
                             .and_then(|files| {
-                                svelab_core::lesson::Course::parse(&files).map_err(|e| {
+                                svelab_core::course::Course::parse(&files).map_err(|e| {
                                     e.iter()
                                         .map(ToString::to_string)
                                         .collect::<Vec<_>>()

@@ -1,13 +1,13 @@
 //! The lessons browser and the exercises, over the core's course API
-//! ([`svelab_core::lesson`]): the same lessons, variants, grading and hints as the REPL.
+//! ([`svelab_core::course`]): the same lessons, variants, grading and hints as the REPL.
 //! Progress is kept in this browser's storage (`localStorage["svelab.progress"]`).
 
-use crate::vm::markdown::{self, Inline};
 use crate::web;
 use std::collections::HashMap;
 use std::rc::Rc;
-use svelab_core::lesson::{
-    grade, Answer, Block, Course, ExerciseInstance, ExerciseKind, Grade, Progress,
+use svelab_core::course::{
+    grade, render_markdown, Answer, Block, Course, ExerciseInstance, ExerciseKind, Grade, MdBlock,
+    MdInline, Progress,
 };
 use svelab_core::Kernel;
 use yew::prelude::*;
@@ -62,40 +62,58 @@ pub struct LessonsPanel {
     grades: HashMap<String, Grade>,
 }
 
-fn md(text: &str) -> Html {
-    let inl = |v: &[Inline]| -> Html {
-        v.iter()
-            .map(|i| match i {
-                Inline::Text(t) => html! { {t.clone()} },
-                Inline::Code(c) => html! { <code>{c.clone()}</code> },
-                Inline::Strong(s) => html! { <strong>{s.clone()}</strong> },
-                Inline::Em(s) => html! { <em>{s.clone()}</em> },
-                Inline::Link(t, href) => {
-                    if href.starts_with("http") {
-                        html! { <a href={href.clone()} rel="noopener" target="_blank">{t.clone()}</a> }
-                    } else {
-                        html! { <span class="link">{t.clone()}</span> }
-                    }
+/// Inline Markdown as DOM nodes (text nodes, never HTML text).
+fn md_inline(v: &[MdInline]) -> Html {
+    v.iter()
+        .map(|i| match i {
+            MdInline::Text(t) => html! { {t.clone()} },
+            MdInline::Code(c) => html! { <code>{c.clone()}</code> },
+            MdInline::Strong(k) => html! { <strong>{md_inline(k)}</strong> },
+            MdInline::Em(k) => html! { <em>{md_inline(k)}</em> },
+            MdInline::Strike(k) => html! { <s>{md_inline(k)}</s> },
+            MdInline::Break => html! { <br/> },
+            MdInline::Link(href, k) => {
+                if href.starts_with("https://") || href.starts_with("http://") {
+                    html! { <a href={href.clone()} rel="noopener" target="_blank">{md_inline(k)}</a> }
+                } else {
+                    html! { <span class="link">{md_inline(k)}</span> }
                 }
-            })
-            .collect()
-    };
-    markdown::parse(text)
-        .iter()
-        .map(|b| match b {
-            markdown::Block::Heading(1, v) => html! { <h3>{inl(v)}</h3> },
-            markdown::Block::Heading(_, v) => html! { <h4>{inl(v)}</h4> },
-            markdown::Block::Para(v) => html! { <p>{inl(v)}</p> },
-            markdown::Block::Quote(v) => html! { <blockquote>{inl(v)}</blockquote> },
-            markdown::Block::Code(_, c) => html! { <pre class="snippet">{c.clone()}</pre> },
-            markdown::Block::List(true, items) => {
-                html! { <ol>{for items.iter().map(|i| html! { <li>{inl(i)}</li> })}</ol> }
-            }
-            markdown::Block::List(false, items) => {
-                html! { <ul>{for items.iter().map(|i| html! { <li>{inl(i)}</li> })}</ul> }
             }
         })
         .collect()
+}
+
+fn md_blocks(v: &[MdBlock]) -> Html {
+    v.iter()
+        .map(|b| match b {
+            MdBlock::Heading(1, v) => html! { <h3>{md_inline(v)}</h3> },
+            MdBlock::Heading(_, v) => html! { <h4>{md_inline(v)}</h4> },
+            MdBlock::Para(v) => html! { <p>{md_inline(v)}</p> },
+            MdBlock::Quote(q) => html! { <blockquote>{md_blocks(q)}</blockquote> },
+            MdBlock::Code(_, c) => html! { <pre class="snippet">{c.clone()}</pre> },
+            MdBlock::List(Some(start), items) => html! {
+                <ol start={start.to_string()}>{for items.iter().map(|i| html! { <li>{md_blocks(i)}</li> })}</ol>
+            },
+            MdBlock::List(None, items) => {
+                html! { <ul>{for items.iter().map(|i| html! { <li>{md_blocks(i)}</li> })}</ul> }
+            }
+            MdBlock::Table(head, rows) => html! {
+                <table class="md">
+                    <thead><tr>{for head.iter().map(|c| html! { <th>{md_inline(c)}</th> })}</tr></thead>
+                    <tbody>{for rows.iter().map(|r| html! {
+                        <tr>{for r.iter().map(|c| html! { <td>{md_inline(c)}</td> })}</tr>
+                    })}</tbody>
+                </table>
+            },
+            MdBlock::Rule => html! { <hr/> },
+        })
+        .collect()
+}
+
+/// Lesson and exercise Markdown, rendered by the core's CommonMark reader (the same one
+/// the REPL and the tests use).
+fn md(text: &str) -> Html {
+    md_blocks(&render_markdown(text))
 }
 
 impl LessonsPanel {

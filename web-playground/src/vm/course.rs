@@ -1,7 +1,7 @@
 //! The course as a static file of the bundle (`lessons.txt`), fetched when the lessons are
 //! first opened, so the 90 KB of lesson text are not part of the wasm a first visitor
 //! downloads. `cargo xtask web` writes it from `lessons/`; [`parse`] reads it back into the
-//! `(path, text)` pairs that [`svelab_core::lesson::Course::parse`] takes, so the playground
+//! `(path, text)` pairs that [`svelab_core::course::Course::parse`] takes, so the playground
 //! shows exactly the course the REPL embeds.
 //!
 //! Format: a first line `svelab-course 1`, then per file a line `PATH<TAB>BYTES` followed by
@@ -86,7 +86,7 @@ mod tests {
         }
         files.sort();
         let back = parse(&write(&files)).unwrap();
-        let course = svelab_core::lesson::Course::parse(&back).expect("the course parses");
-        assert_eq!(course, svelab_core::lesson::builtin_course());
+        let course = svelab_core::course::Course::parse(&back).expect("the course parses");
+        assert_eq!(course, svelab_core::course::builtin_course());
     }
 }

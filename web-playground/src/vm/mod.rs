@@ -10,7 +10,6 @@
 //! * [`share`] (from svelab-core) encodes and decodes share links.
 //! * [`keys`] is the keyboard shortcut table.
 //! * [`course`] reads the course file the bundle carries (`lessons.txt`).
-//! * [`markdown`] reads the Markdown of lessons and exercises.
 
 pub mod chart;
 pub mod course;
@@ -18,7 +17,6 @@ pub mod explain;
 pub mod highlight;
 pub mod keys;
 pub mod lazy;
-pub mod markdown;
 pub mod player;
 pub mod regfmt;
 pub use svelab_core::share;
