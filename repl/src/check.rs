@@ -131,8 +131,13 @@ pub fn check(args: &CheckArgs, color: ColorChoice) -> ExitCode {
         }
     };
     let g = grade(&inst, &answer);
+    // An ephemeral store (--seed) records in memory only.
+    store.progress.record(&inst, &answer, &g);
+    if args.reveal {
+        store.progress.reveal(&inst);
+    }
+    let shown = store.progress.feedback(&inst, &g);
     if args.seed.is_none() {
-        store.progress.record(&inst, &answer, &g);
         store.save();
         if let Some(p) = store.problem.take() {
             eprintln!("warning: {p}");
@@ -143,7 +148,13 @@ pub fn check(args: &CheckArgs, color: ColorChoice) -> ExitCode {
         st.heading(format!("Exercise {key} · {}", inst.title)),
         st.dim(format!("({})", inst.kind.name()))
     );
-    let body = course::grade_text(&inst, &g, script.as_deref(), st, w);
+    let mut body = course::grade_text(&inst, &shown, script.as_deref(), st, w);
+    if !g.passed && inst.kind == ExerciseKind::Predict && !store.progress.revealed(&inst) {
+        body.push_str(&format!(
+            "{}\n",
+            st.dim("check again, see `svelab lessons EXERCISE` for the hints, or add --reveal")
+        ));
+    }
     if args.quiet {
         out.push_str(body.lines().next().unwrap_or(""));
         out.push('\n');

@@ -149,7 +149,8 @@ Examples:
   svelab check 1/zcr-len answer.txt --seed 7      the values in a file; seed 7's variant
 
 Without --seed the result is recorded in the progress file (SVELAB_PROGRESS sets it; empty:
-not kept), as `:check` in the REPL does.
+not kept), as `:check` in the REPL does. A wrong prediction says which values are wrong but not
+the model's values: try again, or add --reveal (they are shown anyway after 3 wrong tries).
 
 Exit status:
   0  passed
@@ -182,6 +183,10 @@ pub struct CheckArgs {
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Show the model's values and why, even for a wrong prediction (otherwise they are
+    /// shown after the third wrong try, as in the REPL).
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 /// `svelab lessons`.

@@ -617,6 +617,26 @@ pub fn hint_text(n: usize, total: usize, hint: &str, st: Style, w: usize) -> Str
 
 /// A grade: the verdict, each check, the diagnostics of a script, and the explanation
 /// (predict: always; construct: once passed).
+/// What to say under a wrong prediction: the way on (another try and a hint before the
+/// answer is shown; once it is, how to see why).
+pub fn predict_retry_note(inst: &ExerciseInstance, progress: &Progress) -> String {
+    if progress.revealed(inst) {
+        "the model's values are above; `:exercise load` puts the setup in the session: \
+         step through it to see why"
+            .into()
+    } else {
+        let shown = progress.revealed_hints(inst).len();
+        if shown < inst.hints.len() {
+            format!(
+                "`:check` again, `:hint` for a hint ({shown} of {} shown), or `:reveal` for the answer",
+                inst.hints.len()
+            )
+        } else {
+            "`:check` again, or `:reveal` for the answer".into()
+        }
+    }
+}
+
 pub fn grade_text(
     inst: &ExerciseInstance,
     g: &Grade,

@@ -1770,7 +1770,9 @@ impl Repl {
         let g = grade(&inst, &ans);
         self.store.progress.record(&inst, &ans, &g);
         self.save_progress();
-        let mut out = course::grade_text(&inst, &g, script.as_deref(), self.st, self.width());
+        // A wrong prediction shows no values until `:reveal` or the last try.
+        let shown = self.store.progress.feedback(&inst, &g);
+        let mut out = course::grade_text(&inst, &shown, script.as_deref(), self.st, self.width());
         let next = if g.passed {
             let c = course::course();
             let p = &self.store.progress;
@@ -1781,9 +1783,7 @@ impl Repl {
                 None => "every exercise of the course is passed!".into(),
             }
         } else if inst.kind == ExerciseKind::Predict {
-            "the model's values are above; `:exercise load` puts the setup in the session: \
-             step through it to see why"
-                .into()
+            course::predict_retry_note(&inst, &self.store.progress)
         } else {
             let shown = self.store.progress.revealed_hints(&inst).len();
             if shown < inst.hints.len() {
@@ -1819,6 +1819,8 @@ impl Repl {
             ));
             return;
         }
+        self.store.progress.reveal(&inst);
+        self.save_progress();
         self.print(&course::reveal_text(&inst, self.st, self.width()));
     }
 

@@ -385,7 +385,20 @@ fn check_grades_predicted_values_with_exit_0_or_1() {
     let o = svelab(&["check", "1/fp-write", &f, "--seed", &seed], None);
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    assert!(
+        !out.contains("the model says"),
+        "a wrong prediction keeps the answer: {out}"
+    );
+    assert!(!out.contains("Why:"), "{out}");
+    assert!(out.contains("--reveal"), "{out}");
+    let o = svelab(
+        &["check", "1/fp-write", &f, "--seed", &seed, "--reveal"],
+        None,
+    );
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
     assert!(out.contains("the model says"), "{out}");
+    assert!(out.contains("Why:"), "{out}");
 }
 
 #[test]

@@ -288,7 +288,13 @@ fn a_lesson_from_reading_to_passing_its_exercises() -> R {
     assert!(out.contains(&first_words), "{out}");
     let out = r.line(&format!(":check {}", values(&p.wrong)), r"2/\d+")?;
     assert!(out.contains("✗"), "a wrong answer fails: {out}");
-    assert!(out.contains("the model says"), "{out}");
+    assert!(
+        !out.contains("the model says"),
+        "not revealed at once: {out}"
+    );
+    assert!(out.contains(":reveal"), "{out}");
+    let out = r.line(":reveal", r"2/\d+")?;
+    assert!(out.contains("Why") || out.contains("answer"), "{out}");
     let out = r.line(&format!(":check {}", values(&p.reference)), r"2/\d+")?;
     assert!(out.contains("✓"), "the right answer passes: {out}");
     assert!(out.contains("Why:"), "{out}");

@@ -417,7 +417,7 @@ pub(super) fn parse_exercise(
                     continue;
                 }
                 if let Err(m) = check_predicate_syntax(&c.text) {
-                    err(&mut errors, c.line, format!("check `{}`: {m}", c.text), "a check is an `expect` condition (`A.traps == 2`, `no-violations`, `violation B1`) or `known-bug NAME`");
+                    err(&mut errors, c.line, format!("check `{}`: {m}", c.text), "a check is an `expect` condition (`A.traps == 2`, `no-violations`, `violation B1`), `known-bug NAME`, or `count sve-op A >= 4` (statements executed)");
                 }
             }
             goal
@@ -609,6 +609,9 @@ pub(super) fn parse_vars(t: &doc::Table, path: &str, errors: &mut Vec<LessonErro
 
 pub(super) fn check_predicate_syntax(p: &str) -> Result<(), String> {
     let p = p.trim();
+    if let Some(rest) = p.strip_prefix("count ") {
+        return CountCheck::parse(rest).map(|_| ());
+    }
     if let Some(name) = p.strip_prefix("known-bug ") {
         return match KnownBug::ALL.iter().find(|b| b.name() == name.trim()) {
             Some(_) => Ok(()),

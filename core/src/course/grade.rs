@@ -8,6 +8,8 @@ pub(super) struct Run {
     pub(super) budget_exhausted: bool,
     pub(super) failed_expects: Vec<(u32, String, String)>,
     pub(super) violations: Vec<Violation>,
+    /// The text of every statement executed, in order (for `count` checks).
+    pub(super) executed: Vec<String>,
 }
 
 pub(super) fn run_script(source: &str, kernel: Option<Kernel>, budget: u64) -> Run {
@@ -27,6 +29,7 @@ pub(super) fn run_script(source: &str, kernel: Option<Kernel>, budget: u64) -> R
         budget_exhausted: false,
         failed_expects: Vec::new(),
         violations: Vec::new(),
+        executed: Vec::new(),
     };
     if !run.parse_errors.is_empty() {
         return run;
@@ -38,7 +41,9 @@ pub(super) fn run_script(source: &str, kernel: Option<Kernel>, budget: u64) -> R
     };
     let mut failed = Vec::new();
     let mut violations = Vec::new();
+    let mut executed = Vec::new();
     let summary = run.session.run_with(&opts, &mut |r| {
+        executed.push(r.text.clone());
         if let StepOutcome::Expect(c) = &r.outcome {
             if !c.passed {
                 failed.push((r.line, r.text.clone(), c.actual.clone()));
@@ -48,6 +53,7 @@ pub(super) fn run_script(source: &str, kernel: Option<Kernel>, budget: u64) -> R
     });
     run.failed_expects = failed;
     run.violations = violations;
+    run.executed = executed;
     match summary.stop {
         StopReason::Error => run.step_error = summary.last.and_then(|r| r.error),
         StopReason::Budget => run.budget_exhausted = true,
@@ -73,6 +79,9 @@ impl Run {
     pub(super) fn predicate(&self, p: &str) -> Result<(bool, String), String> {
         let p = p.trim();
         let m = self.session.machine();
+        if let Some(rest) = p.strip_prefix("count ") {
+            return Ok(CountCheck::parse(rest)?.eval(&self.executed));
+        }
         if let Some(name) = p.strip_prefix("known-bug ") {
             let name = name.trim();
             let bug = KnownBug::ALL
@@ -303,6 +312,7 @@ pub(super) fn grade_construct(inst: &ExerciseInstance, script: &str) -> Grade {
             Ok((passed, actual)) => (
                 passed,
                 if p.starts_with("known-bug ")
+                    || p.starts_with("count ")
                     || matches!(p.trim(), "no-violations")
                     || p.trim().starts_with("violation ")
                 {

@@ -78,7 +78,9 @@
 //! A **construct** exercise gives a goal and a starter script; the learner's script is run
 //! (on the exercise's `kernel`, whatever the script says) and graded by `check` predicates:
 //! DSL conditions as in `expect` (`B.traps == 2`, `no-violations`, `violation B1`), or
-//! `known-bug NAME` (a violation attributed to that bug by [`crate::bugs::KnownBug::explain`]).
+//! `known-bug NAME` (a violation attributed to that bug by [`crate::bugs::KnownBug::explain`]),
+//! or `count KEYWORD [WORD…] OP N` (how many statements of that kind the script executed,
+//! `repeat`s unrolled: `count sve-op A >= 4`, `count sve-op A z3 == 0`).
 //! `forbid` lists statement keywords the script may not use.
 //!
 //! Every text of an exercise is a template: `{{name}}` is replaced by the variable drawn for
@@ -94,6 +96,7 @@
 
 mod author;
 mod builtin;
+mod count;
 mod doc;
 mod exercise;
 mod exercise_file;
@@ -111,10 +114,11 @@ pub use exercise::{Answer, Blank, CheckResult, Exercise, ExerciseInstance, Exerc
 pub use format::{Block, Course, Lesson, Script};
 pub use grade::grade;
 pub use markdown::{plain_blocks, plain_inlines, render_markdown, MdBlock, MdInline};
-pub use progress::{ExerciseProgress, LessonStatus, Progress, PROGRESS_VERSION};
+pub use progress::{ExerciseProgress, LessonStatus, Progress, PROGRESS_VERSION, REVEAL_AFTER};
 pub use template::seed_from_text;
 
 // Items the modules share among themselves.
+use count::CountCheck;
 use exercise::*;
 use exercise_file::*;
 use grade::*;

@@ -13,7 +13,17 @@ pub struct ExerciseProgress {
     pub variant: u32,
     /// The last answer checked (a predict's values joined with `, `, or the script).
     pub last_answer: Option<String>,
+    /// The student asked for the answer (`:reveal`), or used up [`REVEAL_AFTER`] tries.
+    #[serde(default)]
+    pub revealed: bool,
+    /// Answers checked on the current variant (what [`REVEAL_AFTER`] counts).
+    #[serde(default)]
+    pub tries: u32,
 }
+
+/// Wrong predictions after which the answer is shown without being asked for: before that,
+/// a wrong prediction says which blanks are wrong and offers a hint and another try.
+pub const REVEAL_AFTER: u32 = 3;
 
 /// A student's progress through a course. The front ends persist it: the REPL in a file,
 /// the playground in browser storage ([`Progress::to_json`], [`Progress::from_json`]).
@@ -81,8 +91,79 @@ impl Progress {
     pub fn record(&mut self, inst: &ExerciseInstance, answer: &Answer, grade: &Grade) {
         let e = self.exercises.entry(inst.key.clone()).or_default();
         e.attempts += 1;
+        e.tries += 1;
         e.passed |= grade.passed;
         e.last_answer = Some(answer.summary());
+    }
+
+    /// What a front end shows for a graded answer. A passed answer, a construct exercise
+    /// (its checks describe the learner's own run), or a prediction after [`Progress::reveal`]
+    /// or [`REVEAL_AFTER`] checked answers: the grade as it is. Otherwise a wrong
+    /// prediction says which blanks are right and which are not, without the model's
+    /// values or the explanation, and offers a hint and another try. Call it after
+    /// [`Progress::record`].
+    pub fn feedback(&self, inst: &ExerciseInstance, grade: &Grade) -> Grade {
+        let e = self.exercises.get(&inst.key);
+        let attempts = e.map_or(0, |e| e.tries);
+        if grade.passed
+            || inst.kind != ExerciseKind::Predict
+            || self.revealed(inst)
+            || attempts >= REVEAL_AFTER
+        {
+            return grade.clone();
+        }
+        let hints_left = inst.hints.len() as u32
+            - e.map_or(0, |e| e.hints_revealed)
+                .min(inst.hints.len() as u32);
+        let tries_left = REVEAL_AFTER - attempts;
+        let wrong = grade.checks.iter().filter(|c| !c.passed).count();
+        let mut summary = if grade.checks.len() > 1 {
+            format!(
+                "Not quite: {wrong} of {} blanks are wrong.",
+                grade.checks.len()
+            )
+        } else {
+            "Not quite.".to_string()
+        };
+        summary.push_str(&format!(
+            " Try again ({tries_left} more {} before the answer is shown)",
+            if tries_left == 1 { "try" } else { "tries" }
+        ));
+        if hints_left > 0 {
+            summary.push_str(&format!("; a hint may help ({hints_left} left)"));
+        }
+        summary.push_str("; or ask for the answer.");
+        Grade {
+            passed: false,
+            summary,
+            checks: grade
+                .checks
+                .iter()
+                .map(|c| CheckResult {
+                    label: c.label.clone(),
+                    passed: c.passed,
+                    detail: if c.passed {
+                        "right".into()
+                    } else {
+                        "not this".into()
+                    },
+                })
+                .collect(),
+            explanation: None,
+            diagnostics: grade.diagnostics.clone(),
+        }
+    }
+
+    /// The student asks for the answer: from now on [`Progress::feedback`] shows it.
+    pub fn reveal(&mut self, inst: &ExerciseInstance) {
+        self.exercises.entry(inst.key.clone()).or_default().revealed = true;
+    }
+
+    /// Was the answer revealed (asked for, or [`REVEAL_AFTER`] tries used)?
+    pub fn revealed(&self, inst: &ExerciseInstance) -> bool {
+        self.exercises.get(&inst.key).is_some_and(|e| {
+            e.revealed || (inst.kind == ExerciseKind::Predict && e.tries >= REVEAL_AFTER)
+        })
     }
 
     /// Reveals the next hint; returns it, or `None` when all are shown.
@@ -111,6 +192,8 @@ impl Progress {
             .or_default();
         e.variant += 1;
         e.hints_revealed = 0;
+        e.revealed = false;
+        e.tries = 0;
     }
 
     /// Has the student passed this exercise?

@@ -47,6 +47,8 @@ pub enum LMsg {
     Check(String),
     /// Reveal the next hint.
     Hint(String),
+    /// Show the answer of a predict exercise (after a try).
+    Reveal(String),
     /// New numbers for an exercise.
     Variant(String),
     /// Open a script in the editor.
@@ -199,7 +201,12 @@ impl LessonsPanel {
                 }
             }
         };
-        let grade_view = g.map(|g| {
+        // A wrong prediction shows no values until revealed (the same rule as the REPL).
+        let shown = g.map(|g| self.progress.feedback(inst, g));
+        let can_reveal = inst.kind == ExerciseKind::Predict
+            && g.is_some_and(|g| !g.passed)
+            && !self.progress.revealed(inst);
+        let grade_view = shown.as_ref().map(|g| {
             let checks = g.checks.iter().map(|c| {
                 html! { <li class={if c.passed { "pass" } else { "fail" }}>{ if c.passed { "✓ " } else { "✗ " } }<code>{c.label.clone()}</code>{": "}{c.detail.clone()}</li> }
             });
@@ -229,6 +236,9 @@ impl LessonsPanel {
                 <div class="ex-actions small">
                     if hints_left > 0 {
                         <button onclick={link.callback({ let k = key.clone(); move |_| LMsg::Hint(k.clone()) })}>{format!("Show a hint ({hints_left} left)")}</button>
+                    }
+                    if can_reveal {
+                        <button onclick={link.callback({ let k = key.clone(); move |_| LMsg::Reveal(k.clone()) })}>{"Show the answer"}</button>
                     }
                     <button onclick={link.callback({ let k = key.clone(); move |_| LMsg::Variant(k.clone()) })} title="the same exercise with other numbers">{"New numbers"}</button>
                 </div>
@@ -296,6 +306,12 @@ impl Component for LessonsPanel {
                 self.progress.record(&inst, &answer, &g);
                 self.grades.insert(key, g);
                 self.save();
+            }
+            LMsg::Reveal(key) => {
+                if let Some(inst) = self.instance(ctx, &key) {
+                    self.progress.reveal(&inst);
+                    self.save();
+                }
             }
             LMsg::Hint(key) => {
                 if let Some(inst) = self.instance(ctx, &key) {
