@@ -171,6 +171,34 @@ pub fn lessons(args: &LessonsArgs, color: ColorChoice) -> ExitCode {
         color: style::stdout_color(color),
     };
     let w = style::term_width();
+    match (args.what.as_deref(), args.dir_arg.as_deref()) {
+        (Some("check"), Some(dir)) => return crate::class::lessons_check(dir),
+        (Some("pack"), Some(dir)) => return crate::class::lessons_pack(dir, args.out.as_deref()),
+        (Some(w @ ("check" | "pack")), None) => {
+            return usage_error(
+                format!("`svelab lessons {w}` needs a course folder"),
+                format!("`svelab lessons {w} my-course/`"),
+                color,
+            )
+        }
+        (_, Some(extra)) => {
+            return usage_error(
+                format!("unexpected `{extra}`"),
+                "`svelab lessons [LESSON]`",
+                color,
+            )
+        }
+        _ => {}
+    }
+    if let Some(dir) = &args.dir {
+        if let Err(e) = course::use_dir(dir) {
+            return usage_error(
+                e,
+                format!("`svelab lessons check {dir}` runs the author check"),
+                color,
+            );
+        }
+    }
     let store = match args.seed {
         Some(s) => Store::ephemeral(s),
         None => Store::load(),

@@ -19,10 +19,24 @@ use svelab_core::course::{
     Lesson, Progress,
 };
 
-/// The built-in course, parsed once.
+static OWN_COURSE: OnceLock<Course> = OnceLock::new();
+
+/// The course: the folder given by `--course` (or `SVELAB_COURSE`), else the built-in one,
+/// parsed once.
 pub fn course() -> &'static Course {
     static COURSE: OnceLock<Course> = OnceLock::new();
+    if let Some(c) = OWN_COURSE.get() {
+        return c;
+    }
     COURSE.get_or_init(builtin_course)
+}
+
+/// Uses the course in `dir` from now on (every problem of the folder, with file:line, as
+/// the error).
+pub fn use_dir(dir: &str) -> Result<(), String> {
+    let c = crate::class::load_course_dir(std::path::Path::new(dir))?;
+    let _ = OWN_COURSE.set(c);
+    Ok(())
 }
 
 /// Where progress is kept (`None`: not kept).

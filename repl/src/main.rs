@@ -6,6 +6,8 @@
 //! * `svelab run FILE…` runs scripts in batch ([`batch`]) with exit codes for CI.
 //! * `svelab lessons`, `svelab check EXERCISE FILE` show the course and grade exercises
 //!   ([`check`], [`course`]).
+//! * `svelab lessons check|pack DIR`, `svelab class sheet|grade`: the teachers' tools
+//!   ([`class`]).
 //! * `svelab real FILE…` runs scripts on real kernels under QEMU beside the model
 //!   ([`realcmd`], booting in the `svelab_real` library of this package).
 //!
@@ -14,6 +16,7 @@
 
 mod batch;
 mod check;
+mod class;
 mod cli;
 mod commands;
 mod course;
@@ -44,6 +47,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = &cli.course {
+        if let Err(e) = course::use_dir(dir) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match cli.command {
         None => repl::main(repl::Options {
             kernel,
@@ -55,5 +64,7 @@ fn main() -> ExitCode {
         Some(cli::Sub::Explore(args)) => explore::run(&args, kernel),
         Some(cli::Sub::Check(args)) => check::check(&args, cli.color),
         Some(cli::Sub::Lessons(args)) => check::lessons(&args, cli.color),
+        Some(cli::Sub::Class(cli::ClassSub::Sheet(a))) => class::sheet(&a),
+        Some(cli::Sub::Class(cli::ClassSub::Grade(a))) => class::grade(&a),
     }
 }

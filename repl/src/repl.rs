@@ -883,6 +883,10 @@ impl Repl {
             Command::Hint => self.hint(),
             Command::Check(answer) => self.check(answer.as_deref()),
             Command::Reveal => self.reveal(),
+            Command::Submit(a) => match crate::class::submit(&self.store, &a) {
+                Ok(m) => self.note(m),
+                Err((m, h)) => self.error(m, h),
+            },
             Command::Variant => self.variant(),
             Command::Reset => {
                 self.session = Session::new(self.sopts.clone());

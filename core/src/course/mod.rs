@@ -96,6 +96,7 @@
 
 mod author;
 mod builtin;
+pub mod class;
 mod count;
 mod doc;
 mod exercise;
