@@ -5,6 +5,7 @@
 use crate::web;
 use std::collections::HashMap;
 use std::rc::Rc;
+use svelab_core::course::class::{assignment_seed, Assignment, CourseBundle, Submission};
 use svelab_core::course::{
     grade, render_markdown, Answer, Block, Course, ExerciseInstance, ExerciseKind, Grade, MdBlock,
     MdInline, Progress,
@@ -14,6 +15,58 @@ use yew::prelude::*;
 
 /// Storage key of the progress record.
 pub const PROGRESS_KEY: &str = "svelab.progress";
+/// Storage key of the class the student joined: `id`, a newline, `assignment`.
+pub const CLASS_KEY: &str = "svelab.class";
+
+/// The course file named by `course=FILE` in the page's fragment (`#course=my-course.json`,
+/// written by `svelab lessons pack`): `None` without one, `Err` for a name that is not a
+/// `.json` file next to the page.
+pub fn course_param(hash: &str) -> Option<Result<String, String>> {
+    let f = hash.strip_prefix('#').unwrap_or(hash);
+    let v = f
+        .split('&')
+        .find_map(|part| part.strip_prefix("course="))?
+        .trim();
+    let ok = v.ends_with(".json")
+        && !v.starts_with('/')
+        && !v.contains("..")
+        && !v.contains(':')
+        && !v.contains('\\')
+        && v.len() > 5;
+    Some(if ok {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "`course={v}` in the address is not a course file next to this page (give a name like my-course.json, written by `svelab lessons pack`)"
+        ))
+    })
+}
+
+/// Loads the course: the teacher's bundle named in the address (`#course=FILE`), else the
+/// built-in one (`lessons.txt`). Every problem is one readable message.
+pub async fn load_course() -> Result<CourseRef, String> {
+    let course = match course_param(&web::location_hash()) {
+        Some(Ok(file)) => {
+            let text = web::fetch_text(&file)
+                .await
+                .map_err(|e| format!("the course file {file} could not be fetched ({e})"))?;
+            CourseBundle::from_json(&text, &file).map(|(_, c)| c)?
+        }
+        Some(Err(e)) => return Err(e),
+        None => {
+            let files = web::fetch_text(crate::vm::course::FILE_NAME)
+                .await
+                .and_then(|t| crate::vm::course::parse(&t))?;
+            Course::parse(&files).map_err(|e| {
+                e.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })?
+        }
+    };
+    Ok(CourseRef(Rc::new(course)))
+}
 
 /// A loaded course, compared by identity (it never changes once loaded).
 #[derive(Clone, Debug)]
@@ -53,6 +106,14 @@ pub enum LMsg {
     Variant(String),
     /// Open a script in the editor.
     Open(String, Option<Kernel>),
+    /// The student id typed in the class box.
+    ClassId(String),
+    /// The assignment typed in the class box.
+    ClassAssignment(String),
+    /// Use the numbers of the sheet of that id and assignment.
+    ClassJoin,
+    /// Download the submission file.
+    Submit,
 }
 
 /// The lessons panel.
@@ -62,6 +123,10 @@ pub struct LessonsPanel {
     selected: Option<String>,
     answers: HashMap<String, Vec<String>>,
     grades: HashMap<String, Grade>,
+    class_id: String,
+    class_assignment: String,
+    /// The class box's last message: (is an error, text).
+    class_note: Option<(bool, String)>,
 }
 
 /// Inline Markdown as DOM nodes (text nodes, never HTML text).
@@ -119,6 +184,59 @@ fn md(text: &str) -> Html {
 }
 
 impl LessonsPanel {
+    /// The submission file: (file name, JSON, answers in it).
+    fn submission(&self, ctx: &Context<Self>) -> Result<(String, String, usize), String> {
+        let course = course_of(ctx).ok_or("the lessons are not loaded")?;
+        let (id, asg) = (&self.class_id, &self.class_assignment);
+        if id.is_empty() || asg.is_empty() {
+            return Err("Type your id and the assignment, as on your sheet.".into());
+        }
+        if self.progress.seed != assignment_seed(id, asg) {
+            return Err("Press \"Use my sheet's numbers\" first, then do the exercises: your answers are for other numbers.".into());
+        }
+        let answered: Vec<String> = course
+            .exercises()
+            .filter(|(l, e)| {
+                self.progress
+                    .exercises
+                    .get(&format!("{}/{}", l.id, e.id))
+                    .is_some_and(|r| r.last_answer.is_some())
+            })
+            .map(|(l, e)| format!("{}/{}", l.number, e.id))
+            .collect();
+        if answered.is_empty() {
+            return Err("Check an answer to each exercise of your sheet first.".into());
+        }
+        let a = Assignment::new(&course, asg, &answered)?;
+        let s =
+            Submission::from_progress(&course, &self.progress, id, &a, env!("CARGO_PKG_VERSION"));
+        Ok((format!("{id}-{asg}.json"), s.to_json(), s.answers.len()))
+    }
+
+    fn class_view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let input = |f: fn(String) -> LMsg| {
+            link.callback(move |e: InputEvent| {
+                let t: web_sys::HtmlInputElement = e.target_unchecked_into();
+                f(t.value())
+            })
+        };
+        html! {
+            <details class="class-box">
+                <summary>{"Class: your sheet and handing in"}</summary>
+                <label>{"Student id "}<input type="text" value={self.class_id.clone()} oninput={input(LMsg::ClassId)} /></label>
+                <label>{" Assignment "}<input type="text" value={self.class_assignment.clone()} oninput={input(LMsg::ClassAssignment)} /></label>
+                <div class="ex-actions small">
+                    <button onclick={link.callback(|_| LMsg::ClassJoin)}>{"Use my sheet's numbers"}</button>
+                    <button class="primary" onclick={link.callback(|_| LMsg::Submit)}>{"Submit (download the file)"}</button>
+                </div>
+                if let Some((err, t)) = &self.class_note {
+                    <p class={if *err { "fail" } else { "note" }} role="status">{t.clone()}</p>
+                }
+            </details>
+        }
+    }
+
     fn save(&self) {
         web::save(PROGRESS_KEY, &self.progress.to_json());
     }
@@ -263,11 +381,16 @@ impl Component for LessonsPanel {
             .and_then(|t| Progress::from_json(&t).ok())
             .unwrap_or_else(|| Progress::new(web::random_seed()));
         let selected = progress.current_lesson.clone();
+        let class = web::load(CLASS_KEY).unwrap_or_default();
+        let (class_id, class_assignment) = class.split_once('\n').unwrap_or(("", ""));
         LessonsPanel {
             progress,
             selected,
             answers: HashMap::new(),
             grades: HashMap::new(),
+            class_id: class_id.to_string(),
+            class_assignment: class_assignment.to_string(),
+            class_note: None,
         }
     }
 
@@ -330,6 +453,48 @@ impl Component for LessonsPanel {
             LMsg::Open(src, k) => {
                 ctx.props().on_open.emit((src, k));
                 return false;
+            }
+            LMsg::ClassId(v) => {
+                self.class_id = v.trim().to_string();
+                return false;
+            }
+            LMsg::ClassAssignment(v) => {
+                self.class_assignment = v.trim().to_string();
+                return false;
+            }
+            LMsg::ClassJoin => {
+                if self.class_id.is_empty() || self.class_assignment.is_empty() {
+                    self.class_note = Some((
+                        true,
+                        "Type your id and the assignment, as on your sheet.".into(),
+                    ));
+                } else {
+                    self.progress.seed = assignment_seed(&self.class_id, &self.class_assignment);
+                    web::save(
+                        CLASS_KEY,
+                        &format!("{}\n{}", self.class_id, self.class_assignment),
+                    );
+                    self.save();
+                    self.class_note = Some((
+                        false,
+                        format!(
+                            "The exercises now show the numbers of your sheet (seed {:#x}).",
+                            self.progress.seed
+                        ),
+                    ));
+                }
+            }
+            LMsg::Submit => {
+                self.class_note = Some(match self.submission(ctx) {
+                    Ok((name, json, n)) => {
+                        web::download(&name, &json);
+                        (
+                            false,
+                            format!("Downloaded {name} ({n} answer(s)): hand this file in."),
+                        )
+                    }
+                    Err(e) => (true, e),
+                });
             }
         }
         true
@@ -399,11 +564,45 @@ impl Component for LessonsPanel {
         html! {
             <section class="panel lessons" aria-label="lessons">
                 <h2>{"Lessons and exercises"}</h2>
+                {self.class_view(ctx)}
                 <div class="lessons-grid">
                     <nav aria-label="lessons"><ol class="lesson-list">{for list}</ol></nav>
                     <div class="lesson-body">{body}</div>
                 </div>
             </section>
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_course_file_comes_from_the_fragment() {
+        assert_eq!(
+            course_param("#course=my-course.json"),
+            Some(Ok("my-course.json".into()))
+        );
+        assert_eq!(
+            course_param("#v=1&course=c/w3.json"),
+            Some(Ok("c/w3.json".into()))
+        );
+        assert_eq!(course_param("#v=1&s=abc"), None);
+        assert_eq!(course_param(""), None);
+        for bad in [
+            "https://evil.example/x.json",
+            "/etc/x.json",
+            "../x.json",
+            "x.txt",
+            "course=",
+        ] {
+            let h = if bad.starts_with("course=") {
+                bad.to_string()
+            } else {
+                format!("#course={bad}")
+            };
+            assert!(matches!(course_param(&h), Some(Err(_))), "{bad}");
         }
     }
 }
