@@ -63,7 +63,14 @@ impl CourseBundle {
             format!(
                 "{source}: the course in it does not parse: {}",
                 e.iter()
-                    .map(ToString::to_string)
+                    .map(|e| {
+                        let t = e.to_string().replace("\n    hint: ", " (hint: ");
+                        if e.hint.is_empty() {
+                            t
+                        } else {
+                            t + ")"
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("; ")
             )
@@ -612,4 +619,131 @@ pub fn class_summary(
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Course, Assignment) {
+        let c = builtin_course();
+        let a =
+            Assignment::new(&c, "week1", &["1/zcr-len".into(), "first-sve-use/1".into()]).unwrap();
+        (c, a)
+    }
+
+    #[test]
+    fn seeds_are_per_student_and_assignment_and_stable() {
+        assert_eq!(assignment_seed("ann", "w1"), assignment_seed(" ann ", "w1"));
+        assert_ne!(assignment_seed("ann", "w1"), assignment_seed("bob", "w1"));
+        assert_ne!(assignment_seed("ann", "w1"), assignment_seed("ann", "w2"));
+        // Pinned: sheets printed today must match the grader of tomorrow.
+        assert_eq!(
+            assignment_seed("ann", "w1"),
+            seed_from_text("svelab-class\0ann\0w1")
+        );
+    }
+
+    #[test]
+    fn assignments_name_existing_exercises() {
+        let (c, a) = setup();
+        let third = format!("3/{}", c.lesson("3").unwrap().exercises[0].id);
+        assert_eq!(a.exercises, vec!["1/zcr-len".to_string(), third]);
+        assert!(Assignment::new(&c, "w", &["9/x".into()])
+            .unwrap_err()
+            .contains("9/x"));
+        assert!(Assignment::new(&c, "w", &[]).is_err());
+        assert!(Assignment::new(&c, " ", &["1/1".into()]).is_err());
+    }
+
+    #[test]
+    fn sheets_show_the_question_not_the_answer_and_the_key_has_it() {
+        let (c, a) = setup();
+        let s = Sheet::new(&c, &a, "ann", "Ann");
+        let md = s.markdown();
+        assert!(md.contains(&format!("SVELAB_SEED={:#x}", s.seed)), "{md}");
+        let (_, inst) = &s.exercises[0];
+        let Answer::Predict(v) = &inst.reference else {
+            panic!()
+        };
+        assert!(md.contains("______"), "{md}");
+        assert!(!md.contains(&format!("= `{}`", v[0])), "{md}");
+        let key = answer_key(std::slice::from_ref(&s));
+        assert!(key.contains(&format!("= `{}`", v[0])), "{key}");
+        let html = s.html();
+        assert!(html.contains("<title>week1 — Ann (ann)</title>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert_ne!(Sheet::new(&c, &a, "bob", "").markdown(), md);
+    }
+
+    #[test]
+    fn submissions_are_bound_to_student_assignment_and_seed() {
+        let (c, a) = setup();
+        let mut p = a.progress("ann");
+        let (l, e) = c.exercise("1/zcr-len").unwrap();
+        let inst = p.instance(l, e);
+        let g = grade(&inst, &inst.reference);
+        p.record(&inst, &inst.reference, &g);
+        let s = Submission::from_progress(&c, &p, "ann", &a, "9.9");
+        assert_eq!(s.svelab_version, "9.9");
+        assert!(s.verify("ann", "week1").is_ok());
+        assert!(s.verify("bob", "week1").unwrap_err().contains("`ann`"));
+        assert!(s.verify("ann", "week2").unwrap_err().contains("week2"));
+        let mut edited = s.clone();
+        edited.student = "bob".into();
+        assert!(edited
+            .verify("bob", "week1")
+            .unwrap_err()
+            .contains("checksum"));
+        // Worked with other numbers (e.g. without SVELAB_SEED): caught too.
+        let other = Submission::from_progress(&c, &Progress::new(7), "ann", &a, "9.9");
+        assert!(other.verify("ann", "week1").unwrap_err().contains("seed"));
+        // Round trip, and the grades.
+        let back = Submission::from_json(&s.to_json(), "f").unwrap();
+        assert_eq!(back, s);
+        let r = grade_submission(&c, &a, &back);
+        assert_eq!(r[0].outcome, Outcome::Pass);
+        assert_eq!(r[0].attempts, 1);
+        assert_eq!(r[1].outcome, Outcome::Missing);
+        let sum = class_summary(&a, &[("ann".into(), r)], &["x: bad".into()]);
+        assert!(sum.contains("1 passed, 0 failed, 0 missing"), "{sum}");
+        assert!(sum.contains("- x: bad"), "{sum}");
+    }
+
+    #[test]
+    fn bad_files_get_one_clear_line() {
+        let e = Submission::from_json("{", "s.json").unwrap_err();
+        assert!(e.starts_with("s.json:1:") && e.contains("not JSON"), "{e}");
+        let e = Submission::from_json("{\"a\": 1}", "s.json").unwrap_err();
+        assert!(e.contains("no `format` field"), "{e}");
+        let b = CourseBundle::pack(
+            "c",
+            BUILTIN_FILES
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+        )
+        .unwrap();
+        let e = Submission::from_json(&b.to_json(), "s.json").unwrap_err();
+        assert!(
+            e.contains("`svelab-course` file, not a `svelab-submission`"),
+            "{e}"
+        );
+        let e = CourseBundle::from_json(
+            &b.to_json().replace("\"version\": 1", "\"version\": 7"),
+            "c.json",
+        )
+        .unwrap_err();
+        assert!(e.contains("version 7"), "{e}");
+        let (_, course) = CourseBundle::from_json(&b.to_json(), "c.json").unwrap();
+        assert_eq!(course, builtin_course());
+        let mut broken = b.clone();
+        broken
+            .files
+            .retain(|(p, _)| !p.ends_with("01-registers/lesson.md"));
+        let e = CourseBundle::from_json(&broken.to_json(), "c.json").unwrap_err();
+        assert!(e.contains("missing lesson.md"), "{e}");
+        assert!(CourseBundle::pack("c", broken.files).is_err());
+        assert!(!e.contains('\n'), "{e}");
+    }
 }
