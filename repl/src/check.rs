@@ -174,7 +174,13 @@ pub fn lessons(args: &LessonsArgs, color: ColorChoice) -> ExitCode {
     match (args.what.as_deref(), args.dir_arg.as_deref()) {
         (Some("check"), Some(dir)) => return crate::class::lessons_check(dir),
         (Some("pack"), Some(dir)) => return crate::class::lessons_pack(dir, args.out.as_deref()),
-        (Some(w @ ("check" | "pack")), None) => {
+        (Some("check"), None) => {
+            return match &args.dir {
+                Some(dir) => crate::class::lessons_check(dir),
+                None => crate::class::builtin_check(),
+            }
+        }
+        (Some(w @ "pack"), None) => {
             return usage_error(
                 format!("`svelab lessons {w}` needs a course folder"),
                 format!("`svelab lessons {w} my-course/`"),

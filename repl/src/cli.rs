@@ -171,6 +171,7 @@ Examples:
   svelab lessons 3/2      exercise 2 of lesson 3, your variant (--seed N for another)
   svelab lessons --dir my-course/        the lessons of your own course folder
   svelab lessons check my-course/        the author check on it (file:line:column errors)
+  svelab lessons check                   the author check on the built-in course
   svelab lessons pack my-course/         my-course.json, for the playground (#course=my-course.json)
 
 In the REPL: :lesson, :lesson 3, :lesson 3 load trap, :exercise, :hint, :check.";

@@ -107,8 +107,16 @@ fn a_course_folder_is_listed_checked_and_packed() {
     );
     let o = svelab(&["--course", &r, "lessons"], None, None);
     assert_eq!(o.status.code(), Some(2));
-    let o = svelab(&["lessons", "check"], None, None);
+    let o = svelab(&["lessons", "pack"], None, None);
     assert_eq!(o.status.code(), Some(2));
+    // Without a folder: the built-in course.
+    let o = svelab(&["lessons", "check"], None, None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).starts_with("lessons: 12 lesson(s)"),
+        "{}",
+        text(&o.stdout)
+    );
 }
 
 const ROSTER: &str = "id,name\nann,Ann Lee\nbob,\"Bob, Jr.\"\ncid,Cid\ndee,Dee\n";

@@ -96,8 +96,20 @@ pub fn lessons_check(dir: &str) -> ExitCode {
         Ok(f) => f,
         Err(e) => return fail(e, "give the folder that holds the lesson folders (NN-id/)"),
     };
-    let rep = author_check(&files);
-    let base = dir.trim_end_matches('/');
+    report_check(&files, dir.trim_end_matches('/'))
+}
+
+/// `svelab lessons check`: the author check on the course built into this binary.
+pub fn builtin_check() -> ExitCode {
+    let files: Vec<(String, String)> = svelab_core::course::BUILTIN_FILES
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    report_check(&files, "lessons")
+}
+
+fn report_check(files: &[(String, String)], base: &str) -> ExitCode {
+    let rep = author_check(files);
     for e in &rep.errors {
         println!("{base}/{e}");
     }
