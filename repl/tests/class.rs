@@ -190,6 +190,19 @@ fn sheets_submissions_and_grades_for_a_class() {
     let o = svelab(&[], Some(&input), Some(ann_seed));
     let out = text(&o.stdout) + &text(&o.stderr);
     assert!(out.contains("wrote"), "{out}");
+    // Submitting again replaces the submission, but never another file.
+    std::fs::write(subs.join("mine.svl"), "task A\n").unwrap();
+    let again = input.replace(&d(&subs, "ann.json"), &d(&subs, "mine.svl"));
+    let o = svelab(&[], Some(&again), Some(ann_seed));
+    let out = text(&o.stdout) + &text(&o.stderr);
+    assert!(out.contains("not overwritten"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(subs.join("mine.svl")).unwrap(),
+        "task A\n"
+    );
+    std::fs::remove_file(subs.join("mine.svl")).unwrap();
+    let o = svelab(&[], Some(&input), Some(ann_seed));
+    assert!((text(&o.stdout) + &text(&o.stderr)).contains("wrote"));
     // The wrong seed is refused with the command to use.
     let o = svelab(
         &[],

@@ -419,3 +419,37 @@ fn markdown_renders_commonmark() {
         let _ = plain_blocks(&render_markdown(s));
     }
 }
+
+/// Damaged lesson files (cut anywhere, bytes dropped) give errors, never a panic.
+#[test]
+fn damaged_lesson_files_never_panic() {
+    for (path, text) in BUILTIN_FILES {
+        if !(path.ends_with(".toml") || path.ends_with(".md")) {
+            continue;
+        }
+        let bytes = text.as_bytes();
+        let mut cuts: Vec<usize> = (0..bytes.len()).step_by(53).collect();
+        cuts.push(bytes.len().saturating_sub(1));
+        for cut in cuts {
+            let Ok(part) = std::str::from_utf8(&bytes[..cut]) else {
+                continue;
+            };
+            let mut files: Vec<(String, String)> = BUILTIN_FILES
+                .iter()
+                .filter(|(p, _)| p.starts_with(&path[..3]))
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect();
+            for f in &mut files {
+                if f.0 == *path {
+                    f.1 = part.to_string();
+                }
+            }
+            if let Err(errs) = Course::parse(&files) {
+                for e in errs {
+                    assert!(!e.message.is_empty(), "{path} cut at {cut}: {e:?}");
+                }
+            }
+            let _ = render_markdown(part);
+        }
+    }
+}

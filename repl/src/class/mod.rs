@@ -153,6 +153,9 @@ pub fn lessons_pack(dir: &str, out: Option<&str>) -> ExitCode {
         }
     };
     let out = out.map_or_else(|| PathBuf::from(format!("{name}.json")), PathBuf::from);
+    if let Err(e) = may_overwrite(&out, svelab_core::course::class::BUNDLE_FORMAT) {
+        return fail(e, "`--out FILE` names another file");
+    }
     if let Err(e) = std::fs::write(&out, bundle.to_json()) {
         return fail(format!("cannot write {}: {e}", out.display()), "");
     }
@@ -163,6 +166,31 @@ pub fn lessons_pack(dir: &str, out: Option<&str>) -> ExitCode {
         out.file_name().and_then(|n| n.to_str()).unwrap_or("")
     );
     ExitCode::SUCCESS
+}
+
+/// Refuses to overwrite a file that is not a `format` document (someone's work).
+fn may_overwrite(path: &Path, format: &str) -> Result<(), String> {
+    let Ok(old) = std::fs::read_to_string(path) else {
+        return if path.exists() {
+            Err(format!(
+                "{} exists and is not a `{format}` file; not overwritten",
+                path.display()
+            ))
+        } else {
+            Ok(())
+        };
+    };
+    let kind = serde_json::from_str::<serde_json::Value>(&old)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+    if kind.as_deref() == Some(format) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} exists and is not a `{format}` file; not overwritten (choose another name)",
+            path.display()
+        ))
+    }
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
@@ -436,6 +464,16 @@ pub fn submit(store: &Store, args: &str) -> Result<String, (String, String)> {
     }
     let a = Assignment::new(c, assignment, &answered).map_err(|e| (e, String::new()))?;
     let s = Submission::from_progress(c, &store.progress, student, &a, VERSION);
+    may_overwrite(
+        Path::new(file),
+        svelab_core::course::class::SUBMISSION_FORMAT,
+    )
+    .map_err(|e| {
+        (
+            e,
+            "`:submit` another file name (e.g. week3-ann.json)".into(),
+        )
+    })?;
     std::fs::write(file, s.to_json())
         .map_err(|e| (format!("cannot write {file}: {e}"), String::new()))?;
     Ok(format!(
