@@ -158,7 +158,11 @@ fn the_course_grades_in_wasm_as_in_the_repl() {
     for l in &course.lessons {
         for b in &l.blocks {
             if let svelab_core::course::Block::Prose(t) = b {
-                let _ = svelab_web::vm::markdown::parse(t);
+                assert!(
+                    !svelab_core::course::render_markdown(t).is_empty(),
+                    "{}",
+                    l.dir
+                );
             }
         }
     }
@@ -192,6 +196,17 @@ async fn the_lessons_panel_opens_a_lesson_and_grades_an_exercise() {
         .click();
     yew::scheduler::flush().await;
     assert!(text(&root, ".lesson h3").contains("First SVE use"));
+    // The prose keeps names with underscores and shows code without backticks.
+    let paras = root.query_selector_all(".lesson p, .lesson li").unwrap();
+    let prose: String = (0..paras.length())
+        .filter_map(|i| paras.item(i).and_then(|n| n.text_content()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        prose.contains("TIF_SVE") && prose.contains("sve_state"),
+        "{prose}"
+    );
+    assert!(!prose.contains('`'), "{prose}");
     click(&root, ".exercise .primary");
     yew::scheduler::flush().await;
     assert!(
