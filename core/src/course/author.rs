@@ -69,6 +69,7 @@ pub fn author_check<P: AsRef<str>, T: AsRef<str>>(files: &[(P, T)]) -> AuthorRep
             }
         }
     }
+    fill_columns(&mut rep.errors, files);
     rep
 }
 

@@ -133,6 +133,7 @@ impl Course {
             ));
         }
         if !errors.is_empty() {
+            fill_columns(&mut errors, files);
             return Err(errors);
         }
         lessons.sort_by_key(|l| l.number);

@@ -183,6 +183,23 @@ impl LessonError {
     }
 }
 
+/// Gives every error that knows its line but not its column the column where that line's
+/// content starts (a key, a list item, a line of a script inside a multi-line string).
+fn fill_columns<P: AsRef<str>, T: AsRef<str>>(errors: &mut [LessonError], files: &[(P, T)]) {
+    for e in errors.iter_mut().filter(|e| e.column == 0 && e.line > 0) {
+        let text = files
+            .iter()
+            .find(|(p, _)| p.as_ref().trim_start_matches("./") == e.file)
+            .map(|(_, t)| t.as_ref());
+        if let Some(line) = text.and_then(|t| t.lines().nth(e.line as usize - 1)) {
+            let indent = line.chars().take_while(|c| c.is_whitespace()).count();
+            if indent < line.chars().count() {
+                e.column = indent as u32 + 1;
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for LessonError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.column > 0 {

@@ -453,3 +453,28 @@ fn damaged_lesson_files_never_panic() {
         }
     }
 }
+
+/// Every error that points at a line also points at a column, and says it.
+#[test]
+fn format_errors_have_columns() {
+    let mut files = demo();
+    let bad = EX.replace("kind = \"construct\"", "kind = \"constrict\"");
+    files[3].1 = &bad;
+    let e = Course::parse(&files).unwrap_err();
+    let k = e
+        .iter()
+        .find(|e| e.message.contains("`kind` is"))
+        .unwrap_or_else(|| panic!("{e:#?}"));
+    let line = bad.lines().nth(k.line as usize - 1).unwrap();
+    assert!(line.starts_with("kind"), "{k:?} {line}");
+    assert_eq!(k.column, 1, "{k:?}");
+    assert!(
+        k.to_string()
+            .starts_with(&format!("01-demo/exercises.toml:{}:1: ", k.line)),
+        "{k}"
+    );
+    let bad = EX.replace("{{t}}.traps", "{{task}}.traps");
+    files[3].1 = &bad;
+    let e = Course::parse(&files).unwrap_err();
+    assert!(e.iter().all(|e| e.line == 0 || e.column > 0), "{e:#?}");
+}
