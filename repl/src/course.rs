@@ -15,8 +15,8 @@ use crate::style::{self, Style};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use svelab_core::course::{
-    builtin_course, seed_from_text, Block, Course, Exercise, ExerciseInstance, ExerciseKind, Grade,
-    Lesson, Progress,
+    builtin_course, plain_inlines, render_markdown, seed_from_text, Block, Course, Exercise,
+    ExerciseInstance, ExerciseKind, Grade, Lesson, MdBlock, MdInline, Progress,
 };
 
 static OWN_COURSE: OnceLock<Course> = OnceLock::new();
@@ -273,76 +273,88 @@ fn paragraph(text: &str, first: &str, indent: usize, st: Style, w: usize) -> Str
     out
 }
 
-fn list_marker(line: &str) -> Option<(&str, &str)> {
-    let t = line.trim_start();
-    if let Some(rest) = t.strip_prefix("* ").or_else(|| t.strip_prefix("- ")) {
-        return Some(("•", rest));
-    }
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 {
-        if let Some(rest) = t[digits..].strip_prefix(". ") {
-            return Some((&t[..digits + 1], rest));
-        }
-    }
-    None
+/// Inline Markdown back as the markers [`inline`] styles: `**strong**`, `*em*`,
+/// `` `code` ``; links as their text.
+fn marked(v: &[MdInline]) -> String {
+    v.iter()
+        .map(|i| match i {
+            MdInline::Text(t) => t.clone(),
+            MdInline::Code(c) => format!("`{c}`"),
+            MdInline::Strong(k) => format!("**{}**", marked(k)),
+            MdInline::Em(k) => format!("*{}*", marked(k)),
+            MdInline::Strike(k) | MdInline::Link(_, k) => marked(k),
+            MdInline::Break => " ".into(),
+        })
+        .collect()
 }
 
-/// Markdown for a terminal: paragraphs and list items joined and wrapped to `w` columns
-/// (indented by `indent`), `#` headings, code blocks indented as written.
+fn blocks(bs: &[MdBlock], pad: &str, st: Style, w: usize, out: &mut String) {
+    for (n, b) in bs.iter().enumerate() {
+        if n > 0 && !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        match b {
+            MdBlock::Heading(_, v) => {
+                out.push_str(&format!("{pad}{}\n", st.heading(plain_inlines(v))));
+            }
+            MdBlock::Para(v) => {
+                out.push_str(&paragraph(marked(v).trim(), pad, pad.len(), st, w));
+            }
+            MdBlock::List(start, items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let marker = match start {
+                        Some(s) => format!("{}.", s + i as u64),
+                        None => "•".into(),
+                    };
+                    let lead = format!("{pad}  {marker} ");
+                    let inner = " ".repeat(style::width(&lead));
+                    let mut body = String::new();
+                    blocks(item, &inner, st, w, &mut body);
+                    // The first line of the item takes the marker.
+                    let body = body.trim_end_matches('\n');
+                    let body = body.strip_prefix(inner.as_str()).unwrap_or(body);
+                    out.push_str(&format!("{lead}{body}\n"));
+                }
+            }
+            MdBlock::Code(_, c) => {
+                for line in c.trim_end_matches('\n').lines() {
+                    out.push_str(&format!("{pad}    {}\n", st.cyan(line)));
+                }
+            }
+            MdBlock::Quote(q) => {
+                let mut body = String::new();
+                blocks(q, "", st, w.saturating_sub(pad.len() + 2), &mut body);
+                for line in body.trim_end_matches('\n').lines() {
+                    out.push_str(&format!("{pad}{} {line}\n", st.dim("│")));
+                }
+            }
+            MdBlock::Table(head, rows) => {
+                let row = |r: &Vec<Vec<MdInline>>| {
+                    r.iter()
+                        .map(|c| plain_inlines(c))
+                        .collect::<Vec<_>>()
+                        .join(" │ ")
+                };
+                out.push_str(&format!("{pad}{}\n", st.bold(row(head))));
+                for r in rows {
+                    out.push_str(&format!("{pad}{}\n", row(r)));
+                }
+            }
+            MdBlock::Rule => out.push_str(&format!(
+                "{pad}{}\n",
+                "─".repeat(w.saturating_sub(pad.len()).min(40))
+            )),
+        }
+    }
+}
+
+/// Markdown for a terminal, read by the core's CommonMark reader (the same one the
+/// playground uses): paragraphs and list items wrapped to `w` columns (indented by
+/// `indent`), `#` headings, code blocks indented as written, quotes with a bar.
 pub fn markdown(md: &str, indent: usize, st: Style, w: usize) -> String {
     let pad = " ".repeat(indent);
     let mut out = String::new();
-    // The block being gathered: (first-line lead, text).
-    let mut cur: Option<(String, String)> = None;
-    let mut in_code = false;
-    let mut last_blank = true;
-    let flush = |cur: &mut Option<(String, String)>, out: &mut String| {
-        if let Some((lead, text)) = cur.take() {
-            let first = format!("{pad}{lead}");
-            let ind = style::width(&first);
-            out.push_str(&paragraph(text.trim(), &first, ind, st, w));
-        }
-    };
-    for line in md.lines() {
-        let t = line.trim();
-        if t.starts_with("```") {
-            flush(&mut cur, &mut out);
-            in_code = !in_code;
-            continue;
-        }
-        if in_code {
-            out.push_str(&format!("{pad}    {}\n", st.cyan(line)));
-            continue;
-        }
-        if t.is_empty() {
-            flush(&mut cur, &mut out);
-            if !last_blank {
-                out.push('\n');
-            }
-            last_blank = true;
-            continue;
-        }
-        last_blank = false;
-        if let Some(h) = t.strip_prefix('#') {
-            flush(&mut cur, &mut out);
-            let h = h.trim_start_matches('#').trim();
-            out.push_str(&format!("{pad}{}\n", st.heading(h)));
-            continue;
-        }
-        if let Some((marker, rest)) = list_marker(line) {
-            flush(&mut cur, &mut out);
-            cur = Some((format!("  {marker} "), rest.to_string()));
-            continue;
-        }
-        match &mut cur {
-            Some((_, text)) => {
-                text.push(' ');
-                text.push_str(t);
-            }
-            None => cur = Some((String::new(), t.to_string())),
-        }
-    }
-    flush(&mut cur, &mut out);
+    blocks(&render_markdown(md), &pad, st, w, &mut out);
     while out.ends_with("\n\n") {
         out.pop();
     }
@@ -748,6 +760,23 @@ mod tests {
         assert!(narrow.lines().all(|l| l.chars().count() <= 40), "{narrow}");
         let c = markdown("**a b**", 0, Style { color: true }, 80);
         assert!(c.contains("\x1b[1m"), "{c:?}");
+    }
+
+    #[test]
+    fn markdown_is_commonmark() {
+        let r = markdown(
+            "Set ZCR_EL1.LEN and NT_ARM_SVE, see [sve.rst](https://x/sve.rst) and _this_.\n\n> quoted\n\n- a\n  - nested\n",
+            0,
+            Style::PLAIN,
+            80,
+        );
+        assert!(
+            r.contains("Set ZCR_EL1.LEN and NT_ARM_SVE, see sve.rst and this."),
+            "{r}"
+        );
+        assert!(r.contains("│ quoted"), "{r}");
+        assert!(r.contains("  • a\n") && r.contains("• nested"), "{r}");
+        assert!(!r.contains("]("), "{r}");
     }
 
     #[test]
