@@ -132,3 +132,20 @@ fn exact_traps_needs_the_sve_instructions_it_asks_for() {
         assert!(grade(&inst, &inst.reference).passed, "seed {seed}");
     }
 }
+
+#[test]
+fn no_flush_needs_an_sve_instruction_in_every_iteration() {
+    for seed in 0..6 {
+        let inst = instance("6/no-flush", seed);
+        let (t, n) = (var(&inst, "t"), var(&inst, "n"));
+        // One SVE instruction, then only syscalls: not the loop the goal describes.
+        let script =
+            format!("task {t} vl=512 on=cpu0\nsve-op {t} z0=1\nrepeat {n} {{ svc {t} getpid }}\n");
+        let g = grade(&inst, &Answer::Script(script.clone()));
+        assert!(
+            !g.passed,
+            "seed {seed}: one SVE instruction passes:\n{script}\n{g:?}"
+        );
+        assert!(grade(&inst, &inst.reference).passed, "seed {seed}");
+    }
+}
