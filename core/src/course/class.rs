@@ -407,7 +407,8 @@ pub struct Submission {
 
 impl Submission {
     /// A student's submission from their progress: the last answer to each exercise of the
-    /// assignment (exercises not in the course are skipped).
+    /// assignment given with the student's present numbers (exercises not in the course are
+    /// skipped; an answer to other numbers is not handed in).
     pub fn from_progress(
         course: &Course,
         progress: &Progress,
@@ -421,12 +422,11 @@ impl Submission {
             .filter_map(|k| {
                 let (l, e) = course.exercise(k)?;
                 let rec = progress.exercises.get(&format!("{}/{}", l.id, e.id));
-                let answer = rec
-                    .and_then(|r| r.last_answer.as_ref())
-                    .map(|a| match e.kind {
-                        ExerciseKind::Predict => Answer::predict_from_text(a),
-                        ExerciseKind::Construct => Answer::Script(a.clone()),
-                    });
+                // Only an answer to this student's present numbers counts.
+                let answer = progress.current_answer(&l.id, &e.id).map(|a| match e.kind {
+                    ExerciseKind::Predict => Answer::predict_from_text(a),
+                    ExerciseKind::Construct => Answer::Script(a.to_string()),
+                });
                 Some(SubmittedAnswer {
                     exercise: k.clone(),
                     answer,
@@ -695,6 +695,13 @@ mod tests {
             .verify("bob", "week1")
             .unwrap_err()
             .contains("checksum"));
+        // Answers given to other numbers before joining are not handed in.
+        let mut joined = Progress::new(3);
+        let inst3 = joined.instance(l, e);
+        joined.record(&inst3, &inst3.reference, &grade(&inst3, &inst3.reference));
+        joined.seed = assignment_seed("ann", "week1");
+        let s2 = Submission::from_progress(&c, &joined, "ann", &a, "9.9");
+        assert!(s2.answers.iter().all(|x| x.answer.is_none()), "{s2:?}");
         // Worked with other numbers (e.g. without SVELAB_SEED): caught too.
         let other = Submission::from_progress(&c, &Progress::new(7), "ann", &a, "9.9");
         assert!(other.verify("ann", "week1").unwrap_err().contains("seed"));

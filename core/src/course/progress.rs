@@ -19,6 +19,9 @@ pub struct ExerciseProgress {
     /// Answers checked on the current variant (what [`REVEAL_AFTER`] counts).
     #[serde(default)]
     pub tries: u32,
+    /// The seed of the instance `last_answer` answered (another seed: other numbers).
+    #[serde(default)]
+    pub answer_seed: Option<u64>,
 }
 
 /// Wrong predictions after which the answer is shown without being asked for: before that,
@@ -94,6 +97,7 @@ impl Progress {
         e.tries += 1;
         e.passed |= grade.passed;
         e.last_answer = Some(answer.summary());
+        e.answer_seed = Some(inst.seed);
     }
 
     /// What a front end shows for a graded answer. A passed answer, a construct exercise
@@ -164,6 +168,15 @@ impl Progress {
         self.exercises.get(&inst.key).is_some_and(|e| {
             e.revealed || (inst.kind == ExerciseKind::Predict && e.tries >= REVEAL_AFTER)
         })
+    }
+
+    /// The last answer to an exercise, if it answered the numbers the student has now (an
+    /// answer given before a new seed or a new variant answered other numbers).
+    pub fn current_answer(&self, lesson: &str, exercise: &str) -> Option<&str> {
+        let e = self.exercises.get(&format!("{lesson}/{exercise}"))?;
+        (e.answer_seed == Some(self.seed_for(lesson, exercise)))
+            .then_some(e.last_answer.as_deref())
+            .flatten()
     }
 
     /// Reveals the next hint; returns it, or `None` when all are shown.

@@ -447,13 +447,7 @@ pub fn submit(store: &Store, args: &str) -> Result<String, (String, String)> {
     }
     let answered: Vec<String> = c
         .exercises()
-        .filter(|(l, e)| {
-            store
-                .progress
-                .exercises
-                .get(&format!("{}/{}", l.id, e.id))
-                .is_some_and(|r| r.last_answer.is_some())
-        })
+        .filter(|(l, e)| store.progress.current_answer(&l.id, &e.id).is_some())
         .map(|(l, e)| course::short_key(l, e))
         .collect();
     if answered.is_empty() {

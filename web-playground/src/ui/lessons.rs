@@ -196,12 +196,7 @@ impl LessonsPanel {
         }
         let answered: Vec<String> = course
             .exercises()
-            .filter(|(l, e)| {
-                self.progress
-                    .exercises
-                    .get(&format!("{}/{}", l.id, e.id))
-                    .is_some_and(|r| r.last_answer.is_some())
-            })
+            .filter(|(l, e)| self.progress.current_answer(&l.id, &e.id).is_some())
             .map(|(l, e)| format!("{}/{}", l.number, e.id))
             .collect();
         if answered.is_empty() {
