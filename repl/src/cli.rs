@@ -56,7 +56,7 @@ pub struct Cli {
     #[arg(long)]
     pub vi: bool,
     /// Use the course in this folder instead of the built-in one (`:lesson`, `:exercise`,
-    /// `svelab check`, `svelab class`); the format is lessons/README.md's.
+    /// `svelab check`, `svelab class`; SVELAB_COURSE too); the format is lessons/README.md's.
     #[arg(long, global = true, value_name = "DIR")]
     pub course: Option<String>,
 }

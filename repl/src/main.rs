@@ -47,7 +47,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(dir) = &cli.course {
+    let course_dir = cli.course.clone().or_else(|| {
+        std::env::var("SVELAB_COURSE")
+            .ok()
+            .filter(|d| !d.is_empty())
+    });
+    if let Some(dir) = &course_dir {
         if let Err(e) = course::use_dir(dir) {
             eprintln!("error: {e}");
             return ExitCode::from(2);

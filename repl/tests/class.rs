@@ -60,11 +60,26 @@ fn a_course_folder_is_listed_checked_and_packed() {
     let o = svelab(&["lessons", "--dir", &r], None, Some(1));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("First SVE use") || out.contains("3"), "{out}");
+    assert!(out.contains("First SVE use: the access trap"), "{out}");
     assert!(
-        !out.contains("Syscalls"),
+        !out.contains("Syscalls on v5.19"),
         "only the folder's lessons: {out}"
     );
+    // The REPL on the folder's course, by flag and by environment.
+    let o = svelab(&["--course", &r], Some(":lessons\n:lesson 3\n"), Some(1));
+    let out = text(&o.stdout);
+    assert!(out.contains("First SVE use: the access trap"), "{out}");
+    assert!(!out.contains("Syscalls on v5.19"), "{out}");
+    let o = Command::new(env!("CARGO_BIN_EXE_svelab"))
+        .args(["lessons"])
+        .env("SVELAB_COURSE", &r)
+        .env("SVELAB_PROGRESS", "")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    assert!(out.contains("First SVE use: the access trap"), "{out}");
+    assert!(!out.contains("Syscalls on v5.19"), "{out}");
     let o = svelab(&["lessons", "check", &r], None, None);
     assert_eq!(
         o.status.code(),
