@@ -136,6 +136,27 @@ pub(super) fn check_instance(inst: &ExerciseInstance, errors: &mut Vec<LessonErr
     let push = |errors: &mut Vec<LessonError>, line: u32, m: String, h: &str| {
         errors.push(LessonError::new(&file, line, format!("{m}{note}"), h));
     };
+    // The Markdown blocks a front end shows without a Markdown parser must be those of the
+    // filled-in text.
+    let md_pairs = [
+        ("question or goal", &inst.text, &inst.text_md),
+        ("explanation", &inst.explanation, &inst.explanation_md),
+    ];
+    let hints = inst
+        .hints
+        .iter()
+        .zip(&inst.hints_md)
+        .map(|(h, m)| ("hint", h, m));
+    for (what, text, md) in md_pairs.into_iter().chain(hints) {
+        if render_markdown(text) != *md {
+            push(
+                errors,
+                inst.lines.exercise,
+                format!("the {what}'s Markdown changes with the values drawn"),
+                "a value drawn must not hold Markdown syntax (`*`, `_`, backticks) next to the text around its placeholder",
+            );
+        }
+    }
     match inst.kind {
         ExerciseKind::Predict => {
             let setup = inst.setup.clone().unwrap_or_default();

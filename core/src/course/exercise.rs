@@ -91,6 +91,30 @@ pub struct Exercise {
     pub(super) explanation: Tpl,
     pub(super) hints: Vec<Tpl>,
     pub(super) vars: Vec<VarDef>,
+    /// The Markdown texts read once, placeholders still in ([`ExerciseMd`]).
+    #[serde(default)]
+    pub(super) md: ExerciseMd,
+}
+
+/// An exercise's Markdown (question or goal, explanation, hints) as blocks with the
+/// `{{…}}` placeholders still in the text: an instance fills them in without parsing
+/// Markdown again, so a front end that reads a course from JSON needs no Markdown parser.
+/// The author check makes sure this gives the same blocks as rendering the filled-in text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct ExerciseMd {
+    pub(super) text: Vec<MdBlock>,
+    pub(super) explanation: Vec<MdBlock>,
+    pub(super) hints: Vec<Vec<MdBlock>>,
+}
+
+impl ExerciseMd {
+    pub(super) fn of(text: &str, explanation: &str, hints: &[Tpl]) -> ExerciseMd {
+        ExerciseMd {
+            text: render_markdown(text),
+            explanation: render_markdown(explanation),
+            hints: hints.iter().map(|h| render_markdown(&h.text)).collect(),
+        }
+    }
 }
 
 /// One blank of a predict exercise: the value of `path` after the setup, on `kernel`.
@@ -141,6 +165,15 @@ pub struct ExerciseInstance {
     pub hints: Vec<String>,
     /// Why the answer is what it is (shown with the result).
     pub explanation: String,
+    /// `text` as Markdown blocks (what [`render_markdown`] gives for it).
+    #[serde(default)]
+    pub text_md: Vec<MdBlock>,
+    /// `explanation` as Markdown blocks.
+    #[serde(default)]
+    pub explanation_md: Vec<MdBlock>,
+    /// Each hint as Markdown blocks.
+    #[serde(default)]
+    pub hints_md: Vec<Vec<MdBlock>>,
     /// The variables drawn, `(name, value)`.
     pub vars: Vec<(String, String)>,
     /// The author's reference answer (a front end may offer it once the learner passed).
@@ -354,6 +387,9 @@ impl Exercise {
             },
             hints: self.hints.iter().map(|t| r(t).trim().to_string()).collect(),
             explanation: r(&self.explanation).trim().to_string(),
+            text_md: fill_md(&self.md.text, &vals),
+            explanation_md: fill_md(&self.md.explanation, &vals),
+            hints_md: self.md.hints.iter().map(|h| fill_md(h, &vals)).collect(),
             vars: vals
                 .iter()
                 .map(|(n, v)| (n.clone(), v.to_string()))
@@ -375,4 +411,43 @@ impl Exercise {
             },
         }
     }
+}
+
+/// Fills the placeholders of Markdown blocks read from a template.
+pub(super) fn fill_md(blocks: &[MdBlock], vars: &[(String, VarValue)]) -> Vec<MdBlock> {
+    let f = |t: &str| render(t, vars).unwrap_or_else(|_| t.to_string());
+    fn inl(v: &[MdInline], f: &dyn Fn(&str) -> String) -> Vec<MdInline> {
+        v.iter()
+            .map(|i| match i {
+                MdInline::Text(t) => MdInline::Text(f(t)),
+                MdInline::Code(t) => MdInline::Code(f(t)),
+                MdInline::Strong(k) => MdInline::Strong(inl(k, f)),
+                MdInline::Em(k) => MdInline::Em(inl(k, f)),
+                MdInline::Strike(k) => MdInline::Strike(inl(k, f)),
+                MdInline::Link(t, k) => MdInline::Link(f(t), inl(k, f)),
+                MdInline::Break => MdInline::Break,
+            })
+            .collect()
+    }
+    fn blk(v: &[MdBlock], f: &dyn Fn(&str) -> String) -> Vec<MdBlock> {
+        v.iter()
+            .map(|b| match b {
+                MdBlock::Heading(n, i) => MdBlock::Heading(*n, inl(i, f)),
+                MdBlock::Para(i) => MdBlock::Para(inl(i, f)),
+                MdBlock::List(s, items) => {
+                    MdBlock::List(*s, items.iter().map(|it| blk(it, f)).collect())
+                }
+                MdBlock::Code(l, c) => MdBlock::Code(l.clone(), f(c)),
+                MdBlock::Quote(q) => MdBlock::Quote(blk(q, f)),
+                MdBlock::Table(h, rows) => MdBlock::Table(
+                    h.iter().map(|c| inl(c, f)).collect(),
+                    rows.iter()
+                        .map(|r| r.iter().map(|c| inl(c, f)).collect())
+                        .collect(),
+                ),
+                MdBlock::Rule => MdBlock::Rule,
+            })
+            .collect()
+    }
+    blk(blocks, &f)
 }

@@ -440,7 +440,7 @@ pub(super) fn parse_exercise(
         }
     };
     // Every placeholder must name a variable; found now rather than at grading time.
-    let ex = Exercise {
+    let mut ex = Exercise {
         lesson: lesson.to_string(),
         id,
         kind,
@@ -472,7 +472,9 @@ pub(super) fn parse_exercise(
         }),
         hints,
         vars,
+        md: ExerciseMd::default(),
     };
+    ex.md = ExerciseMd::of(&ex.text.text, &ex.explanation.text, &ex.hints);
     if errors.is_empty() {
         let probe: Vec<(String, VarValue)> = ex
             .vars

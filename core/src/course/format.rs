@@ -27,6 +27,9 @@ pub struct Lesson {
     pub scripts: Vec<Script>,
     /// The exercises, in file order.
     pub exercises: Vec<Exercise>,
+    /// Each [`Block::Prose`] as Markdown blocks, in order (what [`render_markdown`] gives).
+    #[serde(default)]
+    pub prose_md: Vec<Vec<MdBlock>>,
     /// ```` ```svl ```` snippets quoted in the prose: (line in lesson.md, text). They must
     /// parse; they are not run (they may be fragments).
     pub snippets: Vec<(u32, String)>,
@@ -233,6 +236,7 @@ pub(super) fn parse_lesson(dir: &str, files: DirFiles) -> Result<Lesson, Vec<Les
         scripts: Vec::new(),
         exercises: Vec::new(),
         snippets: Vec::new(),
+        prose_md: Vec::new(),
     };
     parse_markdown(&md, &lesson_path, &files.scripts, &mut lesson, &mut errors);
     for name in files.scripts.keys() {

@@ -375,10 +375,11 @@ pub(super) fn parse_markdown(
         return;
     }
     let mut prose_from = title_range.end;
-    let flush = |upto: usize, from: &mut usize, out: &mut Vec<Block>| {
+    let flush = |upto: usize, from: &mut usize, lesson: &mut Lesson| {
         let p = md.get(*from..upto).unwrap_or("").trim_matches('\n');
         if !p.trim().is_empty() {
-            out.push(Block::Prose(p.to_string()));
+            lesson.blocks.push(Block::Prose(p.to_string()));
+            lesson.prose_md.push(render_markdown(p));
         }
         *from = upto;
     };
@@ -440,7 +441,7 @@ pub(super) fn parse_markdown(
             ));
             continue;
         };
-        flush(range.start, &mut prose_from, &mut lesson.blocks);
+        flush(range.start, &mut prose_from, lesson);
         prose_from = range.end;
         let idx = match lesson.scripts.iter().position(|s| s.name == target) {
             Some(i) => i,
@@ -456,5 +457,5 @@ pub(super) fn parse_markdown(
         };
         lesson.blocks.push(Block::Script(idx));
     }
-    flush(md.len(), &mut prose_from, &mut lesson.blocks);
+    flush(md.len(), &mut prose_from, lesson);
 }
