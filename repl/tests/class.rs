@@ -94,8 +94,8 @@ fn a_course_folder_is_listed_checked_and_packed() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("#course=my-course.json"));
     let json = std::fs::read_to_string(&out_file).unwrap();
-    let (_, course) = svelab_core::course::class::CourseBundle::from_json(&json, "x").unwrap();
-    assert_eq!(course.lessons.len(), 2);
+    let b = svelab_core::course::class::CourseBundle::from_json(&json, "x").unwrap();
+    assert_eq!(b.course.lessons.len(), 2);
 
     // A broken file: the author check and pack name it with line and column.
     let ex = root.join("03-first-sve-use/exercises.toml");

@@ -23,7 +23,8 @@ pub const SUBMISSION_FORMAT: &str = "svelab-submission";
 /// Version of both formats.
 pub const CLASS_FORMAT_VERSION: u32 = 1;
 
-/// A course in one file: its files as `(path, text)`, as [`Course::parse`] takes them.
+/// A course in one file: the course as read by [`Course::parse`] (its Markdown already in
+/// blocks), so a front end that opens it needs neither a TOML nor a Markdown parser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseBundle {
     /// Always [`BUNDLE_FORMAT`].
@@ -32,50 +33,37 @@ pub struct CourseBundle {
     pub version: u32,
     /// The course's name (its directory's name).
     pub name: String,
-    /// The files, paths relative to the course root.
-    pub files: Vec<(String, String)>,
+    /// The course.
+    pub course: Course,
 }
 
 impl CourseBundle {
-    /// Packs a course: every file must parse ([`Course::parse`]'s errors otherwise).
-    pub fn pack(
+    /// Packs a course from its files (`(path, text)` as [`Course::parse`] takes them): every
+    /// file must parse ([`Course::parse`]'s errors otherwise).
+    pub fn pack<P: AsRef<str>, T: AsRef<str>>(
         name: &str,
-        files: Vec<(String, String)>,
+        files: &[(P, T)],
     ) -> Result<CourseBundle, Vec<LessonError>> {
-        Course::parse(&files)?;
         Ok(CourseBundle {
             format: BUNDLE_FORMAT.into(),
             version: CLASS_FORMAT_VERSION,
             name: name.into(),
-            files,
+            course: Course::parse(files)?,
         })
     }
 
     /// The bundle as JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Reads a bundle and its course; `source` names the file in messages.
-    pub fn from_json(text: &str, source: &str) -> Result<(CourseBundle, Course), String> {
+    /// Reads a bundle; `source` names the file in messages.
+    pub fn from_json(text: &str, source: &str) -> Result<CourseBundle, String> {
         let b: CourseBundle = read_doc(text, source, BUNDLE_FORMAT, "svelab lessons pack DIR")?;
-        let course = Course::parse(&b.files).map_err(|e| {
-            format!(
-                "{source}: the course in it does not parse: {}",
-                e.iter()
-                    .map(|e| {
-                        let t = e.to_string().replace("\n    hint: ", " (hint: ");
-                        if e.hint.is_empty() {
-                            t
-                        } else {
-                            t + ")"
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        })?;
-        Ok((b, course))
+        if b.course.lessons.is_empty() {
+            return Err(format!("{source}: the course has no lessons"));
+        }
+        Ok(b)
     }
 }
 
@@ -723,34 +711,35 @@ mod tests {
         assert!(e.starts_with("s.json:1:") && e.contains("not JSON"), "{e}");
         let e = Submission::from_json("{\"a\": 1}", "s.json").unwrap_err();
         assert!(e.contains("no `format` field"), "{e}");
-        let b = CourseBundle::pack(
-            "c",
-            BUILTIN_FILES
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect(),
-        )
-        .unwrap();
+        let b = CourseBundle::pack("c", BUILTIN_FILES).unwrap();
         let e = Submission::from_json(&b.to_json(), "s.json").unwrap_err();
         assert!(
             e.contains("`svelab-course` file, not a `svelab-submission`"),
             "{e}"
         );
         let e = CourseBundle::from_json(
-            &b.to_json().replace("\"version\": 1", "\"version\": 7"),
+            &b.to_json().replace("\"version\":1", "\"version\":7"),
             "c.json",
         )
         .unwrap_err();
         assert!(e.contains("version 7"), "{e}");
-        let (_, course) = CourseBundle::from_json(&b.to_json(), "c.json").unwrap();
-        assert_eq!(course, builtin_course());
-        let mut broken = b.clone();
-        broken
-            .files
-            .retain(|(p, _)| !p.ends_with("01-registers/lesson.md"));
-        let e = CourseBundle::from_json(&broken.to_json(), "c.json").unwrap_err();
-        assert!(e.contains("missing lesson.md"), "{e}");
-        assert!(CourseBundle::pack("c", broken.files).is_err());
-        assert!(!e.contains('\n'), "{e}");
+        let back = CourseBundle::from_json(&b.to_json(), "c.json").unwrap();
+        assert_eq!(back.course, builtin_course());
+        let e = CourseBundle::from_json(
+            &b.to_json().replace("\"lessons\":[", "\"lessons\":[1,"),
+            "c.json",
+        )
+        .unwrap_err();
+        assert!(e.contains("damaged") && !e.contains('\n'), "{e}");
+        let broken: Vec<(&str, &str)> = BUILTIN_FILES
+            .iter()
+            .copied()
+            .filter(|(p, _)| !p.ends_with("01-registers/lesson.md"))
+            .collect();
+        let e = CourseBundle::pack("c", &broken).unwrap_err();
+        assert!(
+            e.iter().any(|e| e.message.contains("missing lesson.md")),
+            "{e:?}"
+        );
     }
 }

@@ -137,7 +137,7 @@ pub fn lessons_pack(dir: &str, out: Option<&str>) -> ExitCode {
         .ok()
         .and_then(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
         .unwrap_or_else(|| "course".into());
-    let bundle = match CourseBundle::pack(&name, files) {
+    let bundle = match CourseBundle::pack(&name, &files) {
         Ok(b) => b,
         Err(errs) => {
             for e in &errs {
@@ -160,9 +160,9 @@ pub fn lessons_pack(dir: &str, out: Option<&str>) -> ExitCode {
         return fail(format!("cannot write {}: {e}", out.display()), "");
     }
     println!(
-        "wrote {} ({} file(s)); put it next to the playground's index.html and open index.html#course={}",
+        "wrote {} ({} lesson(s)); put it next to the playground's index.html and open index.html#course={}",
         out.display(),
-        bundle.files.len(),
+        bundle.course.lessons.len(),
         out.file_name().and_then(|n| n.to_str()).unwrap_or("")
     );
     ExitCode::SUCCESS

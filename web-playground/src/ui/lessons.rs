@@ -5,10 +5,10 @@
 use crate::web;
 use std::collections::HashMap;
 use std::rc::Rc;
-use svelab_core::course::class::{assignment_seed, Assignment, CourseBundle, Submission};
+use svelab_core::course::class::{assignment_seed, Assignment, Submission};
 use svelab_core::course::{
-    grade, render_markdown, Answer, Block, Course, ExerciseInstance, ExerciseKind, Grade, MdBlock,
-    MdInline, Progress,
+    grade, Answer, Block, Course, ExerciseInstance, ExerciseKind, Grade, MdBlock, MdInline,
+    Progress,
 };
 use svelab_core::Kernel;
 use yew::prelude::*;
@@ -43,28 +43,17 @@ pub fn course_param(hash: &str) -> Option<Result<String, String>> {
 }
 
 /// Loads the course: the teacher's bundle named in the address (`#course=FILE`), else the
-/// built-in one (`lessons.txt`). Every problem is one readable message.
+/// built-in one (`lessons.json`). Every problem is one readable message.
 pub async fn load_course() -> Result<CourseRef, String> {
-    let course = match course_param(&web::location_hash()) {
-        Some(Ok(file)) => {
-            let text = web::fetch_text(&file)
-                .await
-                .map_err(|e| format!("the course file {file} could not be fetched ({e})"))?;
-            CourseBundle::from_json(&text, &file).map(|(_, c)| c)?
-        }
+    let file = match course_param(&web::location_hash()) {
+        Some(Ok(file)) => file,
         Some(Err(e)) => return Err(e),
-        None => {
-            let files = web::fetch_text(crate::vm::course::FILE_NAME)
-                .await
-                .and_then(|t| crate::vm::course::parse(&t))?;
-            Course::parse(&files).map_err(|e| {
-                e.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })?
-        }
+        None => crate::vm::course::FILE_NAME.to_string(),
     };
+    let text = web::fetch_text(&file)
+        .await
+        .map_err(|e| format!("the course file {file} could not be fetched ({e})"))?;
+    let course = crate::vm::course::parse(&text, &file)?;
     Ok(CourseRef(Rc::new(course)))
 }
 
@@ -175,12 +164,6 @@ fn md_blocks(v: &[MdBlock]) -> Html {
             MdBlock::Rule => html! { <hr/> },
         })
         .collect()
-}
-
-/// Lesson and exercise Markdown, rendered by the core's CommonMark reader (the same one
-/// the REPL and the tests use).
-fn md(text: &str) -> Html {
-    md_blocks(&render_markdown(text))
 }
 
 impl LessonsPanel {
@@ -330,7 +313,7 @@ impl LessonsPanel {
                 <div class={classes!("grade", if g.passed { "pass" } else { "fail" })} role="status">
                     <p class="summary">{ if g.passed { "✓ " } else { "✗ " } }{g.summary.clone()}</p>
                     <ul>{for checks}{for diags}</ul>
-                    if let Some(x) = &g.explanation { <div class="explanation">{md(x)}</div> }
+                    if g.explanation.is_some() { <div class="explanation">{md_blocks(&inst.explanation_md)}</div> }
                 </div>
             }
         });
@@ -340,11 +323,11 @@ impl LessonsPanel {
                     <span class="kind">{inst.kind.name()}</span>{" "}{inst.title.clone()}
                     if passed { <span class="done">{" ✓ passed"}</span> }
                 </h4>
-                <div class="text">{md(&inst.text)}</div>
+                <div class="text">{md_blocks(&inst.text_md)}</div>
                 {body}
                 {for grade_view}
                 if !hints.is_empty() {
-                    <ol class="hints">{for hints.iter().map(|h| html! { <li>{md(h)}</li> })}</ol>
+                    <ol class="hints">{for inst.hints_md.iter().take(hints.len()).map(|h| html! { <li>{md_blocks(h)}</li> })}</ol>
                 }
                 <div class="ex-actions small">
                     if hints_left > 0 {
@@ -526,8 +509,10 @@ impl Component for LessonsPanel {
                 html! { <p class="empty">{"Choose a lesson. Each has scripts to open in the editor and exercises checked by the model; your progress stays in this browser."}</p> }
             }
             Some(l) => {
+                // The prose's Markdown was read with the course (`Lesson::prose_md`).
+                let mut prose = l.prose_md.iter();
                 let blocks = l.blocks.iter().map(|b| match b {
-                    Block::Prose(p) => md(p),
+                    Block::Prose(_) => prose.next().map(|m| md_blocks(m)).unwrap_or_default(),
                     Block::Script(i) => {
                         let s = &l.scripts[*i];
                         let src = s.source.clone();

@@ -9,7 +9,7 @@
 //! * [`highlight`] colours the script and places parse errors.
 //! * [`share`] (from svelab-core) encodes and decodes share links.
 //! * [`keys`] is the keyboard shortcut table.
-//! * [`course`] reads the course file the bundle carries (`lessons.txt`).
+//! * [`course`] reads the course file the bundle carries (`lessons.json`).
 
 pub mod chart;
 pub mod course;
