@@ -19,21 +19,21 @@
 //! * [`dsl`] — the language: its vocabularies (one table each), parser, lowering to
 //!   operations, `expect` evaluation and rendering.
 //! * [`session`] — a program on a machine, stepped, with time travel, compare and JSON.
-//! * [`lesson`] — lessons and exercises: the course format, seeded variants, grading.
+//! * [`course`] — lessons and exercises: the course format, seeded variants, grading, progress.
 //! * [`explore`] — bounded exhaustive search with shortest counterexamples.
 //! * [`real`] — translating scripts into steps for real kernels, and reading their results.
 //! * [`share`] — share links for the playground (script, kernel, step in a URL fragment).
 
+pub mod course;
 pub mod dsl;
 pub mod explore;
-pub mod lesson;
 pub mod model;
 pub mod real;
 pub mod session;
 pub mod share;
 
+pub use course::{builtin_course, grade, Answer, Course, ExerciseInstance, Grade, Progress};
 pub use dsl::{parse, Diagnostic, Program};
-pub use lesson::{builtin_course, grade, Answer, Course, ExerciseInstance, Grade, Progress};
 pub use model::event::{Counter, Counters, Event, EventRecord, Sig};
 pub use model::kernel::Kernel;
 pub use model::machine::{Config, Machine};

@@ -9,7 +9,7 @@ use crate::course::{self, Store};
 use crate::style::{self, ColorChoice, Style};
 use std::io::Read;
 use std::process::ExitCode;
-use svelab_core::lesson::{grade, Answer, ExerciseKind};
+use svelab_core::course::{grade, Answer, ExerciseKind};
 
 const PASSED: u8 = 0;
 const FAILED: u8 = 1;
@@ -131,8 +131,13 @@ pub fn check(args: &CheckArgs, color: ColorChoice) -> ExitCode {
         }
     };
     let g = grade(&inst, &answer);
+    // An ephemeral store (--seed) records in memory only.
+    store.progress.record(&inst, &answer, &g);
+    if args.reveal {
+        store.progress.reveal(&inst);
+    }
+    let shown = store.progress.feedback(&inst, &g);
     if args.seed.is_none() {
-        store.progress.record(&inst, &answer, &g);
         store.save();
         if let Some(p) = store.problem.take() {
             eprintln!("warning: {p}");
@@ -143,7 +148,13 @@ pub fn check(args: &CheckArgs, color: ColorChoice) -> ExitCode {
         st.heading(format!("Exercise {key} · {}", inst.title)),
         st.dim(format!("({})", inst.kind.name()))
     );
-    let body = course::grade_text(&inst, &g, script.as_deref(), st, w);
+    let mut body = course::grade_text(&inst, &shown, script.as_deref(), st, w);
+    if !g.passed && inst.kind == ExerciseKind::Predict && !store.progress.revealed(&inst) {
+        body.push_str(&format!(
+            "{}\n",
+            st.dim("check again, see `svelab lessons EXERCISE` for the hints, or add --reveal")
+        ));
+    }
     if args.quiet {
         out.push_str(body.lines().next().unwrap_or(""));
         out.push('\n');
@@ -160,6 +171,40 @@ pub fn lessons(args: &LessonsArgs, color: ColorChoice) -> ExitCode {
         color: style::stdout_color(color),
     };
     let w = style::term_width();
+    match (args.what.as_deref(), args.dir_arg.as_deref()) {
+        (Some("check"), Some(dir)) => return crate::class::lessons_check(dir),
+        (Some("pack"), Some(dir)) => return crate::class::lessons_pack(dir, args.out.as_deref()),
+        (Some("check"), None) => {
+            return match &args.dir {
+                Some(dir) => crate::class::lessons_check(dir),
+                None => crate::class::builtin_check(),
+            }
+        }
+        (Some(w @ "pack"), None) => {
+            return usage_error(
+                format!("`svelab lessons {w}` needs a course folder"),
+                format!("`svelab lessons {w} my-course/`"),
+                color,
+            )
+        }
+        (_, Some(extra)) => {
+            return usage_error(
+                format!("unexpected `{extra}`"),
+                "`svelab lessons [LESSON]`",
+                color,
+            )
+        }
+        _ => {}
+    }
+    if let Some(dir) = &args.dir {
+        if let Err(e) = course::use_dir(dir) {
+            return usage_error(
+                e,
+                format!("`svelab lessons check {dir}` runs the author check"),
+                color,
+            );
+        }
+    }
     let store = match args.seed {
         Some(s) => Store::ephemeral(s),
         None => Store::load(),

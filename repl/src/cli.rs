@@ -57,6 +57,10 @@ pub struct Cli {
     /// REPL: vi editing keys instead of emacs.
     #[arg(long)]
     pub vi: bool,
+    /// Use the course in this folder instead of the built-in one (`:lesson`, `:exercise`,
+    /// `svelab check`, `svelab class`; SVELAB_COURSE too); the format is lessons/README.md's.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub course: Option<String>,
 }
 
 /// The subcommands.
@@ -76,6 +80,9 @@ pub enum Sub {
     /// List the lessons with your progress, or print one lesson and its exercises.
     #[command(after_help = LESSONS_AFTER_HELP)]
     Lessons(LessonsArgs),
+    /// For teachers: worksheets for a class, and grading of the submissions.
+    #[command(subcommand)]
+    Class(ClassSub),
     /// Run scripts on real arm64 Linux (Debian's 6.1 and 6.12, booted under QEMU) and show
     /// each `expect` and `show` beside the model's prediction.
     #[command(after_help = REAL_AFTER_HELP)]
@@ -183,7 +190,8 @@ Examples:
   svelab check 1/zcr-len answer.txt --seed 7      the values in a file; seed 7's variant
 
 Without --seed the result is recorded in the progress file (SVELAB_PROGRESS sets it; empty:
-not kept), as `:check` in the REPL does.
+not kept), as `:check` in the REPL does. A wrong prediction says which values are wrong but not
+the model's values: try again, or add --reveal (they are shown anyway after 3 wrong tries).
 
 Exit status:
   0  passed
@@ -195,6 +203,10 @@ Examples:
   svelab lessons          every lesson, ✓ when its exercises are passed
   svelab lessons 3        lesson 3: its text, scripts and exercises
   svelab lessons 3/2      exercise 2 of lesson 3, your variant (--seed N for another)
+  svelab lessons --dir my-course/        the lessons of your own course folder
+  svelab lessons check my-course/        the author check on it (file:line:column errors)
+  svelab lessons check                   the author check on the built-in course
+  svelab lessons pack my-course/         my-course.json, for the playground (#course=my-course.json)
 
 In the REPL: :lesson, :lesson 3, :lesson 3 load trap, :exercise, :hint, :check.";
 
@@ -216,14 +228,93 @@ pub struct CheckArgs {
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Show the model's values and why, even for a wrong prediction (otherwise they are
+    /// shown after the third wrong try, as in the REPL).
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// `svelab class …`.
+#[derive(Debug, Subcommand)]
+pub enum ClassSub {
+    /// One sheet per student of the roster (their own numbers; Markdown and printable HTML),
+    /// an answer key and assignment.json.
+    #[command(after_help = SHEET_AFTER_HELP)]
+    Sheet(SheetArgs),
+    /// Re-grade every submission of a folder; write grades.csv and summary.md.
+    #[command(after_help = GRADE_AFTER_HELP)]
+    Grade(GradeArgs),
+}
+
+const SHEET_AFTER_HELP: &str = "\
+Example:
+  svelab class sheet --exercises 3/trap-count,6/clear-regs --roster roster.csv --out week3
+
+The roster is CSV with a header line with an `id` column (and optionally `name`). Each
+student's numbers come from their id and the assignment's name (--assignment; default: the
+exercise list), always the same. Students start the REPL with the SVELAB_SEED their sheet
+gives and hand in with `:submit FILE ID ASSIGNMENT` (the playground: Class, Submit).
+See lessons/README.md, \"For teachers\".";
+
+const GRADE_AFTER_HELP: &str = "\
+Example:
+  svelab class grade --roster roster.csv submissions/ --assignment week3/assignment.json --out week3
+
+Every file of the folder is read; a file that is not a submission, is for another student or
+assignment, or was edited gets one line on standard error and is not graded (the run goes
+on). Students without a graded file count as missing.";
+
+/// `svelab class sheet`.
+#[derive(Debug, Args)]
+pub struct SheetArgs {
+    /// The exercises, comma-separated: `3/trap-count,6/clear-regs`.
+    #[arg(long, value_name = "LIST")]
+    pub exercises: String,
+    /// The class roster (CSV with an `id` column).
+    #[arg(long, value_name = "CSV")]
+    pub roster: String,
+    /// The assignment's name (part of every seed); default: the exercise list.
+    #[arg(long, value_name = "NAME")]
+    pub assignment: Option<String>,
+    /// Where to write the sheets (default: `sheets`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<String>,
+}
+
+/// `svelab class grade`.
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The folder of submission files.
+    #[arg(value_name = "SUBMISSIONS")]
+    pub submissions: String,
+    /// The class roster (CSV with an `id` column).
+    #[arg(long, value_name = "CSV")]
+    pub roster: String,
+    /// The assignment.json `svelab class sheet` wrote (default: the assignment most
+    /// submissions name, with the exercises they answer).
+    #[arg(long, value_name = "FILE")]
+    pub assignment: Option<String>,
+    /// Where to write grades.csv and summary.md (default: `grades`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<String>,
 }
 
 /// `svelab lessons`.
 #[derive(Debug, Args)]
 pub struct LessonsArgs {
-    /// A lesson (`3`, `first-sve-use`) or an exercise (`3/2`) to print.
+    /// A lesson (`3`, `first-sve-use`) or an exercise (`3/2`) to print; or `check DIR` (the
+    /// author check on a course folder), or `pack DIR` (the folder as one JSON file).
     #[arg(value_name = "LESSON")]
     pub what: Option<String>,
+    /// The course folder of `check` and `pack`.
+    #[arg(value_name = "DIR")]
+    pub dir_arg: Option<String>,
+    /// The course in this folder instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<String>,
+    /// `pack`: the file to write (default: the folder's name + .json).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<String>,
     /// The student seed for the exercise's variant.
     #[arg(long, value_name = "N", value_parser = parse_seed)]
     pub seed: Option<u64>,

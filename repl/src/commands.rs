@@ -89,7 +89,8 @@ pub const COMMANDS: &[Spec] = &[
     Spec { name: "exercise", aliases: &["ex"], usage: "[n/id|next] [load]", args: &[Arg::Exercise, Arg::Exercise], summary: "show an exercise (your variant), or load its starter or setup", help: "`:exercise 3/2` or `:exercise 3/two-traps` shows exercise 2 of lesson 3 with your numbers; `:exercise` shows the current one (or the next not passed), `:exercise next` the next not passed. `:exercise load` replaces the session with the starter script of a construct exercise (or the setup of a predict one), on the exercise's kernel. Then `:hint`, `:check`. Progress is kept in the data directory (SVELAB_PROGRESS overrides the file)." },
     Spec { name: "hint", aliases: &[], usage: "", args: &[], summary: "the next hint for the current exercise", help: "Hints come one at a time; `:exercise` shows the ones revealed so far." },
     Spec { name: "check", aliases: &[], usage: "[answer…]", args: &[], summary: "grade your answer: `:check 0, 1` (predict) or the session's program (construct)", help: "Predict: `:check 0, ones` gives one value per blank, in order (commas or spaces between). Construct: `:check` grades the program of this session (what `:list` shows, typed or loaded) as your script, on the exercise's kernel. The result says which checks hold; a predict shows why." },
-    Spec { name: "reveal", aliases: &[], usage: "", args: &[], summary: "the answer and why (after a first `:check`)", help: "Shows the author's answer (a predict's values, a construct's script) and the explanation. Try `:check` first." },
+    Spec { name: "reveal", aliases: &[], usage: "", args: &[], summary: "the answer and why (after a first `:check`)", help: "Shows the author's answer (a predict's values, a construct's script) and the explanation. Try `:check` first; a wrong prediction shows the answer by itself after the third try." },
+    Spec { name: "submit", aliases: &[], usage: "FILE STUDENT ASSIGNMENT", args: &[], summary: "hand in your answers to an assignment (a file for your teacher)", help: "Writes your last answer to every exercise you checked, the scripts, your seed, attempts and hints into FILE, for the student id and assignment of your sheet. Start the REPL with the SVELAB_SEED your sheet gives first." },
     Spec { name: "variant", aliases: &[], usage: "", args: &[], summary: "new numbers for the current exercise", help: "Draws a new variant of the current exercise (other tasks, registers, values) and hides the hints again." },
     Spec { name: "reset", aliases: &[], usage: "", args: &[], summary: "start again with an empty session (same kernel)", help: "Drops the program and the history; keeps the kernel chosen with `:kernel` or `--kernel`." },
     Spec { name: "quit", aliases: &["q", "exit"], usage: "", args: &[], summary: "leave (Ctrl-D too)", help: "The history is kept in the data directory." },
@@ -199,6 +200,8 @@ pub enum Command {
     Check(Option<String>),
     /// `:reveal`.
     Reveal,
+    /// `:submit FILE STUDENT ASSIGNMENT`: hand in the answers.
+    Submit(String),
     /// `:variant`.
     Variant,
     /// `:reset`.
@@ -552,6 +555,7 @@ pub fn parse(line: &str) -> Result<Command, Diagnostic> {
             too_many(0)?;
             Command::Reveal
         }
+        "submit" => Command::Submit(rest.unwrap_or_default()),
         "variant" => {
             too_many(0)?;
             Command::Variant

@@ -179,10 +179,13 @@ const LESSONS: &str = "\
   :hint                 one more hint
   :check 0, ones        a predict: one value per blank, in order
   :check                a construct: grades the session's program (:list shows it)
-  :reveal               the answer and why, after a first :check
+  :reveal               the answer and why, after a first :check (a wrong prediction
+                        shows it by itself after the third try)
   :variant              new numbers for the same exercise
-  Your numbers differ from other students' (SVELAB_SEED sets the seed). Progress is kept in
-  the data directory (SVELAB_PROGRESS sets the file; empty: not kept).
+  :submit F ID ASG      hand in: your answers to assignment ASG, for student ID, in file F
+  Your numbers differ from other students' (SVELAB_SEED sets the seed; a class sheet gives
+  yours). Progress is kept in the data directory (SVELAB_PROGRESS sets the file; empty: not
+  kept). svelab --course DIR uses a teacher's course folder.
   Outside the REPL: svelab lessons, svelab check 3/2 answer.svl, svelab check 1/1 --answer 0";
 
 /// The overview.

@@ -7,6 +7,8 @@
 //! * `svelab lessons`, `svelab check EXERCISE FILE` show the course and grade exercises
 //!   ([`check`], [`course`]).
 //! * `svelab watch FILE` reruns a script each time it is saved ([`watch`]).
+//! * `svelab lessons check|pack DIR`, `svelab class sheet|grade`: the teachers' tools
+//!   ([`class`]).
 //! * `svelab real FILE…` runs scripts on real kernels under QEMU beside the model
 //!   ([`realcmd`], booting in the `svelab_real` library of this package).
 //!
@@ -15,6 +17,7 @@
 
 mod batch;
 mod check;
+mod class;
 mod cli;
 mod commands;
 mod course;
@@ -46,6 +49,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let course_dir = cli.course.clone().or_else(|| {
+        std::env::var("SVELAB_COURSE")
+            .ok()
+            .filter(|d| !d.is_empty())
+    });
+    if let Some(dir) = &course_dir {
+        if let Err(e) = course::use_dir(dir) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match cli.command {
         None => repl::main(repl::Options {
             kernel,
@@ -58,5 +72,7 @@ fn main() -> ExitCode {
         Some(cli::Sub::Check(args)) => check::check(&args, cli.color),
         Some(cli::Sub::Lessons(args)) => check::lessons(&args, cli.color),
         Some(cli::Sub::Watch(args)) => watch::run(&args, kernel, cli.color),
+        Some(cli::Sub::Class(cli::ClassSub::Sheet(a))) => class::sheet(&a),
+        Some(cli::Sub::Class(cli::ClassSub::Grade(a))) => class::grade(&a),
     }
 }

@@ -24,9 +24,9 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use svelab_core::course::{grade, Answer, Exercise, ExerciseKind, Lesson};
 use svelab_core::dsl::render::counters_line;
 use svelab_core::dsl::{Diagnostic, Severity, Span};
-use svelab_core::lesson::{grade, Answer, Exercise, ExerciseKind, Lesson};
 use svelab_core::session::{
     compare, trace_to_json, Comparison, RunOptions, Session, SessionOptions, StepOutcome,
     StepReport, StopReason, Trace,
@@ -1053,6 +1053,10 @@ impl Repl {
             Command::Hint => self.hint(),
             Command::Check(answer) => self.check(answer.as_deref()),
             Command::Reveal => self.reveal(),
+            Command::Submit(a) => match crate::class::submit(&self.store, &a) {
+                Ok(m) => self.note(m),
+                Err((m, h)) => self.error(m, h),
+            },
             Command::Variant => self.variant(),
             Command::Reset => {
                 self.session = Session::new(self.sopts.clone());
@@ -2070,7 +2074,9 @@ impl Repl {
         let g = grade(&inst, &ans);
         self.store.progress.record(&inst, &ans, &g);
         self.save_progress();
-        let mut out = course::grade_text(&inst, &g, script.as_deref(), self.st, self.width());
+        // A wrong prediction shows no values until `:reveal` or the last try.
+        let shown = self.store.progress.feedback(&inst, &g);
+        let mut out = course::grade_text(&inst, &shown, script.as_deref(), self.st, self.width());
         let next = if g.passed {
             let c = course::course();
             let p = &self.store.progress;
@@ -2081,9 +2087,7 @@ impl Repl {
                 None => "every exercise of the course is passed!".into(),
             }
         } else if inst.kind == ExerciseKind::Predict {
-            "the model's values are above; `:exercise load` puts the setup in the session: \
-             step through it to see why"
-                .into()
+            course::predict_retry_note(&inst, &self.store.progress)
         } else {
             let shown = self.store.progress.revealed_hints(&inst).len();
             if shown < inst.hints.len() {
@@ -2119,6 +2123,8 @@ impl Repl {
             ));
             return;
         }
+        self.store.progress.reveal(&inst);
+        self.save_progress();
         self.print(&course::reveal_text(&inst, self.st, self.width()));
     }
 

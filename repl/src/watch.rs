@@ -97,6 +97,7 @@ fn once(args: &WatchArgs, kernel: Option<Kernel>, color: ColorChoice) -> ExitCod
                 answer: None,
                 seed: None,
                 quiet: args.quiet,
+                reveal: false,
             },
             color,
         ),

@@ -307,7 +307,7 @@ fn explore_exits_0_when_nothing_is_found_and_2_on_bad_usage() {
 // `svelab check` and `svelab lessons`: answers written from the core's own instance of the
 // exercise (its reference and wrong answers), for the seed given with --seed.
 
-use svelab_core::lesson::{builtin_course, Answer, ExerciseInstance, Progress};
+use svelab_core::course::{builtin_course, Answer, ExerciseInstance, Progress};
 
 const SEED: u64 = 7;
 
@@ -385,7 +385,20 @@ fn check_grades_predicted_values_with_exit_0_or_1() {
     let o = svelab(&["check", "1/fp-write", &f, "--seed", &seed], None);
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    assert!(
+        !out.contains("the model says"),
+        "a wrong prediction keeps the answer: {out}"
+    );
+    assert!(!out.contains("Why:"), "{out}");
+    assert!(out.contains("--reveal"), "{out}");
+    let o = svelab(
+        &["check", "1/fp-write", &f, "--seed", &seed, "--reveal"],
+        None,
+    );
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
     assert!(out.contains("the model says"), "{out}");
+    assert!(out.contains("Why:"), "{out}");
 }
 
 #[test]

@@ -244,7 +244,7 @@ fn colour_follows_no_color() -> R {
 /// exercise for the seed given in SVELAB_SEED.
 #[test]
 fn a_lesson_from_reading_to_passing_its_exercises() -> R {
-    use svelab_core::lesson::{builtin_course, Answer, Progress};
+    use svelab_core::course::{builtin_course, Answer, Progress};
     const SEED: u64 = 42;
     let course = builtin_course();
     let lesson = course.lesson("1").expect("lesson 1");
@@ -288,7 +288,13 @@ fn a_lesson_from_reading_to_passing_its_exercises() -> R {
     assert!(out.contains(&first_words), "{out}");
     let out = r.line(&format!(":check {}", values(&p.wrong)), r"2/\d+")?;
     assert!(out.contains("✗"), "a wrong answer fails: {out}");
-    assert!(out.contains("the model says"), "{out}");
+    assert!(
+        !out.contains("the model says"),
+        "not revealed at once: {out}"
+    );
+    assert!(out.contains(":reveal"), "{out}");
+    let out = r.line(":reveal", r"2/\d+")?;
+    assert!(out.contains("Why") || out.contains("answer"), "{out}");
     let out = r.line(&format!(":check {}", values(&p.reference)), r"2/\d+")?;
     assert!(out.contains("✓"), "the right answer passes: {out}");
     assert!(out.contains("Why:"), "{out}");

@@ -7,7 +7,7 @@
 mod xtask_lessons;
 
 use std::path::{Path, PathBuf};
-use svelab_core::lesson::{
+use svelab_core::course::{
     author_check, builtin_course, grade, Answer, Block, Course, ExerciseKind, Progress,
     AUTHOR_CHECK_SEEDS,
 };

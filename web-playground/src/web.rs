@@ -207,6 +207,23 @@ mod imp {
         text.as_string().ok_or_else(|| "not text".to_string())
     }
 
+    /// Offers `text` as a file download named `name` (a data: URL on a temporary link).
+    pub fn download(name: &str, text: &str) {
+        let Some(doc) = document() else { return };
+        let Ok(a) = doc.create_element("a") else {
+            return;
+        };
+        let href = format!(
+            "data:application/json;charset=utf-8,{}",
+            String::from(js_sys::encode_uri_component(text))
+        );
+        let _ = a.set_attribute("href", &href);
+        let _ = a.set_attribute("download", name);
+        if let Ok(el) = a.dyn_into::<web_sys::HtmlElement>() {
+            el.click();
+        }
+    }
+
     /// A fresh random seed (a new student's exercise numbers).
     pub fn random_seed() -> u64 {
         let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
@@ -337,6 +354,8 @@ mod imp {
     pub async fn fetch_text(url: &str) -> Result<String, String> {
         Err(format!("cannot fetch {url} outside a browser"))
     }
+    /// No-op.
+    pub fn download(_name: &str, _text: &str) {}
     /// A fixed seed.
     pub fn random_seed() -> u64 {
         0x5eed

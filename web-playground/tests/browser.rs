@@ -189,7 +189,7 @@ async fn typing_an_error_underlines_it_with_its_message_and_hint() {
 
 #[wasm_bindgen_test]
 fn the_course_grades_in_wasm_as_in_the_repl() {
-    use svelab_core::lesson::{builtin_course, grade, Progress};
+    use svelab_core::course::{builtin_course, grade, Progress};
     let course = builtin_course();
     assert!(course.lessons.len() >= 10);
     let p = Progress::new(7);
@@ -199,8 +199,12 @@ fn the_course_grades_in_wasm_as_in_the_repl() {
     assert!(!grade(&inst, &inst.wrong).passed);
     for l in &course.lessons {
         for b in &l.blocks {
-            if let svelab_core::lesson::Block::Prose(t) = b {
-                let _ = svelab_web::vm::markdown::parse(t);
+            if let svelab_core::course::Block::Prose(t) = b {
+                assert!(
+                    !svelab_core::course::render_markdown(t).is_empty(),
+                    "{}",
+                    l.dir
+                );
             }
         }
     }
@@ -217,7 +221,7 @@ async fn the_lessons_panel_opens_a_lesson_and_grades_an_exercise() {
     doc().body().unwrap().append_child(&div).unwrap();
     let props = LessonsProps {
         course: Some(Ok(CourseRef(
-            Rc::new(svelab_core::lesson::builtin_course()),
+            Rc::new(svelab_core::course::builtin_course()),
         ))),
         source: "".into(),
         on_open: Callback::from(move |x: (String, Option<Kernel>)| *o.borrow_mut() = Some(x.0)),
@@ -234,6 +238,17 @@ async fn the_lessons_panel_opens_a_lesson_and_grades_an_exercise() {
         .click();
     yew::scheduler::flush().await;
     assert!(text(&root, ".lesson h3").contains("First SVE use"));
+    // The prose keeps names with underscores and shows code without backticks.
+    let paras = root.query_selector_all(".lesson p, .lesson li").unwrap();
+    let prose: String = (0..paras.length())
+        .filter_map(|i| paras.item(i).and_then(|n| n.text_content()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        prose.contains("TIF_SVE") && prose.contains("sve_state"),
+        "{prose}"
+    );
+    assert!(!prose.contains('`'), "{prose}");
     click(&root, ".exercise .primary");
     yew::scheduler::flush().await;
     assert!(
@@ -255,4 +270,57 @@ async fn the_lessons_panel_opens_a_lesson_and_grades_an_exercise() {
     let src = opened.borrow().clone().expect("a script was opened");
     assert!(src.contains("sve-op"), "{src}");
     root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_class_box_takes_the_sheets_numbers_and_refuses_an_empty_submission() {
+    use std::rc::Rc;
+    use svelab_core::course::class::assignment_seed;
+    use svelab_web::ui::lessons::{CourseRef, LessonsPanel, LessonsProps};
+    use yew::Callback;
+    let div = doc().create_element("div").unwrap();
+    doc().body().unwrap().append_child(&div).unwrap();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item("svelab.progress").unwrap();
+    let props = LessonsProps {
+        course: Some(Ok(CourseRef(
+            Rc::new(svelab_core::course::builtin_course()),
+        ))),
+        source: "".into(),
+        on_open: Callback::from(|_: (String, Option<Kernel>)| {}),
+    };
+    yew::Renderer::<LessonsPanel>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    let inputs = div.query_selector_all(".class-box input").unwrap();
+    for (i, v) in ["ann", "week1"].iter().enumerate() {
+        let input: web_sys::HtmlInputElement = inputs.item(i as u32).unwrap().dyn_into().unwrap();
+        input.set_value(v);
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let ev = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+        input.dispatch_event(&ev).unwrap();
+    }
+    yew::scheduler::flush().await;
+    click(&div, ".class-box button");
+    yew::scheduler::flush().await;
+    assert_eq!(
+        storage.get_item("svelab.class").unwrap().as_deref(),
+        Some("ann\nweek1")
+    );
+    let saved = storage
+        .get_item("svelab.progress")
+        .unwrap()
+        .unwrap_or_default();
+    let p = svelab_core::course::Progress::from_json(&saved).unwrap();
+    assert_eq!(p.seed, assignment_seed("ann", "week1"));
+    click(&div, ".class-box button.primary");
+    yew::scheduler::flush().await;
+    assert!(
+        text(&div, ".class-box .fail").contains("Check an answer"),
+        "{}",
+        text(&div, ".class-box")
+    );
+    storage.remove_item("svelab.class").unwrap();
+    storage.remove_item("svelab.progress").unwrap();
+    div.remove();
 }

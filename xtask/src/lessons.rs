@@ -1,9 +1,9 @@
 //! `cargo xtask lessons`: the author check over `lessons/`.
 //!
 //! Reads every file under `lessons/`, and reports, each with `lessons/FILE:LINE`:
-//! * files on disk that the built-in course (`svelab_core::lesson::BUILTIN_FILES`, what the
+//! * files on disk that the built-in course (`svelab_core::course::BUILTIN_FILES`, what the
 //!   REPL and the playground embed) does not list, and listed files that are missing;
-//! * everything [`svelab_core::lesson::author_check`] finds: format errors, scripts that do
+//! * everything [`svelab_core::course::author_check`] finds: format errors, scripts that do
 //!   not parse, stop on a step error or fail an `expect`, exercises whose reference answer
 //!   fails or whose wrong answer passes (on several seeds).
 //!
@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use svelab_core::lesson::{author_check, AuthorReport, BUILTIN_FILES};
+use svelab_core::course::{author_check, AuthorReport, BUILTIN_FILES};
 
 /// Runs the author check on `root/lessons` and prints a one-line summary; every problem is
 /// in the error, one per line, as `lessons/FILE:LINE: message`.
@@ -41,12 +41,12 @@ pub fn check(root: &Path) -> Result<AuthorReport, String> {
     let embedded: BTreeSet<&str> = BUILTIN_FILES.iter().map(|(p, _)| *p).collect();
     for p in on_disk.difference(&embedded) {
         problems.push(format!(
-            "lessons/{p}:0: not in the built-in course\n    hint: add \"{p}\" to `course_files!` in core/src/lesson.rs (BUILTIN_FILES), so the REPL and the playground ship it"
+            "lessons/{p}:0: not in the built-in course\n    hint: add \"{p}\" to `course_files!` in core/src/course/builtin.rs (BUILTIN_FILES), so the REPL and the playground ship it"
         ));
     }
     for p in embedded.difference(&on_disk) {
         problems.push(format!(
-            "lessons/{p}:0: listed in BUILTIN_FILES (core/src/lesson.rs) but not on disk"
+            "lessons/{p}:0: listed in BUILTIN_FILES (core/src/course/builtin.rs) but not on disk"
         ));
     }
     for (p, text) in &files {

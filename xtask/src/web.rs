@@ -212,8 +212,8 @@ pub fn build() -> Result<(), String> {
     Ok(())
 }
 
-/// `dist/lessons.txt`: every file of `lessons/` (but its README), in the format of
-/// `web-playground/src/vm/course.rs`. The page fetches it when the lessons are opened.
+/// `dist/lessons.json`: the course of `lessons/` as a course bundle (what `svelab lessons
+/// pack` writes). The page fetches it when the lessons are opened.
 fn write_course(dist: &Path) -> Result<(), String> {
     let root = root().join("lessons");
     let mut files = Vec::new();
@@ -235,11 +235,14 @@ fn write_course(dist: &Path) -> Result<(), String> {
         }
     }
     files.sort();
-    let mut out = String::from("svelab-course 1\n");
-    for (p, t) in &files {
-        out.push_str(&format!("{p}\t{}\n{t}\n", t.len()));
-    }
-    std::fs::write(dist.join("lessons.txt"), out).map_err(|e| e.to_string())
+    // The course already read (Markdown in blocks): the page needs no TOML or Markdown parser.
+    let bundle = svelab_core::course::class::CourseBundle::pack("svelab", &files).map_err(|e| {
+        e.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    std::fs::write(dist.join("lessons.json"), bundle.to_json()).map_err(|e| e.to_string())
 }
 
 fn report_sizes(dist: &Path) {
@@ -266,10 +269,10 @@ fn report_sizes(dist: &Path) {
         total.0 as f64 / 1024.0,
         total.1 as f64 / 1024.0
     );
-    let (raw, gz) = sizes(&dist.join("lessons.txt"));
+    let (raw, gz) = sizes(&dist.join("lessons.json"));
     eprintln!(
         "xtask:   {:22} {:>8.1} KiB raw {:>8.1} KiB gzip  (fetched when the lessons are opened)",
-        "lessons.txt",
+        "lessons.json",
         raw as f64 / 1024.0,
         gz.unwrap_or(0) as f64 / 1024.0
     );

@@ -487,18 +487,8 @@ impl App {
                     self.lessons_mounted = true;
                     let link = ctx.link().clone();
                     yew::platform::spawn_local(async move {
-                        let r = web::fetch_text(crate::vm::course::FILE_NAME)
-                            .await
-                            .and_then(|t| crate::vm::course::parse(&t))
-                            .and_then(|files| {
-                                svelab_core::lesson::Course::parse(&files).map_err(|e| {
-                                    e.iter()
-                                        .map(ToString::to_string)
-                                        .collect::<Vec<_>>()
-                                        .join("; ")
-                                })
-                            })
-                            .map(|c| CourseRef(Rc::new(c)));
+                        // The teacher's course (`#course=FILE`) or the built-in one.
+                        let r = crate::ui::lessons::load_course().await;
                         link.send_message(Msg::Course(r));
                     });
                 }

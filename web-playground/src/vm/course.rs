@@ -1,68 +1,24 @@
-//! The course as a static file of the bundle (`lessons.txt`), fetched when the lessons are
-//! first opened, so the 90 KB of lesson text are not part of the wasm a first visitor
-//! downloads. `cargo xtask web` writes it from `lessons/`; [`parse`] reads it back into the
-//! `(path, text)` pairs that [`svelab_core::lesson::Course::parse`] takes, so the playground
-//! shows exactly the course the REPL embeds.
-//!
-//! Format: a first line `svelab-course 1`, then per file a line `PATH<TAB>BYTES` followed by
-//! exactly `BYTES` bytes of UTF-8 text and a newline.
+//! The course as a static file of the bundle (`lessons.json`), fetched when the lessons are
+//! first opened, so the lesson text is not part of the wasm a first visitor downloads.
+//! `cargo xtask web` writes it from `lessons/` as a course bundle
+//! ([`svelab_core::course::class::CourseBundle`], what `svelab lessons pack` writes for a
+//! teacher's course): the course already read, its Markdown in blocks, so the page carries
+//! no TOML or Markdown parser and shows exactly the course the REPL embeds.
 
-/// The first line.
-pub const MAGIC: &str = "svelab-course 1";
+use svelab_core::course::class::CourseBundle;
+use svelab_core::course::Course;
 
 /// The bundle's file name in `dist/`.
-pub const FILE_NAME: &str = "lessons.txt";
+pub const FILE_NAME: &str = "lessons.json";
 
-/// Writes files in the bundle format (what `cargo xtask web` does).
-pub fn write(files: &[(String, String)]) -> String {
-    let mut out = format!("{MAGIC}\n");
-    for (p, t) in files {
-        out.push_str(&format!("{p}\t{}\n{t}\n", t.len()));
-    }
-    out
-}
-
-/// Reads a bundle.
-pub fn parse(text: &str) -> Result<Vec<(String, String)>, String> {
-    let rest = text
-        .strip_prefix(MAGIC)
-        .and_then(|r| r.strip_prefix('\n'))
-        .ok_or("not a svelab course file (it must start with `svelab-course 1`)")?;
-    let mut rest = rest;
-    let mut out = Vec::new();
-    while !rest.is_empty() {
-        let (head, after) = rest
-            .split_once('\n')
-            .ok_or("a file header without its text")?;
-        let (path, len) = head
-            .split_once('\t')
-            .ok_or_else(|| format!("bad file header `{head}`"))?;
-        let len: usize = len.parse().map_err(|_| format!("bad length in `{head}`"))?;
-        let body = after
-            .get(..len)
-            .ok_or_else(|| format!("{path}: the file is cut short"))?;
-        out.push((path.to_string(), body.to_string()));
-        rest = after[len..].strip_prefix('\n').unwrap_or(&after[len..]);
-    }
-    Ok(out)
+/// Reads a course bundle; `source` names it in messages.
+pub fn parse(text: &str, source: &str) -> Result<Course, String> {
+    CourseBundle::from_json(text, source).map(|b| b.course)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn round_trip_with_odd_text() {
-        let files = vec![
-            ("01-a/lesson.md".to_string(), "# A\n\tü\n".to_string()),
-            ("01-a/x.svl".to_string(), String::new()),
-            ("01-a/y.svl".to_string(), "no newline".to_string()),
-        ];
-        assert_eq!(parse(&write(&files)).unwrap(), files);
-        assert!(parse("hello").is_err());
-        assert!(parse(&format!("{MAGIC}\nx\t99\nshort")).is_err());
-        assert!(parse(&format!("{MAGIC}\nx\tnope\n")).is_err());
-    }
 
     #[test]
     fn the_lessons_directory_makes_the_builtin_course() {
@@ -85,8 +41,11 @@ mod tests {
             }
         }
         files.sort();
-        let back = parse(&write(&files)).unwrap();
-        let course = svelab_core::lesson::Course::parse(&back).expect("the course parses");
-        assert_eq!(course, svelab_core::lesson::builtin_course());
+        let json = CourseBundle::pack("svelab", &files).unwrap().to_json();
+        assert_eq!(
+            parse(&json, FILE_NAME).unwrap(),
+            svelab_core::course::builtin_course()
+        );
+        assert!(parse("svelab-course 1\n", "x").is_err());
     }
 }

@@ -9,8 +9,7 @@
 //! * [`highlight`] colours the script and places parse errors.
 //! * [`share`] (from svelab-core) encodes and decodes share links.
 //! * [`keys`] is the keyboard shortcut table.
-//! * [`course`] reads the course file the bundle carries (`lessons.txt`).
-//! * [`markdown`] reads the Markdown of lessons and exercises.
+//! * [`course`] reads the course file the bundle carries (`lessons.json`).
 //! * [`page`] holds the page's small decisions: the kernel menu's label, the share banner,
 //!   the autosaved draft, when to ask before replacing the script, compare mode's range.
 
@@ -20,7 +19,6 @@ pub mod explain;
 pub mod highlight;
 pub mod keys;
 pub mod lazy;
-pub mod markdown;
 pub mod page;
 pub mod player;
 pub mod regfmt;

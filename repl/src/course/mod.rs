@@ -3,7 +3,7 @@
 //! command line (`svelab check`, `svelab lessons`) print.
 //!
 //! Everything about lessons (parsing, variants, grading, progress) is the core's
-//! `svelab_core::lesson`; this module only stores progress in a file and renders.
+//! `svelab_core::course`; this module only stores progress in a file and renders.
 //!
 //! * Progress: `SVELAB_PROGRESS` (empty: not kept), else `<data dir>/svelab/progress.json`,
 //!   the directory of the REPL's history.
@@ -12,17 +12,34 @@
 
 use crate::display::wrap;
 use crate::style::{self, Style};
+mod markdown;
+
+pub use markdown::{markdown, paragraph, script_text};
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use svelab_core::lesson::{
+use svelab_core::course::{
     builtin_course, seed_from_text, Block, Course, Exercise, ExerciseInstance, ExerciseKind, Grade,
     Lesson, Progress,
 };
 
-/// The built-in course, parsed once.
+static OWN_COURSE: OnceLock<Course> = OnceLock::new();
+
+/// The course: the folder given by `--course` (or `SVELAB_COURSE`), else the built-in one,
+/// parsed once.
 pub fn course() -> &'static Course {
     static COURSE: OnceLock<Course> = OnceLock::new();
+    if let Some(c) = OWN_COURSE.get() {
+        return c;
+    }
     COURSE.get_or_init(builtin_course)
+}
+
+/// Uses the course in `dir` from now on (every problem of the folder, with file:line, as
+/// the error).
+pub fn use_dir(dir: &str) -> Result<(), String> {
+    let c = crate::class::load_course_dir(std::path::Path::new(dir))?;
+    let _ = OWN_COURSE.set(c);
+    Ok(())
 }
 
 /// Where progress is kept (`None`: not kept).
@@ -148,7 +165,7 @@ pub fn script_stem(name: &str) -> &str {
 }
 
 /// The script of `lesson` called `name` (with or without `.svl`, or its 1-based number).
-pub fn find_script<'a>(lesson: &'a Lesson, name: &str) -> Option<&'a svelab_core::lesson::Script> {
+pub fn find_script<'a>(lesson: &'a Lesson, name: &str) -> Option<&'a svelab_core::course::Script> {
     if let Ok(n) = name.parse::<usize>() {
         return lesson.scripts.get(n.checked_sub(1)?);
     }
@@ -156,193 +173,6 @@ pub fn find_script<'a>(lesson: &'a Lesson, name: &str) -> Option<&'a svelab_core
         .scripts
         .iter()
         .find(|s| s.name == name || script_stem(&s.name) == name)
-}
-
-// =======================================================================================
-// Markdown
-
-#[derive(Default, Clone, Copy)]
-struct Inline {
-    bold: bool,
-    italic: bool,
-    code: bool,
-}
-
-impl Inline {
-    fn sgr(self) -> String {
-        let mut codes = Vec::new();
-        if self.bold {
-            codes.push("1");
-        }
-        if self.italic {
-            codes.push("3");
-        }
-        if self.code {
-            codes.push("36");
-        }
-        if codes.is_empty() {
-            String::new()
-        } else {
-            format!("\x1b[{}m", codes.join(";"))
-        }
-    }
-
-    fn any(self) -> bool {
-        self.bold || self.italic || self.code
-    }
-}
-
-/// One wrapped line of prose with `**bold**`, `*italic*` and `` `code` `` rendered (the
-/// state carries over from line to line). Plain text keeps the backticks and drops the
-/// stars.
-fn inline(line: &str, state: &mut Inline, st: Style) -> String {
-    let mut out = String::new();
-    if st.color {
-        out.push_str(&state.sgr());
-    }
-    let mut chars = line.chars().peekable();
-    let changed = |out: &mut String, s: Inline| {
-        if st.color {
-            out.push_str("\x1b[0m");
-            out.push_str(&s.sgr());
-        }
-    };
-    while let Some(c) = chars.next() {
-        if c == '`' {
-            state.code = !state.code;
-            if st.color {
-                changed(&mut out, *state);
-            } else {
-                out.push('`');
-            }
-            continue;
-        }
-        if c == '*' && !state.code {
-            if chars.peek() == Some(&'*') {
-                chars.next();
-                state.bold = !state.bold;
-                changed(&mut out, *state);
-                continue;
-            }
-            let next = chars.peek().copied();
-            if state.italic || next.is_some_and(|n| !n.is_whitespace()) {
-                state.italic = !state.italic;
-                changed(&mut out, *state);
-                continue;
-            }
-        }
-        out.push(c);
-    }
-    if st.color && state.any() {
-        out.push_str("\x1b[0m");
-    }
-    out
-}
-
-/// Renders a paragraph (already joined into one line) wrapped to `w`, each line after a
-/// first-line lead and an indent for the others.
-fn paragraph(text: &str, first: &str, indent: usize, st: Style, w: usize) -> String {
-    let lead_w = style::width(first).max(indent);
-    let mut state = Inline::default();
-    let mut out = String::new();
-    for (i, l) in wrap(text, w.saturating_sub(lead_w).max(24))
-        .iter()
-        .enumerate()
-    {
-        let lead = if i == 0 {
-            style::pad(first, lead_w)
-        } else {
-            " ".repeat(lead_w)
-        };
-        out.push_str(&format!("{lead}{}\n", inline(l, &mut state, st)));
-    }
-    out
-}
-
-fn list_marker(line: &str) -> Option<(&str, &str)> {
-    let t = line.trim_start();
-    if let Some(rest) = t.strip_prefix("* ").or_else(|| t.strip_prefix("- ")) {
-        return Some(("•", rest));
-    }
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 {
-        if let Some(rest) = t[digits..].strip_prefix(". ") {
-            return Some((&t[..digits + 1], rest));
-        }
-    }
-    None
-}
-
-/// Markdown for a terminal: paragraphs and list items joined and wrapped to `w` columns
-/// (indented by `indent`), `#` headings, code blocks indented as written.
-pub fn markdown(md: &str, indent: usize, st: Style, w: usize) -> String {
-    let pad = " ".repeat(indent);
-    let mut out = String::new();
-    // The block being gathered: (first-line lead, text).
-    let mut cur: Option<(String, String)> = None;
-    let mut in_code = false;
-    let mut last_blank = true;
-    let flush = |cur: &mut Option<(String, String)>, out: &mut String| {
-        if let Some((lead, text)) = cur.take() {
-            let first = format!("{pad}{lead}");
-            let ind = style::width(&first);
-            out.push_str(&paragraph(text.trim(), &first, ind, st, w));
-        }
-    };
-    for line in md.lines() {
-        let t = line.trim();
-        if t.starts_with("```") {
-            flush(&mut cur, &mut out);
-            in_code = !in_code;
-            continue;
-        }
-        if in_code {
-            out.push_str(&format!("{pad}    {}\n", st.cyan(line)));
-            continue;
-        }
-        if t.is_empty() {
-            flush(&mut cur, &mut out);
-            if !last_blank {
-                out.push('\n');
-            }
-            last_blank = true;
-            continue;
-        }
-        last_blank = false;
-        if let Some(h) = t.strip_prefix('#') {
-            flush(&mut cur, &mut out);
-            let h = h.trim_start_matches('#').trim();
-            out.push_str(&format!("{pad}{}\n", st.heading(h)));
-            continue;
-        }
-        if let Some((marker, rest)) = list_marker(line) {
-            flush(&mut cur, &mut out);
-            cur = Some((format!("  {marker} "), rest.to_string()));
-            continue;
-        }
-        match &mut cur {
-            Some((_, text)) => {
-                text.push(' ');
-                text.push_str(t);
-            }
-            None => cur = Some((String::new(), t.to_string())),
-        }
-    }
-    flush(&mut cur, &mut out);
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    out
-}
-
-/// A script, indented, highlighted as input.
-pub fn script_text(src: &str, indent: usize, st: Style) -> String {
-    let pad = " ".repeat(indent);
-    let names = crate::lang::Names::default();
-    src.trim_end()
-        .lines()
-        .map(|l| format!("{pad}{}\n", crate::helper::highlight_line(l, &names, st)))
-        .collect()
 }
 
 // =======================================================================================
@@ -617,6 +447,26 @@ pub fn hint_text(n: usize, total: usize, hint: &str, st: Style, w: usize) -> Str
 
 /// A grade: the verdict, each check, the diagnostics of a script, and the explanation
 /// (predict: always; construct: once passed).
+/// What to say under a wrong prediction: the way on (another try and a hint before the
+/// answer is shown; once it is, how to see why).
+pub fn predict_retry_note(inst: &ExerciseInstance, progress: &Progress) -> String {
+    if progress.revealed(inst) {
+        "the model's values are above; `:exercise load` puts the setup in the session: \
+         step through it to see why"
+            .into()
+    } else {
+        let shown = progress.revealed_hints(inst).len();
+        if shown < inst.hints.len() {
+            format!(
+                "`:check` again, `:hint` for a hint ({shown} of {} shown), or `:reveal` for the answer",
+                inst.hints.len()
+            )
+        } else {
+            "`:check` again, or `:reveal` for the answer".into()
+        }
+    }
+}
+
 pub fn grade_text(
     inst: &ExerciseInstance,
     g: &Grade,
@@ -678,13 +528,13 @@ pub fn grade_text(
 pub fn reveal_text(inst: &ExerciseInstance, st: Style, w: usize) -> String {
     let mut out = String::new();
     match &inst.reference {
-        svelab_core::lesson::Answer::Predict(v) => {
+        svelab_core::course::Answer::Predict(v) => {
             out.push_str(&format!("{}\n", st.bold("The answer:")));
             for (b, a) in inst.blanks.iter().zip(v) {
                 out.push_str(&format!("  {} = {}\n", st.cyan(&b.label), st.green(a)));
             }
         }
-        svelab_core::lesson::Answer::Script(s) => {
+        svelab_core::course::Answer::Script(s) => {
             out.push_str(&format!("{}\n", st.bold("A script that passes:")));
             out.push_str(&script_text(s, 4, st));
         }
@@ -714,6 +564,23 @@ mod tests {
         assert!(narrow.lines().all(|l| l.chars().count() <= 40), "{narrow}");
         let c = markdown("**a b**", 0, Style { color: true }, 80);
         assert!(c.contains("\x1b[1m"), "{c:?}");
+    }
+
+    #[test]
+    fn markdown_is_commonmark() {
+        let r = markdown(
+            "Set ZCR_EL1.LEN and NT_ARM_SVE, see [sve.rst](https://x/sve.rst) and _this_.\n\n> quoted\n\n- a\n  - nested\n",
+            0,
+            Style::PLAIN,
+            80,
+        );
+        assert!(
+            r.contains("Set ZCR_EL1.LEN and NT_ARM_SVE, see sve.rst and this."),
+            "{r}"
+        );
+        assert!(r.contains("│ quoted"), "{r}");
+        assert!(r.contains("  • a\n") && r.contains("• nested"), "{r}");
+        assert!(!r.contains("]("), "{r}");
     }
 
     #[test]
