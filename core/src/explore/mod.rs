@@ -34,7 +34,7 @@ use crate::kernel::Kernel;
 use crate::kvm::KvmMode;
 use crate::machine::{Config, CpuId, Machine};
 use crate::oracle::AbiOracle;
-use canon::KeyBytes;
+use canon::{Fp128, KeyBytes};
 use moves::{moves, step_oracle, Move};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -333,6 +333,22 @@ fn causes(k: Kernel, violations: &[Violation]) -> Vec<(String, Option<KnownBug>,
         .collect()
 }
 
+/// The key of a state (which it canonicalises); `buf` is scratch space for exact keys.
+fn key(mode: KeyMode, m: &mut Machine, o: &mut AbiOracle, buf: &mut KeyBytes) -> Key {
+    match mode {
+        KeyMode::Fingerprint => {
+            let mut h = Fp128::default();
+            canon::encode(m, o, &mut h);
+            Key::Fingerprint(h.finish128())
+        }
+        KeyMode::Exact => {
+            buf.0.clear();
+            canon::encode(m, o, buf);
+            Key::Exact(canon::compress(&buf.0))
+        }
+    }
+}
+
 /// Runs `f` over contiguous runs of `items`, on up to `threads` threads natively; the
 /// results come back in the order of the runs.
 fn par_runs<R: Send>(items: &[u32], threads: usize, f: impl Fn(&[u32]) -> R + Sync) -> Vec<R> {
@@ -405,15 +421,16 @@ impl Explorer {
             });
         }
         let oracle = AbiOracle::new(&m);
-        let root_key = canon::key_bytes(&m, &oracle);
         let mut seen = match cfg.keys {
             KeyMode::Fingerprint => Seen::Fingerprint(HashSet::default()),
             KeyMode::Exact => Seen::Exact(HashSet::new()),
         };
-        seen.insert(match cfg.keys {
-            KeyMode::Fingerprint => Key::Fingerprint(canon::fingerprint(&root_key)),
-            KeyMode::Exact => Key::Exact(canon::compress(&root_key)),
-        });
+        seen.insert(key(
+            cfg.keys,
+            &mut m.clone(),
+            &mut oracle.clone(),
+            &mut KeyBytes::default(),
+        ));
         #[cfg(not(target_arch = "wasm32"))]
         let threads = match cfg.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -539,6 +556,10 @@ impl Explorer {
                 self.step(&mut m, &mut o, n.mv, false);
                 (m, o)
             };
+            let mut m = m;
+            // The last step's events are not cloned into every successor.
+            m.events.clear();
+            m.step_violations.clear();
             self.expand(node, &m, &o, &mut buf, &mut out);
         }
         out
@@ -569,11 +590,7 @@ impl Explorer {
             {
                 out.hits.push((node, i as u16, violations));
             }
-            canon::encode(&mut m2, &mut o2, buf);
-            let key = match self.cfg.keys {
-                KeyMode::Fingerprint => Key::Fingerprint(canon::fingerprint(&buf.0)),
-                KeyMode::Exact => Key::Exact(canon::compress(&buf.0)),
-            };
+            let key = key(self.cfg.keys, &mut m2, &mut o2, buf);
             if !self.seen.contains(&key) {
                 out.succ.push((node, i as u16, key));
             }

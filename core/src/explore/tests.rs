@@ -124,3 +124,24 @@ fn the_exact_encoding_is_injective_on_zero_runs() {
     assert_eq!(&*c, &[0, 255, 0, 45]);
     assert_ne!(canon::fingerprint(&[0]), canon::fingerprint(&[0, 0]));
 }
+
+/// The streaming fingerprint of a state is the fingerprint of its exact key, however the
+/// bytes arrive.
+#[test]
+fn the_streamed_fingerprint_is_the_fingerprint_of_the_exact_key() {
+    use std::hash::Hasher;
+    let (m, o) = with_frame();
+    let exact = key_bytes(&m, &o);
+    let mut h = canon::Fp128::default();
+    canon::encode(&mut m.clone(), &mut o.clone(), &mut h);
+    assert_eq!(h.finish128(), canon::fingerprint(&exact));
+    // Split anywhere, in any sizes.
+    let bytes: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
+    let mut h = canon::Fp128::default();
+    h.write(&bytes[..3]);
+    h.write_u32(u32::from_le_bytes(bytes[3..7].try_into().unwrap()));
+    h.write(&bytes[7..40]);
+    h.write_u64(u64::from_le_bytes(bytes[40..48].try_into().unwrap()));
+    h.write(&bytes[48..]);
+    assert_eq!(h.finish128(), canon::fingerprint(&bytes));
+}
