@@ -656,3 +656,48 @@ impl Explorer {
         }
     }
 }
+
+/// The search's pieces, one state at a time, for comparing search engines on the same
+/// model (`benches/explore_stateright.rs`). Not a stable interface.
+#[doc(hidden)]
+pub mod parts {
+    use super::{canon, step_oracle, ExploreConfig, Explorer, Fp128};
+    use crate::machine::Machine;
+    use crate::ops::Op;
+    use crate::oracle::AbiOracle;
+
+    /// A state of the search: the machine and the ABI oracle.
+    #[derive(Clone, Debug)]
+    pub struct State(Machine, AbiOracle);
+
+    /// The initial state.
+    pub fn root(cfg: &ExploreConfig) -> Result<State, String> {
+        Explorer::new(cfg.clone()).map(|e| State(e.root.0, e.root.1))
+    }
+
+    /// The operations tried in a state, in the search's order.
+    pub fn moves(cfg: &ExploreConfig, s: &State) -> Vec<Op> {
+        super::moves(&s.0, &s.1, cfg.ops, false)
+            .into_iter()
+            .map(|mv| mv.op)
+            .collect()
+    }
+
+    /// The state after `op`, and whether it broke a rule; `None` when the model rejects it.
+    pub fn apply(cfg: &ExploreConfig, s: &State, op: &Op) -> Option<(State, bool)> {
+        let mut m = s.0.clone();
+        m.apply(op).ok()?;
+        let mut o = s.1.clone();
+        let bad = !step_oracle(cfg.kernel, &m, &mut o, op).is_empty();
+        m.events.clear();
+        m.step_violations.clear();
+        Some((State(m, o), bad))
+    }
+
+    /// The fingerprint the search keys the state by.
+    pub fn fingerprint(s: &State) -> u128 {
+        let mut h = Fp128::default();
+        canon::encode(&mut s.0.clone(), &mut s.1.clone(), &mut h);
+        h.finish128()
+    }
+}
