@@ -144,4 +144,40 @@ fn the_streamed_fingerprint_is_the_fingerprint_of_the_exact_key() {
     h.write_u64(u64::from_le_bytes(bytes[40..48].try_into().unwrap()));
     h.write(&bytes[48..]);
     assert_eq!(h.finish128(), canon::fingerprint(&bytes));
+    // Runs of zeros (skipped, not mixed) at every alignment.
+    for pre in 0..20 {
+        let mut bytes: Vec<u8> = (1..=pre as u8).collect();
+        bytes.extend([0u8; 77]);
+        bytes.extend([5u8, 6, 7]);
+        let mut h = canon::Fp128::default();
+        h.write(&bytes[..pre]);
+        h.write(&bytes[pre..pre + 77]);
+        h.write(&bytes[pre + 77..]);
+        let mut byte_by_byte = canon::Fp128::default();
+        for &b in &bytes {
+            byte_by_byte.write_u8(b);
+        }
+        assert_eq!(h.finish128(), canon::fingerprint(&bytes), "{pre}");
+        assert_eq!(
+            byte_by_byte.finish128(),
+            canon::fingerprint(&bytes),
+            "{pre}"
+        );
+    }
+}
+
+#[test]
+fn reordering_follows_the_permutation() {
+    for order in [
+        vec![0, 1, 2, 3],
+        vec![1, 0, 2, 3],
+        vec![2, 0, 3, 1],
+        vec![3, 2, 1, 0],
+        vec![1, 2, 3, 0],
+    ] {
+        let mut v = vec!['a', 'b', 'c', 'd'];
+        canon::reorder(&mut v, &order);
+        let want: Vec<char> = order.iter().map(|&i| ['a', 'b', 'c', 'd'][i]).collect();
+        assert_eq!(v, want, "{order:?}");
+    }
 }
