@@ -336,10 +336,15 @@ preempt), all.
 Examples:
   svelab explore --kernel v6.2 --depth 4
   svelab explore --kernel v5.19 --depth 5 --ops user,syscall,sched,kvm --out findings/
-  svelab explore -k v6.2 --depth 8 --seconds 60
+  svelab explore -k v6.2 --depth 8 --time 5m
   svelab explore -k v6.12 --depth 4 --real      replay each finding on real Linux 6.12
 
-Exit status: 0 nothing found, 1 something found, 2 bad usage.";
+The search stops at the time budget (--time, 60 s unless given; 0 for none) or on Ctrl-C;
+either way it prints what it found so far and saves each counterexample as <cause>.svl in
+the --out directory, or in ./svelab-explore/ (a second Ctrl-C quits at once).
+
+Exit status: 0 nothing found, 1 something found, 2 bad usage, 130 interrupted by Ctrl-C
+(after printing and saving the findings).";
 
 /// `svelab explore`.
 #[derive(Debug, Args)]
@@ -365,14 +370,22 @@ pub struct ExploreArgs {
     /// Stop after this many distinct states.
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,
-    /// Stop after this many seconds.
+    /// Time budget: stop after this long (`90s`, `2m`, `1h`; `0` for none). When it runs
+    /// out, or on Ctrl-C, what was found so far is printed and saved.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub time: TimeBudget,
+    /// The same budget in seconds (overrides --time).
     #[arg(long, value_name = "S")]
     pub seconds: Option<f64>,
+    /// Worker threads (0: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
     /// Replay each counterexample on the real kernel under QEMU (with --kernel v6.1 or
     /// v6.12) and say whether it shows the same broken registers.
     #[arg(long)]
     pub real: bool,
-    /// Save each counterexample as DIR/<cause>.svl instead of printing it.
+    /// Save each counterexample as DIR/<cause>.svl instead of printing it (a search stopped
+    /// early saves there, or in ./svelab-explore/ without --out).
     #[arg(long, value_name = "DIR")]
     pub out: Option<String>,
     /// Where the playground is served, for the share links (`cargo xtask serve`'s default).
@@ -394,6 +407,34 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// A time budget in seconds; `None`: no limit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeBudget(pub Option<f64>);
+
+/// `90s`, `2m`, `1h`, `1.5` (seconds); `0` or `none` for no limit.
+fn parse_duration(s: &str) -> Result<TimeBudget, String> {
+    let t = s.trim();
+    if t == "none" {
+        return Ok(TimeBudget(None));
+    }
+    let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("`{s}`: the unit is s, m or h (e.g. 90s, 2m)")),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(TimeBudget((n > 0.0).then_some(n * scale))),
+        _ => Err(format!(
+            "`{s}` is not a duration (e.g. 90s, 2m, 0 for none)"
+        )),
+    }
+}
+
 fn parse_kernel(s: &str) -> Result<KernelArg, String> {
     match s {
         "both" => Ok(KernelArg::BothReal),
@@ -413,6 +454,24 @@ mod tests {
     #[test]
     fn the_parser_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn explore_has_a_default_time_budget_and_reads_durations() {
+        let c = Cli::try_parse_from(["svelab", "explore"]).unwrap();
+        let Some(Sub::Explore(a)) = c.command else {
+            panic!("explore")
+        };
+        assert_eq!(a.time, TimeBudget(Some(60.0)));
+        for (arg, secs) in [("90s", Some(90.0)), ("2m", Some(120.0)), ("0", None)] {
+            let c = Cli::try_parse_from(["svelab", "explore", "--time", arg]).unwrap();
+            let Some(Sub::Explore(a)) = c.command else {
+                panic!("explore")
+            };
+            assert_eq!(a.time, TimeBudget(secs), "{arg}");
+        }
+        let e = Cli::try_parse_from(["svelab", "explore", "--time", "5 parsecs"]).unwrap_err();
+        assert!(e.to_string().contains("unit"), "{e}");
     }
 
     #[test]

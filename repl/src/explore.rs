@@ -4,10 +4,13 @@
 
 use crate::cli::ExploreArgs;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use svelab_core::dsl::eval::Val;
-use svelab_core::explore::{ExploreConfig, Explorer, Finding, OpSet};
+use svelab_core::explore::{ExploreConfig, Explorer, Finding, KeyMode, OpSet};
 use svelab_core::model::vcpu::KvmMode;
 use svelab_core::real::Verdict;
 use svelab_core::Kernel;
@@ -35,6 +38,8 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
         vcpus: args.vcpus,
         depth: args.depth,
         ops,
+        keys: KeyMode::Fingerprint,
+        threads: args.threads,
     };
     let real = if args.real {
         match svelab_real::kernels::PINNED
@@ -75,12 +80,28 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
         cfg.depth,
         ops.names().join(",")
     );
+    // Ctrl-C stops the search and keeps what it found; a second one quits at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    let sigint = signal_hook::consts::SIGINT;
+    let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, Arc::clone(&stop));
+    let _ = signal_hook::flag::register(sigint, Arc::clone(&stop));
     let start = Instant::now();
-    let limit = args.seconds.map(Duration::from_secs_f64);
+    let limit = args.seconds.or(args.time.0).map(Duration::from_secs_f64);
     let mut last = Instant::now();
     let mut stopped = None;
+    let mut interrupted = false;
+    // States per call, adjusted so that a call takes about a tenth of a second: the time
+    // budget and Ctrl-C are checked between calls.
+    let mut batch: u64 = 256;
     loop {
-        let done = e.run(2_000);
+        let t = Instant::now();
+        let done = e.run(batch);
+        let took = t.elapsed();
+        if took < Duration::from_millis(50) {
+            batch = (batch * 2).min(1 << 20);
+        } else if took > Duration::from_millis(200) {
+            batch = (batch / 2).max(1);
+        }
         let s = e.stats();
         if last.elapsed() >= Duration::from_millis(500) || done {
             last = Instant::now();
@@ -99,14 +120,19 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
         if done {
             break;
         }
+        if stop.load(Ordering::Relaxed) {
+            stopped = Some("interrupted (Ctrl-C)".to_string());
+            interrupted = true;
+            break;
+        }
         if args.max_states.is_some_and(|m| s.states >= m) {
             stopped = Some(format!("state budget of {} reached", s.states));
             break;
         }
-        if limit.is_some_and(|l| start.elapsed() >= l) {
+        if let Some(l) = limit.filter(|l| start.elapsed() >= *l) {
             stopped = Some(format!(
-                "time budget of {:.0} s reached",
-                start.elapsed().as_secs_f64()
+                "time budget of {} s reached (--time sets another)",
+                l.as_secs_f64()
             ));
             break;
         }
@@ -128,14 +154,37 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
         s.states as f64 / secs.max(1e-9)
     );
     let findings: Vec<_> = e.findings().cloned().collect();
+    let status = if interrupted {
+        ExitCode::from(130)
+    } else if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
     if findings.is_empty() {
         println!("no violation found on {}", cfg.kernel.name());
-        return ExitCode::SUCCESS;
+        return status;
     }
+    // A search stopped early keeps its findings on disk even without --out.
+    let save_dir: Option<PathBuf> = match (&args.out, &stopped) {
+        (Some(dir), _) => Some(PathBuf::from(dir)),
+        (None, Some(_)) => {
+            let dir = PathBuf::from(DEFAULT_OUT);
+            match std::fs::create_dir_all(&dir) {
+                Ok(()) => Some(dir),
+                Err(err) => {
+                    eprintln!("svelab explore: cannot create {}: {err}", dir.display());
+                    None
+                }
+            }
+        }
+        (None, None) => None,
+    };
     println!(
-        "{} distinct cause(s) on {}:",
+        "{} distinct cause(s) on {}{}:",
         findings.len(),
-        cfg.kernel.name()
+        cfg.kernel.name(),
+        if stopped.is_some() { " so far" } else { "" }
     );
     for f in &findings {
         println!();
@@ -150,15 +199,19 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
             }
         );
         println!("   {}", f.violation);
-        if let Some(dir) = &args.out {
-            let path =
-                std::path::Path::new(dir).join(format!("{}.svl", f.cause.replace([' ', '/'], "_")));
+        if let Some(dir) = &save_dir {
+            let path = finding_path(dir, f);
             match std::fs::write(&path, &f.script) {
                 Ok(()) => println!(
                     "   saved: {}  (svelab run {0}, or :load it in the REPL)",
                     path.display()
                 ),
-                Err(err) => eprintln!("svelab explore: cannot write {}: {err}", path.display()),
+                Err(err) => {
+                    eprintln!("svelab explore: cannot write {}: {err}", path.display());
+                    for line in f.script.lines() {
+                        println!("   | {line}");
+                    }
+                }
             }
         } else {
             for line in f.script.lines() {
@@ -171,12 +224,23 @@ pub fn run(args: &ExploreArgs, kernel: Option<Kernel>) -> ExitCode {
             share_link(&f.script)
         );
     }
+    if interrupted {
+        return status;
+    }
     if let Some(k) = real {
         if !replay_on_real(k, cfg.kernel, &findings) {
             return ExitCode::from(2);
         }
     }
-    ExitCode::from(1)
+    status
+}
+
+/// Where a search stopped early saves its findings when no --out was given.
+const DEFAULT_OUT: &str = "svelab-explore";
+
+/// `DIR/<cause>.svl`.
+fn finding_path(dir: &Path, f: &Finding) -> PathBuf {
+    dir.join(format!("{}.svl", f.cause.replace([' ', '/'], "_")))
 }
 
 /// A counterexample made observable: the script without its closing `expect`, then the
@@ -354,6 +418,7 @@ mod tests {
             vcpus: 0,
             depth: 2,
             ops: OpSet::parse("user,prctl").unwrap(),
+            ..ExploreConfig::default()
         })
         .unwrap();
         while !e.run(10_000) {}

@@ -1,7 +1,7 @@
 //! Explore mode rediscovers the bugs that followed the series from the invariants and the
 //! ABI oracle alone, with shortest counterexamples that replay as scripts.
 
-use svelab_core::explore::{ExploreConfig, Explorer, Finding, OpSet};
+use svelab_core::explore::{ExploreConfig, Explorer, Finding, KeyMode, OpSet};
 use svelab_core::model::bugs::KnownBug;
 use svelab_core::model::kernel::Kernel;
 use svelab_core::session::{RunOptions, Session, StepOutcome};
@@ -168,4 +168,42 @@ fn bad_configurations_are_rejected_with_a_message() {
         assert!(Explorer::new(cfg).is_err());
     }
     assert!(OpSet::parse("user,bogus").unwrap_err().contains("bogus"));
+}
+
+fn summary(cfg: ExploreConfig) -> (u64, Vec<(String, String)>) {
+    let mut e = Explorer::new(cfg).unwrap();
+    while !e.run(500) {}
+    (
+        e.stats().states,
+        e.findings()
+            .map(|f| (f.cause.clone(), f.script.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn fingerprints_exact_keys_and_thread_counts_find_the_same_states_and_scripts() {
+    // Every family, preemption points included, so the canonical form meets every kind of
+    // state: the 128-bit fingerprints merge exactly what the exact keys merge, and the
+    // parallel search numbers states and picks counterexamples as the sequential one does.
+    for kernel in [Kernel::V6_2, Kernel::V5_19Rc1] {
+        let base = ExploreConfig {
+            kernel,
+            depth: 3,
+            ops: OpSet::all(),
+            keys: KeyMode::Exact,
+            threads: 1,
+            ..ExploreConfig::default()
+        };
+        let exact = summary(base.clone());
+        assert!(exact.0 > 1_000, "{}", exact.0);
+        for (keys, threads) in [(KeyMode::Fingerprint, 1), (KeyMode::Fingerprint, 3)] {
+            let other = summary(ExploreConfig {
+                keys,
+                threads,
+                ..base.clone()
+            });
+            assert_eq!(other, exact, "{keys:?} on {threads} thread(s)");
+        }
+    }
 }

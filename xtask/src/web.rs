@@ -4,8 +4,11 @@
 //!   -p svelab-web` with size-tuned profile settings given through the environment (the
 //!   workspace's `[profile.release]` stays as it is), then `wasm-bindgen --target web` of
 //!   exactly the version `web-playground/Cargo.toml` pins (installed with `cargo install`
-//!   if missing), `wasm-opt -Oz` when one is on the PATH, and the static files, into
-//!   `web-playground/dist/`. It prints the bundle's sizes, raw and gzipped.
+//!   if missing), `wasm-opt -Oz` (Debian's `binaryen`, installed with apt-get if missing),
+//!   kept only when it makes the gzipped wasm smaller (see [`post_optimise`]), and the
+//!   static files, into `web-playground/dist/`. It prints the bundle's sizes, raw and
+//!   gzipped, the wasm's before and after wasm-opt, and warns when what a first visit
+//!   loads is over [`BUDGET_GZIP_KIB`] gzipped.
 //! * [`serve`] (`cargo xtask serve [--port N]`): a small static file server on 127.0.0.1
 //!   for `dist/`; it prints the address.
 //! * [`test`] (part of `cargo xtask ci`): installs Debian's Chromium and ChromeDriver when
@@ -22,6 +25,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The most a first visit may load (wasm, JS, HTML, CSS), in KiB gzipped.
+pub const BUDGET_GZIP_KIB: f64 = 250.0;
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// The workspace root (the parent of `xtask/`).
@@ -113,6 +119,18 @@ pub fn ensure_tools() -> Result<(), String> {
     Ok(())
 }
 
+/// Installs Debian's binaryen (wasm-opt) when missing.
+fn ensure_wasm_opt() -> Result<(), String> {
+    if output("wasm-opt", &["--version"]).is_some() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing Debian's binaryen (wasm-opt)");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "binaryen"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 /// Size-tuned settings for the wasm release build, through the environment.
 fn size_profile(cmd: &mut Command) -> &mut Command {
     cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
@@ -140,6 +158,7 @@ pub fn sizes(path: &Path) -> (u64, Option<u64>) {
 /// `cargo xtask web`: builds the bundle into `web-playground/dist/`.
 pub fn build() -> Result<(), String> {
     ensure_tools()?;
+    ensure_wasm_opt()?;
     let target = target_dir();
     run(size_profile(
         Command::new("cargo")
@@ -179,23 +198,7 @@ pub fn build() -> Result<(), String> {
         ])
         .arg(&dist))?;
     let bg = dist.join("svelab_web_bg.wasm");
-    if output("wasm-opt", &["--version"]).is_some() {
-        let tmp = dist.join("svelab_web_bg.opt.wasm");
-        run(Command::new("wasm-opt")
-            .args([
-                "-Oz",
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "-o",
-            ])
-            .arg(&tmp)
-            .arg(&bg))?;
-        std::fs::rename(&tmp, &bg).map_err(|e| e.to_string())?;
-    } else {
-        eprintln!("xtask: no wasm-opt on the PATH: the wasm is not post-optimised (optional)");
-    }
+    post_optimise(&bg)?;
     let statics = root().join("web-playground").join("static");
     for entry in std::fs::read_dir(&statics).map_err(|e| format!("{}: {e}", statics.display()))? {
         let entry = entry.map_err(|e| e.to_string())?;
@@ -204,12 +207,82 @@ pub fn build() -> Result<(), String> {
         }
     }
     write_course(&dist)?;
-    report_sizes(&dist);
+    let first_visit = report_sizes(&dist);
+    if first_visit > BUDGET_GZIP_KIB {
+        eprintln!(
+            "xtask: warning: what a first visit loads is {first_visit:.1} KiB gzipped, over the {BUDGET_GZIP_KIB} KiB budget"
+        );
+    }
     eprintln!(
         "xtask: bundle in {} (serve it with `cargo xtask serve`)",
         dist.display()
     );
     Ok(())
+}
+
+/// `wasm-opt -Oz` of the bundle's wasm, kept only when it is smaller gzipped (what is
+/// served): on this crate it shrinks the raw file by a tenth but makes the gzipped one
+/// larger, so the unoptimised file is kept. A wasm-opt too old to read wasm-bindgen's
+/// output (Debian 12's binaryen 108 stops at `table.fill`) leaves it as it is, with a
+/// warning.
+fn post_optimise(bg: &Path) -> Result<(), String> {
+    let kib = |b: u64| b as f64 / 1024.0;
+    let before = sizes(bg);
+    let tmp = bg.with_extension("opt.wasm");
+    let status = Command::new("wasm-opt")
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--strip-debug",
+            "--strip-producers",
+            "-o",
+        ])
+        .arg(&tmp)
+        .arg(bg)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run wasm-opt: {e}"))?;
+    if !status.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        eprintln!(
+            "xtask: wasm-opt ({}) cannot read the wasm: kept unoptimised ({})",
+            output("wasm-opt", &["--version"])
+                .unwrap_or_default()
+                .trim(),
+            String::from_utf8_lossy(&status.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        );
+        return Ok(());
+    }
+    let after = sizes(&tmp);
+    let keep = match (before.1, after.1) {
+        (Some(b), Some(a)) => a < b,
+        _ => after.0 < before.0,
+    };
+    eprintln!(
+        "xtask: wasm-opt -Oz: {:.1} KiB raw {:.1} KiB gzip -> {:.1} KiB raw {:.1} KiB gzip: {}",
+        kib(before.0),
+        kib(before.1.unwrap_or(0)),
+        kib(after.0),
+        kib(after.1.unwrap_or(0)),
+        if keep {
+            "kept"
+        } else {
+            "larger gzipped, the unoptimised wasm is kept"
+        }
+    );
+    if keep {
+        std::fs::rename(&tmp, bg).map_err(|e| e.to_string())
+    } else {
+        std::fs::remove_file(&tmp).map_err(|e| e.to_string())
+    }
 }
 
 /// `dist/lessons.json`: the course of `lessons/` as a course bundle (what `svelab lessons
@@ -245,7 +318,8 @@ fn write_course(dist: &Path) -> Result<(), String> {
     std::fs::write(dist.join("lessons.json"), bundle.to_json()).map_err(|e| e.to_string())
 }
 
-fn report_sizes(dist: &Path) {
+/// Prints the bundle's sizes; returns what a first visit loads, in KiB gzipped.
+fn report_sizes(dist: &Path) -> f64 {
     let mut total = (0u64, 0u64);
     for name in [
         "svelab_web_bg.wasm",
@@ -276,6 +350,7 @@ fn report_sizes(dist: &Path) {
         raw as f64 / 1024.0,
         gz.unwrap_or(0) as f64 / 1024.0
     );
+    total.1 as f64 / 1024.0
 }
 
 fn content_type(path: &Path) -> &'static str {

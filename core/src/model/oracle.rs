@@ -24,7 +24,7 @@ use crate::model::violation::{Cause, Rule, Violation};
 
 type VRegs = [Option<u128>; 32];
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct Expect {
     v: VRegs,
     /// Per signal frame: V at delivery, and the instruction that runs after sigreturn.
@@ -34,7 +34,7 @@ struct Expect {
 }
 
 /// Tracks what each task and guest should read in V0–V31.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AbiOracle {
     tasks: Vec<Expect>,
     vcpus: Vec<VRegs>,
@@ -91,6 +91,13 @@ impl AbiOracle {
         while self.vcpus.len() < m.vcpus.len() {
             self.vcpus.push([Some(0); 32]);
         }
+    }
+
+    /// Renumbers the tasks: task `i` becomes the old task `order[i]` (explore's canonical
+    /// form of a state, where tasks are interchangeable).
+    pub(crate) fn reorder_tasks(&mut self, order: &[usize]) {
+        let old = std::mem::take(&mut self.tasks);
+        self.tasks = order.iter().map(|&i| old[i].clone()).collect();
     }
 
     /// Updates the expectations after `op` produced the machine `after`.

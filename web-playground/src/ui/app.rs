@@ -523,7 +523,7 @@ impl Component for App {
         let mut app = App {
             source: String::new(),
             edited: false,
-            script_kernel: Kernel::V5_19,
+            script_kernel: Kernel::V5_19Rc1,
             link_source: None,
             diags: Rc::default(),
             hl: Rc::default(),

@@ -1,0 +1,183 @@
+//! The canonical key: what keeps states apart, and what makes mirror states meet.
+
+use super::canon::key_bytes;
+use super::moves::step_oracle;
+use super::*;
+use crate::model::op::{Op, Syscall, UserInsn};
+use crate::model::types::TaskId;
+
+fn root() -> (Machine, AbiOracle) {
+    Explorer::new(ExploreConfig::default()).unwrap().root
+}
+
+fn apply(s: &mut (Machine, AbiOracle), ops: &[Op]) {
+    for op in ops {
+        s.0.apply(op).unwrap();
+        step_oracle(s.0.kernel(), &s.0, &mut s.1, op);
+    }
+}
+
+/// A machine after `A` took a signal (so it has a frame), with its oracle.
+fn with_frame() -> (Machine, AbiOracle) {
+    let mut s = root();
+    let a = TaskId(0);
+    apply(
+        &mut s,
+        &[
+            Op::Signal {
+                task: a,
+                sig: crate::model::event::Sig::Usr1,
+            },
+            Op::Svc {
+                task: a,
+                call: Syscall::Getpid,
+            },
+        ],
+    );
+    assert_eq!(s.0.task(a).frames.len(), 1);
+    s
+}
+
+/// The FPSR saved in a signal frame is restored by sigreturn: two states that differ
+/// only there behave differently and must not merge.
+#[test]
+fn states_differing_only_in_a_frames_fpsr_stay_distinct() {
+    let (m, o) = with_frame();
+    let mut m2 = m.clone();
+    m2.tasks[0].frames[0].fpsimd.as_mut().unwrap().fpsr ^= 0x8;
+    assert_ne!(key_bytes(&m, &o), key_bytes(&m2, &o));
+}
+
+/// A frame that will retry an instruction after sigreturn differs from one that will
+/// not.
+#[test]
+fn states_differing_only_in_a_frames_retry_stay_distinct() {
+    let (m, o) = with_frame();
+    let mut m2 = m.clone();
+    m2.tasks[0].frames[0].retry = Some(UserInsn {
+        sve: true,
+        writes: Vec::new(),
+    });
+    assert_ne!(key_bytes(&m, &o), key_bytes(&m2, &o));
+}
+
+/// A binding to another owner's buffer is not a binding to one's own.
+#[test]
+fn states_differing_only_in_whose_buffer_a_cpu_holds_stay_distinct() {
+    let mut s = root();
+    let a = TaskId(0);
+    let sve = Op::User {
+        task: a,
+        insn: UserInsn {
+            sve: true,
+            writes: Vec::new(),
+        },
+        interrupt: crate::model::op::TrapInterrupt::None,
+    };
+    apply(&mut s, &[sve]);
+    let (m, o) = s;
+    let r = m.cpu(CpuId(0)).last.sve_state.expect("A's buffer is bound");
+    let mut m2 = m.clone();
+    m2.cpus[0].last.sve_state = Some(crate::model::machine::SveRef {
+        owner: crate::model::types::Owner::Task(TaskId(1)),
+        ..r
+    });
+    assert_ne!(key_bytes(&m, &o), key_bytes(&m2, &o));
+}
+
+/// The same scenario with the tasks' roles swapped (A acts on cpu0 or B on cpu1) is one
+/// state; what only reports (counters, x0, names) does not matter.
+#[test]
+fn mirror_states_meet_and_reports_do_not_count() {
+    let sve = |t| Op::User {
+        task: TaskId(t),
+        insn: UserInsn {
+            sve: true,
+            writes: vec![crate::model::op::RegWrite {
+                reg: crate::model::op::Reg::Z(0),
+                value: crate::model::op::Value::Fill(0x11),
+            }],
+        },
+        interrupt: crate::model::op::TrapInterrupt::None,
+    };
+    let getpid = |t| Op::Svc {
+        task: TaskId(t),
+        call: Syscall::Getpid,
+    };
+    let mut a = root();
+    apply(&mut a, &[sve(0), getpid(0)]);
+    let mut b = root();
+    apply(&mut b, &[sve(1), getpid(1)]);
+    assert_ne!(a.0.task(TaskId(0)).x0, b.0.task(TaskId(1)).x0);
+    assert_eq!(key_bytes(&a.0, &a.1), key_bytes(&b.0, &b.1));
+    // But A having done it is not nobody having done it.
+    let c = root();
+    assert_ne!(key_bytes(&a.0, &a.1), key_bytes(&c.0, &c.1));
+}
+
+#[test]
+fn the_exact_encoding_is_injective_on_zero_runs() {
+    let a = canon::compress(&[0, 0, 1]);
+    let b = canon::compress(&[0, 1]);
+    let c = canon::compress(&[0u8; 300]);
+    assert_ne!(a, b);
+    assert_eq!(&*c, &[0, 255, 0, 45]);
+    assert_ne!(canon::fingerprint(&[0]), canon::fingerprint(&[0, 0]));
+}
+
+/// The streaming fingerprint of a state is the fingerprint of its exact key, however the
+/// bytes arrive.
+#[test]
+fn the_streamed_fingerprint_is_the_fingerprint_of_the_exact_key() {
+    use std::hash::Hasher;
+    let (m, o) = with_frame();
+    let exact = key_bytes(&m, &o);
+    let mut h = canon::Fp128::default();
+    canon::encode(&mut m.clone(), &mut o.clone(), &mut h);
+    assert_eq!(h.finish128(), canon::fingerprint(&exact));
+    // Split anywhere, in any sizes.
+    let bytes: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
+    let mut h = canon::Fp128::default();
+    h.write(&bytes[..3]);
+    h.write_u32(u32::from_le_bytes(bytes[3..7].try_into().unwrap()));
+    h.write(&bytes[7..40]);
+    h.write_u64(u64::from_le_bytes(bytes[40..48].try_into().unwrap()));
+    h.write(&bytes[48..]);
+    assert_eq!(h.finish128(), canon::fingerprint(&bytes));
+    // Runs of zeros (skipped, not mixed) at every alignment.
+    for pre in 0..20 {
+        let mut bytes: Vec<u8> = (1..=pre as u8).collect();
+        bytes.extend([0u8; 77]);
+        bytes.extend([5u8, 6, 7]);
+        let mut h = canon::Fp128::default();
+        h.write(&bytes[..pre]);
+        h.write(&bytes[pre..pre + 77]);
+        h.write(&bytes[pre + 77..]);
+        let mut byte_by_byte = canon::Fp128::default();
+        for &b in &bytes {
+            byte_by_byte.write_u8(b);
+        }
+        assert_eq!(h.finish128(), canon::fingerprint(&bytes), "{pre}");
+        assert_eq!(
+            byte_by_byte.finish128(),
+            canon::fingerprint(&bytes),
+            "{pre}"
+        );
+    }
+}
+
+#[test]
+fn reordering_follows_the_permutation() {
+    for order in [
+        vec![0, 1, 2, 3],
+        vec![1, 0, 2, 3],
+        vec![2, 0, 3, 1],
+        vec![3, 2, 1, 0],
+        vec![1, 2, 3, 0],
+    ] {
+        let mut v = vec!['a', 'b', 'c', 'd'];
+        canon::reorder(&mut v, &order);
+        let want: Vec<char> = order.iter().map(|&i| ['a', 'b', 'c', 'd'][i]).collect();
+        assert_eq!(v, want, "{order:?}");
+    }
+}
