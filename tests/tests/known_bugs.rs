@@ -289,7 +289,8 @@ fn kvm_exit_to_user() -> Op {
 
 #[test]
 fn after_a_kvm_run_without_guest_fp_the_vmm_runs_sve_untrapped_on_v6_2() {
-    // Jan 2025, "KVM: arm64/sve: Ensure SVE is trapped after guest exit": the VMM uses SVE,
+    // The bug of the Jan 2025 patch "KVM: arm64/sve: Ensure SVE is trapped after guest exit"
+    // (superseded, never merged; fixed by fbc7e61195e2): the VMM uses SVE,
     // KVM_RUN, the guest never touches FP, back to user: SVE usable but TIF_SVE clear.
     // p6, p7, v6.2 have it; 6.1 and 6.12 have the rework that replaced that fix
     // (fbc7e61195e2: the VMM's state is saved and unbound at vcpu load).

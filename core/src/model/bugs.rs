@@ -32,8 +32,10 @@ pub enum KnownBug {
     VlChangeResurrectsStaleData,
     /// `fpsimd_kvm_prepare()` clears `TIF_SVE` but leaves EL0 SVE enabled: after a
     /// `KVM_RUN` in which the guest did not use FP the VMM runs SVE untrapped and its next
-    /// save keeps only the FPSIMD view. Fixed in 2025 by "KVM: arm64/sve: Ensure SVE is
-    /// trapped after guest exit".
+    /// save keeps only the FPSIMD view. Fixed in 2025 by `fbc7e61195e2` "KVM: arm64:
+    /// Unconditionally save+flush host FPSIMD/SVE/SME state" (Mark Rutland), which
+    /// superseded the targeted fix first posted for it, "KVM: arm64/sve: Ensure SVE is
+    /// trapped after guest exit" (January 2025, never merged).
     KvmSveUntrappedAfterGuestExit,
     /// v5.19-rc1 (and the v1 series on top of it) never clears `HOST_SVE_ENABLED` on vCPU
     /// load, so a VHE put can re-enable EL0 SVE for a VMM whose `TIF_SVE` is clear. Fixed in
