@@ -1493,3 +1493,6 @@ pub(crate) fn suggest<'k>(word: &str, candidates: &[&'k str]) -> Option<&'k str>
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
+
+#[cfg(test)]
+mod tests;
