@@ -219,3 +219,20 @@ fn entry_points_for_conditions_paths_and_incomplete_input() {
     assert!(is_incomplete("repeat 2 {\n  svc A getpid # }"));
     assert!(!is_incomplete("repeat 2 { svc A getpid }"));
 }
+
+#[test]
+fn every_vocabulary_statement_has_exactly_one_parser() {
+    let table: Vec<&str> = STATEMENT_PARSERS.iter().map(|(k, _)| *k).collect();
+    assert_eq!(table, KEYWORDS.to_vec());
+    // Each function is reached through its own keyword: the keyword alone never reports an
+    // unknown statement.
+    for kw in KEYWORDS {
+        let (_, diags) = parse(kw);
+        assert!(
+            diags
+                .iter()
+                .all(|d| !d.message.starts_with("unknown statement")),
+            "{kw}: {diags:?}"
+        );
+    }
+}
