@@ -1,0 +1,31 @@
+//! KVM statements: `kvm-enter`, `guest-sve-op`, `guest-fp-op`, `kvm-exit`.
+
+use super::lex::WriteSet;
+use super::lex::{PResult, StmtParser};
+use crate::dsl::ast::*;
+
+/// `kvm-enter TASK VCPU`.
+pub(super) fn kvm_enter(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
+    let task = p.name("the VMM task")?;
+    let vcpu = p.name("a vCPU")?;
+    Ok(StmtKind::KvmEnter { task, vcpu })
+}
+
+/// `guest-sve-op VCPU [REG=VALUE …]` and `guest-fp-op VCPU [REG=VALUE …]`.
+pub(super) fn guest_op(p: &mut StmtParser<'_>, kw: &Ident) -> PResult<StmtKind> {
+    let sve = kw.name == "guest-sve-op";
+    let vcpu = p.name("a vCPU")?;
+    let writes = p.writes(if sve {
+        WriteSet::SveInsn
+    } else {
+        WriteSet::FpInsn
+    })?;
+    Ok(StmtKind::GuestOp { vcpu, sve, writes })
+}
+
+/// `kvm-exit VCPU [to-user]`.
+pub(super) fn kvm_exit(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
+    let vcpu = p.name("a vCPU")?;
+    let to_user = p.eat_word("to-user").is_some();
+    Ok(StmtKind::KvmExit { vcpu, to_user })
+}
