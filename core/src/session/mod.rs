@@ -93,7 +93,7 @@ impl Default for SessionOptions {
         SessionOptions {
             kernel: None,
             checkpoint_interval: 256,
-            max_checkpoints: 4096,
+            max_checkpoints: 8192,
         }
     }
 }
