@@ -1,5 +1,6 @@
 //! Session benchmarks: parse speed, step throughput with history on, `goto` latency and
-//! time-travel memory on a 1,000,000-step script.
+//! time-travel memory (measured with a counting allocator) on a 1,000,000-step script,
+//! unbounded (the old behaviour, the baseline) and bounded, and on a long bounded run.
 // A benchmark is not part of the pure library: it may read the clock and print its figures.
 #![allow(
     clippy::print_stdout,
@@ -11,7 +12,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use svelab_core::session::{RunOptions, Session};
+use svelab_core::session::{RunOptions, Session, SessionOptions};
 
 /// Counts live heap bytes, so the time-travel memory figure is measured, not estimated.
 struct Counting;
@@ -43,31 +44,38 @@ static ALLOC: Counting = Counting;
 /// 1 + 500,000 × 2 = 1,000,001 steps.
 const MILLION: &str = "task A vl=512 on=cpu0\ntask B vl=256\nrepeat 250000 { sve-op A z0=fill(0xaa) p1=0x0f; svc A getpid; ctxsw cpu0 B; ctxsw cpu0 A }\n";
 
-fn figures() {
-    let (mut s, d) = Session::from_source(MILLION);
-    assert!(d.is_empty());
+fn script(steps: u64) -> String {
+    format!(
+        "task A vl=512 on=cpu0\ntask B vl=256\nrepeat {} {{ sve-op A z0=fill(0xaa) p1=0x0f; svc A getpid; ctxsw cpu0 B; ctxsw cpu0 A }}\n",
+        steps / 4
+    )
+}
+
+/// Runs `src` to the end with `opts` and prints steps/s, checkpoints, measured heap growth
+/// and the median and worst of 200 random `goto`s.
+fn history_figures(label: &str, src: &str, opts: SessionOptions) {
     let live_before = LIVE.load(Ordering::Relaxed);
+    let mut s = Session::new(opts);
+    assert!(s.load(src).is_empty());
     let t = Instant::now();
-    let r = s.run(&RunOptions::default());
+    let r = s.run(&RunOptions {
+        budget: u64::MAX,
+        ..RunOptions::default()
+    });
     let run = t.elapsed();
-    let live_after = LIVE.load(Ordering::Relaxed);
+    let grown = LIVE.load(Ordering::Relaxed).saturating_sub(live_before);
     let stats = s.history_stats();
     println!(
-        "1M-step script: {} steps in {:?} ({:.0} steps/s), {} checkpoints; estimated {} bytes = {:.1} bytes/step",
+        "{label}: {} steps in {:?} ({:.0} steps/s), {} checkpoints (estimated {} bytes); measured heap {} bytes = {:.1} bytes/step",
         r.steps,
         run,
         r.steps as f64 / run.as_secs_f64(),
         stats.checkpoints,
         stats.bytes,
-        stats.bytes_per_step()
-    );
-    let grown = live_after.saturating_sub(live_before);
-    println!(
-        "measured heap growth over the run: {} bytes = {:.1} bytes/step",
         grown,
         grown as f64 / r.steps as f64
     );
-    let mut worst = std::time::Duration::ZERO;
+    let mut times = Vec::new();
     let mut x: u64 = 12345;
     for _ in 0..200 {
         x = x
@@ -76,9 +84,38 @@ fn figures() {
         let target = (x >> 11) % r.steps;
         let t = Instant::now();
         s.goto(target);
-        worst = worst.max(t.elapsed());
+        times.push(t.elapsed());
     }
-    println!("goto: worst of 200 random targets {worst:?}");
+    times.sort();
+    println!(
+        "{label}: goto of 200 random targets: median {:?}, worst {:?}",
+        times[100], times[199]
+    );
+}
+
+fn figures() {
+    // Baseline in the same run: the old unbounded history (`max_checkpoints: 0`).
+    let million = script(1_000_000);
+    let unbounded = SessionOptions {
+        max_checkpoints: 0,
+        ..SessionOptions::default()
+    };
+    history_figures("1M steps, unbounded history", &million, unbounded);
+    history_figures(
+        "1M steps, bounded history",
+        &million,
+        SessionOptions::default(),
+    );
+    // SVELAB_BENCH_STEPS (default 20,000,000): the long run of the bounded history.
+    let long: u64 = std::env::var("SVELAB_BENCH_STEPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000_000);
+    history_figures(
+        &format!("{long} steps, bounded history"),
+        &script(long),
+        SessionOptions::default(),
+    );
 }
 
 fn benches(c: &mut Criterion) {

@@ -113,9 +113,19 @@ impl Session {
         if self.state.pos > self.frontier {
             self.frontier = self.state.pos;
         }
-        let i = self.opts.checkpoint_interval;
+        let i = self.stride;
         if self.state.pos % i == 0 && self.checkpoints.len() as u64 == self.state.pos / i {
             self.checkpoints.push(self.state.clone());
+            let max = self.opts.max_checkpoints;
+            if max > 0 && self.checkpoints.len() > max {
+                // Thin: keep the states at even multiples of the spacing.
+                let mut k = 0;
+                self.checkpoints.retain(|_| {
+                    k += 1;
+                    k % 2 == 1
+                });
+                self.stride *= 2;
+            }
         }
         // A failed expect is always reported, so `run` counts it without a callback.
         let failed_expect = matches!(&outcome, StepOutcome::Expect(c) if !c.passed);

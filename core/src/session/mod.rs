@@ -35,8 +35,10 @@
 //!   [`Trace`] ([`Session::trace`], [`trace_to_json`]) and the `*_from_json` loaders.
 //!
 //! Time travel keeps a checkpoint (a clone of the whole state) every
-//! [`SessionOptions::checkpoint_interval`] steps and replays from the nearest one, so
-//! memory stays small per step and `goto` costs at most one interval of replay.
+//! [`SessionOptions::checkpoint_interval`] steps and replays from the nearest one. At
+//! [`SessionOptions::max_checkpoints`] every other checkpoint is dropped and the spacing
+//! doubles, so memory is bounded whatever the length of the run and `goto` replays less
+//! than one spacing.
 //!
 //! Errors: a statement that is legal syntax but impossible now (an `sve-op` on a task
 //! that is not running at EL0, an unknown task) is a **step error**: the step's report
@@ -77,8 +79,13 @@ pub struct SessionOptions {
     /// Run on this kernel whatever the script's `kernel` statements say (used by
     /// [`compare`] and by "run this lesson on every kernel").
     pub kernel: Option<Kernel>,
-    /// Steps between checkpoints (time travel). Smaller: faster `goto`, more memory.
+    /// Steps between checkpoints (time travel) at first. Smaller: faster `goto`, more
+    /// memory.
     pub checkpoint_interval: u64,
+    /// At most this many checkpoints (0: no bound). When one more would exceed it, every
+    /// other checkpoint is dropped and the spacing doubles, so memory stays bounded and
+    /// `goto` replays fewer than `2 × steps / max_checkpoints` steps.
+    pub max_checkpoints: usize,
 }
 
 impl Default for SessionOptions {
@@ -86,6 +93,7 @@ impl Default for SessionOptions {
         SessionOptions {
             kernel: None,
             checkpoint_interval: 256,
+            max_checkpoints: 8192,
         }
     }
 }
@@ -271,7 +279,10 @@ pub struct Session {
     program: Program,
     diagnostics: Vec<Diagnostic>,
     state: State,
+    /// `checkpoints[k]` is the state at position `k × stride`.
     checkpoints: Vec<State>,
+    /// Current spacing of checkpoints: the interval, doubled at each thinning.
+    stride: u64,
     frontier: u64,
     end: Option<u64>,
     breakpoints: Vec<(BreakpointId, Breakpoint)>,

@@ -8,11 +8,17 @@ impl Session {
     pub fn new(opts: SessionOptions) -> Session {
         let opts = SessionOptions {
             checkpoint_interval: opts.checkpoint_interval.max(1),
+            // Thinning needs room for two checkpoints.
+            max_checkpoints: match opts.max_checkpoints {
+                0 => 0,
+                m => m.max(2),
+            },
             ..opts
         };
         let state = initial_state(&opts);
         Session {
             checkpoints: vec![state.clone()],
+            stride: opts.checkpoint_interval,
             state,
             opts,
             program: Program::default(),
@@ -115,7 +121,7 @@ impl Session {
     }
 
     pub(super) fn truncate_history(&mut self, pos: u64) {
-        let keep = (pos / self.opts.checkpoint_interval) as usize + 1;
+        let keep = (pos / self.stride) as usize + 1;
         self.checkpoints.truncate(keep.max(1));
         self.frontier = self.frontier.min(pos);
     }
@@ -172,6 +178,7 @@ impl Session {
     pub fn reset(&mut self) {
         self.state = initial_state(&self.opts);
         self.checkpoints = vec![self.state.clone()];
+        self.stride = self.opts.checkpoint_interval;
         self.frontier = 0;
         self.end = None;
     }

@@ -32,7 +32,7 @@ impl Session {
     /// (the current state may hold a cursor into statements that are gone); otherwise by
     /// running on from here.
     pub(super) fn seek(&mut self, n: u64, rebuild: bool) -> u64 {
-        let k = ((n / self.opts.checkpoint_interval) as usize).min(self.checkpoints.len() - 1);
+        let k = ((n / self.stride) as usize).min(self.checkpoints.len() - 1);
         let cp_pos = self.checkpoints[k].pos;
         if rebuild || n < self.state.pos || cp_pos > self.state.pos {
             self.state = self.checkpoints[k].clone();
@@ -235,5 +235,107 @@ impl Session {
     /// The breakpoints.
     pub fn breakpoints(&self) -> &[(BreakpointId, Breakpoint)] {
         &self.breakpoints
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOOP: &str = "task A vl=512 on=cpu0\ntask B vl=256\nrepeat 25000 { sve-op A z0=fill(0xaa) p1=0x0f; svc A getpid; ctxsw cpu0 B; ctxsw cpu0 A }\n";
+
+    fn session(src: &str, interval: u64, max: usize) -> Session {
+        let mut s = Session::new(SessionOptions {
+            checkpoint_interval: interval,
+            max_checkpoints: max,
+            ..SessionOptions::default()
+        });
+        assert!(s.load(src).is_empty());
+        s
+    }
+
+    fn budget(n: u64) -> RunOptions {
+        RunOptions {
+            budget: n,
+            ..RunOptions::default()
+        }
+    }
+
+    #[test]
+    fn history_stays_bounded_as_steps_grow() {
+        let (interval, max) = (4, 16);
+        let mut s = session(LOOP, interval, max);
+        let mut unbounded = session(LOOP, 256, 0);
+        let mut peak_bytes = 0;
+        loop {
+            let r = s.run(&budget(997));
+            unbounded.run(&budget(997));
+            let h = s.history_stats();
+            assert!(h.checkpoints <= max, "{} checkpoints", h.checkpoints);
+            // Thinning happens only when the spacing no longer fits the budget.
+            assert!(s.stride == interval || s.stride * (max as u64 / 2) <= h.frontier);
+            assert_eq!(s.checkpoints.len() as u64, h.frontier / s.stride + 1);
+            for (k, c) in s.checkpoints.iter().enumerate() {
+                assert_eq!(c.pos, k as u64 * s.stride);
+            }
+            peak_bytes = peak_bytes.max(h.bytes);
+            if r.stop == StopReason::End {
+                break;
+            }
+        }
+        let h = s.history_stats();
+        assert_eq!(h.frontier, 100_002);
+        // The old behaviour, kept with `max_checkpoints: 0`, grows with the run.
+        let u = unbounded.history_stats();
+        assert_eq!(u.checkpoints as u64, 100_002 / 256 + 1);
+        let per_checkpoint = u.bytes / u.checkpoints;
+        assert!(peak_bytes <= max * per_checkpoint, "{peak_bytes} bytes");
+        // `goto` replays less than one spacing: 2 × steps / max at most.
+        assert!(s.stride <= 2 * h.frontier / max as u64);
+        for n in [0, 1, 50_001, 99_999, 100_002, 7] {
+            assert_eq!(s.goto(n), n);
+            assert_eq!(unbounded.goto(n), n);
+            assert_eq!(s.machine(), unbounded.machine());
+        }
+    }
+
+    #[test]
+    fn goto_across_thinned_regions_equals_a_straight_run() {
+        let src = "task A vl=512 on=cpu0\ntask B vl=256\nrepeat 100 { sve-op A z0=fill(0xaa) p1=0x0f; svc A getpid; ctxsw cpu0 B; sve-op B z1=fill(0x11); ctxsw cpu0 A }\n";
+        let mut straight = session(src, 256, 0);
+        let mut want = vec![straight.machine().clone()];
+        while straight.step().is_some() && straight.position() as usize == want.len() {
+            want.push(straight.machine().clone());
+        }
+        assert_eq!(want.len(), 503);
+        let mut s = session(src, 1, 8);
+        s.run(&RunOptions::default());
+        assert!(s.stride >= 64, "thinned to a spacing of {}", s.stride);
+        assert!(s.history_stats().checkpoints <= 8);
+        let mut x: u64 = 99;
+        for _ in 0..60 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = (x >> 11) % want.len() as u64;
+            assert_eq!(s.goto(n), n);
+            assert!(s.machine() == &want[n as usize], "goto {n} differs");
+            if n > 0 {
+                assert_eq!(s.step_back(), Some(n - 1));
+                assert!(
+                    s.machine() == &want[n as usize - 1],
+                    "step back to {}",
+                    n - 1
+                );
+            }
+        }
+        // Appending after a thinned history still runs on and travels back exactly.
+        assert_eq!(s.goto(502), 502);
+        s.append("sve-op A z2=fill(0x22)", 10).expect("append");
+        assert_eq!(s.goto(250), 250);
+        assert!(s.machine() == &want[250]);
+        s.reset();
+        assert_eq!(s.history_stats().checkpoints, 1);
+        assert_eq!(s.stride, 1);
     }
 }
