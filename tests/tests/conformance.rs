@@ -32,8 +32,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use svelab_core::explore::{ExploreConfig, Explorer, OpSet};
-use svelab_core::model::kernel::Kernel;
-use svelab_core::model::kernel::Patch;
+use svelab_core::model::kernel::{Kernel, Patch};
 use svelab_core::model::machine::Machine;
 use svelab_core::session::{Session, SessionOptions, StepOutcome};
 

@@ -2,10 +2,10 @@
 //! same transcript are grouped; the result must equal `*.out`. `UPDATE_GOLDEN=1`
 //! regenerates the `.out` files (the bless step: review the diff before committing).
 //!
-//! On its own kernel (its `kernel` statement, or the default) a script's `expect`s must
-//! pass, except on lines that declare the failure with a `# fails: WHY` comment; a
-//! declaration on an `expect` that passes is stale and fails too. A transcript can then
-//! never record a failure nobody meant.
+//! Every `expect` that fails on some kernel must say so on its line: `# fails: WHY` for the
+//! script's own kernel (its `kernel` statement, or the default), `# fails on K1 K2 …: WHY`
+//! for a list of kernels; a declaration that does not hold (the expect passes there) fails
+//! too. A transcript can then never record a failure the script does not declare.
 use std::path::PathBuf;
 use svelab_core::dsl::render_diagnostics;
 use svelab_core::session::{render_report, RunOptions, Session, SessionOptions, StepOutcome};
@@ -46,9 +46,14 @@ fn transcript(src: &str) -> String {
         .join("\n")
 }
 
-/// Lines (1-based) whose `expect` failed when `src` ran on its own kernel.
-fn failing_expect_lines(src: &str) -> Vec<u32> {
-    let (mut s, _) = Session::from_source(src);
+/// Lines (1-based) whose `expect` failed when `src` ran on `kernel` (`None`: its own), and
+/// the kernel it ran on.
+fn failing_expect_lines(src: &str, kernel: Option<Kernel>) -> (Vec<u32>, Kernel) {
+    let mut s = Session::new(SessionOptions {
+        kernel,
+        ..SessionOptions::default()
+    });
+    s.load(src);
     let opts = RunOptions {
         budget: 100_000,
         ..RunOptions::default()
@@ -59,55 +64,101 @@ fn failing_expect_lines(src: &str) -> Vec<u32> {
             lines.push(r.line);
         }
     });
-    lines
+    (lines, s.machine().kernel())
 }
 
-/// Lines (1-based) that declare a failing `expect` with `# fails:`.
-fn declared_failures(src: &str) -> Vec<u32> {
-    src.lines()
-        .zip(1u32..)
-        .filter(|(l, _)| l.contains("# fails:"))
-        .map(|(_, n)| n)
-        .collect()
+/// The declared failures: line (1-based) → the kernels it fails on. `# fails: WHY` names
+/// the script's own kernel, `# fails on K1 K2 …: WHY` names kernels.
+fn declared_failures(src: &str, own: Kernel) -> Result<Vec<(u32, Vec<Kernel>)>, String> {
+    let mut out = Vec::new();
+    for (l, n) in src.lines().zip(1u32..) {
+        let Some((_, decl)) = l.split_once("# fails") else {
+            continue;
+        };
+        let Some((kernels, _why)) = decl.split_once(':') else {
+            return Err(format!(
+                "line {n}: write `# fails: WHY` or `# fails on KERNEL …: WHY`"
+            ));
+        };
+        let ks = match kernels.trim().strip_prefix("on ") {
+            None if kernels.trim().is_empty() => vec![own],
+            None => return Err(format!("line {n}: write `# fails on KERNEL …: WHY`")),
+            Some(list) => list
+                .split_whitespace()
+                .map(|k| Kernel::parse(k).map_err(|e| format!("line {n}: {e}")))
+                .collect::<Result<_, _>>()?,
+        };
+        out.push((n, ks));
+    }
+    Ok(out)
 }
 
-/// What is wrong with `src`'s expects on its own kernel, if anything.
-fn own_kernel_problems(src: &str) -> Vec<String> {
-    let failing = failing_expect_lines(src);
-    let declared = declared_failures(src);
-    let mut out: Vec<String> = failing
-        .iter()
-        .filter(|l| !declared.contains(l))
-        .map(|l| format!("line {l}: the expect fails on the script's own kernel (fix it, or declare it with `# fails: WHY`)"))
-        .collect();
-    out.extend(
-        declared.iter().filter(|l| !failing.contains(l)).map(|l| {
-            format!("line {l}: declared `# fails:` but it passes (remove the declaration)")
-        }),
-    );
+/// Every `expect` that fails on a kernel, undeclared, and every declaration that does not
+/// hold: a transcript records no failure the script does not declare.
+fn undeclared_failures(src: &str) -> Vec<String> {
+    let (_, own) = failing_expect_lines(src, None);
+    let declared = match declared_failures(src, own) {
+        Ok(d) => d,
+        Err(e) => return vec![e],
+    };
+    let mut out = Vec::new();
+    for k in Kernel::ALL {
+        let (failing, _) = failing_expect_lines(src, Some(k));
+        let says = |l: u32| declared.iter().any(|(n, ks)| *n == l && ks.contains(&k));
+        for l in &failing {
+            if !says(*l) {
+                out.push(format!("line {l}: the expect fails on {k}, undeclared (fix it, or add `# fails on {k}: WHY`)"));
+            }
+        }
+        for (l, ks) in &declared {
+            if ks.contains(&k) && !failing.contains(l) {
+                out.push(format!(
+                    "line {l}: declared to fail on {k}, but it passes there"
+                ));
+            }
+        }
+    }
     out
 }
 
 #[test]
-fn the_own_kernel_check_catches_undeclared_and_stale_failures() {
-    let wrong = "task A vl=256 on=cpu0\nsve-op A\nexpect A.TIF_SVE == 0\n";
-    assert_eq!(own_kernel_problems(wrong).len(), 1);
-    let declared =
-        "task A vl=256 on=cpu0\nsve-op A\nexpect A.TIF_SVE == 0 # fails: the trap sets it\n";
-    assert!(own_kernel_problems(declared).is_empty());
-    let stale = "task A vl=256 on=cpu0\nsve-op A\nexpect A.TIF_SVE == 1 # fails: no longer\n";
-    assert_eq!(own_kernel_problems(stale).len(), 1);
+fn the_declaration_check_catches_undeclared_and_stale_failures() {
+    let wrong = "kernel v6.2\ntask A vl=256 on=cpu0\nsve-op A\nexpect A.TIF_SVE == 0\n";
+    // Fails on every kernel, declared on none.
+    assert_eq!(undeclared_failures(wrong).len(), Kernel::ALL.len());
+    let own = "kernel v6.2\ntask A vl=256 on=cpu0\nsve-op A\nsvc A getpid\nexpect cpu0.CPACR_EL1.ZEN_EL0EN == 0 # fails: patch 6 keeps SVE enabled\n";
+    // Declared for v6.2 only: the other kernels that keep SVE enabled are reported.
+    let p = undeclared_failures(own);
+    assert!(
+        !p.is_empty()
+            && p.iter()
+                .all(|m| !m.contains("v6.2,") && !m.contains("on v6.2 ")),
+        "{p:?}"
+    );
+    let listed = "kernel v6.2\ntask A vl=256 on=cpu0\nsve-op A\nsvc A getpid\nexpect cpu0.CPACR_EL1.ZEN_EL0EN == 0 # fails on series-v1/p6 series-v1/p7 v6.2 v6.12: patch 6 keeps SVE enabled\n";
+    assert!(
+        undeclared_failures(listed).is_empty(),
+        "{:?}",
+        undeclared_failures(listed)
+    );
+    let stale =
+        "task A vl=256 on=cpu0\nsve-op A\nexpect A.TIF_SVE == 1 # fails on v6.2: no longer\n";
+    assert_eq!(undeclared_failures(stale).len(), 1);
+    assert_eq!(
+        undeclared_failures("expect A.x == 1 # fails on v9: x\n").len(),
+        1
+    );
 }
 
 #[test]
-fn golden_scripts_pass_their_own_expects() {
+fn golden_scripts_declare_every_failing_expect() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden");
     let mut problems = Vec::new();
     for e in std::fs::read_dir(&dir).expect("tests/golden") {
         let p = e.expect("entry").path();
         if p.extension().is_some_and(|x| x == "svl") {
             let src = std::fs::read_to_string(&p).expect("read");
-            for m in own_kernel_problems(&src) {
+            for m in undeclared_failures(&src) {
                 problems.push(format!("{}: {m}", p.display()));
             }
         }

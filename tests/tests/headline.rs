@@ -16,8 +16,7 @@
 //! the syscall, so the reload drops `TIF_SVE` and the next SVE instruction traps again.
 
 use svelab_core::model::event::Counter::{self, *};
-use svelab_core::model::kernel::Kernel;
-use svelab_core::model::kernel::Patch;
+use svelab_core::model::kernel::{Kernel, Patch};
 use svelab_core::model::machine::Machine;
 use svelab_core::model::op::{Next, Syscall};
 use svelab_core::model::types::{CpuId, TaskId};

@@ -10,9 +10,9 @@ use svelab_core::model::event::{Event, Sig};
 use svelab_core::model::kernel::Kernel;
 use svelab_core::model::machine::{Config, Machine};
 use svelab_core::model::op::{
-    Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value,
+    Next, Op, PtraceReq, Reg, RegWrite, ReturnPoint, SvePayload, Syscall, TrapInterrupt, UserInsn,
+    Value,
 };
-use svelab_core::model::op::{PtraceReq, SvePayload};
 use svelab_core::model::oracle::AbiOracle;
 use svelab_core::model::types::{CpuId, TaskId};
 use svelab_core::model::vcpu::KvmMode;

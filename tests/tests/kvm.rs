@@ -3,8 +3,7 @@
 
 use svelab_core::model::event::{Counter::*, Event};
 
-use svelab_core::model::kernel::Kernel;
-use svelab_core::model::kernel::Patch;
+use svelab_core::model::kernel::{Kernel, Patch};
 use svelab_core::model::machine::{Config, Machine};
 use svelab_core::model::op::{KvmOp, Next, Op, Reg, RegWrite, Syscall, UserInsn, Value};
 use svelab_core::model::regs::Origin;

@@ -8,9 +8,9 @@ use svelab_core::model::bugs::KnownBug;
 use svelab_core::model::event::{Event, Sig};
 use svelab_core::model::kernel::Kernel;
 use svelab_core::model::machine::{Config, Machine};
-use svelab_core::model::op::{KvmOp, PtraceReq, SvePayload};
 use svelab_core::model::op::{
-    Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value,
+    KvmOp, Next, Op, PtraceReq, Reg, RegWrite, ReturnPoint, SvePayload, Syscall, TrapInterrupt,
+    UserInsn, Value,
 };
 use svelab_core::model::oracle::AbiOracle;
 use svelab_core::model::types::{CpuId, Format, FpType, Owner, TaskId};

@@ -4,8 +4,7 @@
 use svelab_core::model::event::{Event, Sig};
 
 use svelab_core::model::fpsimd::{KERNEL_NEON_VALUE, PR_SVE_SET_VL_ONEXEC, PR_SVE_VL_INHERIT};
-use svelab_core::model::kernel::Kernel;
-use svelab_core::model::kernel::Patch;
+use svelab_core::model::kernel::{Kernel, Patch};
 use svelab_core::model::machine::Machine;
 use svelab_core::model::op::{
     FrameEdit, Next, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, TrapInterrupt, UserInsn,

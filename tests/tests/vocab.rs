@@ -100,8 +100,7 @@ fn every_signal_edit_and_syscall_parses() {
 
 #[test]
 fn every_field_evaluates() {
-    let mut s = run_clean(&format!("{EXAMPLE_SETUP}sve-op A z0=1\n"));
-    let _ = &mut s;
+    let s = run_clean(&format!("{EXAMPLE_SETUP}sve-op A z0=1\n"));
     for f in TASK_FIELDS {
         s.eval(&format!("A.{f}"))
             .unwrap_or_else(|e| panic!("A.{f}: {e:?}"));

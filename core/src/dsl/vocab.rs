@@ -79,16 +79,22 @@ pub const STATEMENTS: [Statement; 25] = [
     stmt("repeat", "N { … }", "run the statements in braces N times", "repeat 3 { sve-op A; svc A getpid }", "", false),
 ];
 
+/// `[&str; N]` of one name per element of a const array, computed at compile time.
+macro_rules! names_of {
+    ($all:expr, |$x:ident| $name:expr) => {{
+        let mut out = [""; $all.len()];
+        let mut i = 0;
+        while i < out.len() {
+            let $x = $all[i];
+            out[i] = $name;
+            i += 1;
+        }
+        out
+    }};
+}
+
 /// Every statement keyword, in [`STATEMENTS`] order (for suggestions and highlighting).
-pub const KEYWORDS: [&str; STATEMENTS.len()] = {
-    let mut k = [""; STATEMENTS.len()];
-    let mut i = 0;
-    while i < k.len() {
-        k[i] = STATEMENTS[i].keyword;
-        i += 1;
-    }
-    k
-};
+pub const KEYWORDS: [&str; STATEMENTS.len()] = names_of!(STATEMENTS, |s| s.keyword);
 
 /// The statement with this keyword.
 pub fn statement(keyword: &str) -> Option<&'static Statement> {
@@ -111,37 +117,13 @@ pub const SVC_CALLS: [&str; 11] = [
 ];
 
 /// The signals a script can send, by their kernel names.
-pub const SIGNALS: [&str; Sig::ALL.len()] = {
-    let mut s = [""; Sig::ALL.len()];
-    let mut i = 0;
-    while i < s.len() {
-        s[i] = Sig::ALL[i].name();
-        i += 1;
-    }
-    s
-};
+pub const SIGNALS: [&str; Sig::ALL.len()] = names_of!(Sig::ALL, |g| g.name());
 
 /// The edits `svc TASK sigreturn EDIT` can make to the frame.
-pub const EDITS: [&str; FrameEdit::ALL.len()] = {
-    let mut s = [""; FrameEdit::ALL.len()];
-    let mut i = 0;
-    while i < s.len() {
-        s[i] = FrameEdit::ALL[i].keyword();
-        i += 1;
-    }
-    s
-};
+pub const EDITS: [&str; FrameEdit::ALL.len()] = names_of!(FrameEdit::ALL, |e| e.keyword());
 
 /// The rule codes `expect violation CODE` takes, in [`Rule::ALL`] order.
-pub const RULE_CODES: [&str; Rule::ALL.len()] = {
-    let mut s = [""; Rule::ALL.len()];
-    let mut i = 0;
-    while i < s.len() {
-        s[i] = Rule::ALL[i].code();
-        i += 1;
-    }
-    s
-};
+pub const RULE_CODES: [&str; Rule::ALL.len()] = names_of!(Rule::ALL, |r| r.code());
 
 /// Targets of `show` besides object names and paths.
 pub const SHOW_WORDS: [&str; 5] = ["counters", "events", "violations", "config", "machine"];

@@ -27,8 +27,7 @@ use crate::model::machine::{Cpu, LastState, Machine, Task};
 use crate::model::oracle::AbiOracle;
 use crate::model::regs::{Origin, Origins, SveBuf, UserFpsimdState};
 use crate::model::types::{CpuId, Curr, Owner, TaskId};
-use crate::model::uapi::RegsetDump;
-use crate::model::uapi::{SigFrame, SveRecord};
+use crate::model::uapi::{RegsetDump, SigFrame, SveRecord};
 use crate::model::vcpu::Vcpu;
 use std::hash::{Hash, Hasher};
 

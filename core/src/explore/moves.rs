@@ -4,11 +4,10 @@ use super::OpSet;
 use crate::model::bugs::KnownBug;
 use crate::model::kernel::Kernel;
 use crate::model::machine::{Machine, Resume, TaskState};
-use crate::model::op::KvmOp;
 use crate::model::op::{
-    Next, Op, Reg, RegWrite, ReturnPoint, Syscall, TrapInterrupt, UserInsn, Value,
+    KvmOp, Next, Op, PtraceReq, Reg, RegWrite, ReturnPoint, SvePayload, Syscall, TrapInterrupt,
+    UserInsn, Value,
 };
-use crate::model::op::{PtraceReq, SvePayload};
 use crate::model::oracle::AbiOracle;
 use crate::model::types::{CpuId, Curr, Level, TaskId, VcpuId};
 use crate::model::violation::Violation;
