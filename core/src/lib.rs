@@ -16,6 +16,8 @@
 //!   gates, ids, registers, events, violations, the state, the operations as data, then
 //!   `fpsimd.c`, signals, syscalls, ptrace and KVM, then carrying out a step, then the
 //!   invariant checker, the ABI oracle, the derived views and the known bugs.
+//! * [`explain`] — the model's kernel knowledge in words: what each kernel function, field,
+//!   invariant, WARN and known bug means, which functions write a field, one line per event.
 //! * [`dsl`] — the language: its vocabularies (one table each), parser, lowering to
 //!   operations, `expect` evaluation and rendering.
 //! * [`session`] — a program on a machine, stepped, with time travel, compare and JSON.
@@ -26,6 +28,7 @@
 
 pub mod course;
 pub mod dsl;
+pub mod explain;
 pub mod explore;
 pub mod model;
 pub mod real;

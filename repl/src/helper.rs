@@ -141,7 +141,7 @@ impl ReplHelper {
             Some(Arg::Step) if spec.name == "goto" => s(&["end"]),
             Some(Arg::Step) => Vec::new(),
             Some(Arg::Path) => lang::paths(cur, n),
-            Some(Arg::Explainable) => crate::explain::names(),
+            Some(Arg::Explainable) => svelab_core::explain::names(),
             Some(Arg::Kernel) => lang::kernel_names(),
             Some(Arg::RealKernel) => s(&["6.1", "6.12", "both"]),
             Some(Arg::StopId) => {

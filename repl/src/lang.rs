@@ -207,10 +207,10 @@ fn stmt_candidates(words: &[&str], cur: &str, n: &Names) -> Vec<String> {
     match (kw, i) {
         ("kernel", 1) => kernel_names(),
         ("kvm-mode", 1) => s(&["vhe", "nvhe"]),
-        ("sysctl", 1) => s(&[
-            "abi.sve_default_vector_length=",
-            "abi.sve_syscall_clear_regs=",
-        ]),
+        ("sysctl", 1) => svelab_core::model::sysctl::Sysctl::ALL
+            .iter()
+            .map(|x| format!("{}=", x.name()))
+            .collect(),
         ("task", i) if i >= 2 => {
             if cur.starts_with("on=") {
                 n.cpus.iter().map(|c| format!("on={c}")).collect()

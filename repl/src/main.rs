@@ -23,7 +23,6 @@ mod commands;
 mod course;
 mod diag;
 mod display;
-mod explain;
 mod explore;
 mod help;
 mod helper;

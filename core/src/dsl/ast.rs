@@ -60,24 +60,8 @@ pub struct Stmt {
     pub kind: StmtKind,
 }
 
-/// A sysctl the DSL knows (`/proc/sys/abi/…`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Sysctl {
-    /// `abi.sve_default_vector_length`, in bytes; `-1` = the maximum.
-    SveDefaultVectorLength,
-    /// `abi.sve_syscall_clear_regs` (series v1 patch 7 only).
-    SveSyscallClearRegs,
-}
-
-impl Sysctl {
-    /// The name as written in scripts.
-    pub fn name(self) -> &'static str {
-        match self {
-            Sysctl::SveDefaultVectorLength => "abi.sve_default_vector_length",
-            Sysctl::SveSyscallClearRegs => "abi.sve_syscall_clear_regs",
-        }
-    }
-}
+/// A sysctl the DSL knows (`/proc/sys/abi/…`): the model's own.
+pub use crate::model::sysctl::Sysctl;
 
 /// What a CPU switches to (`ctxsw`, `yield ->`, `preempt ->`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -3,12 +3,14 @@
 //! 1. [`kernel`] (the kernels and their gates) and [`types`] (ids and small enums);
 //! 2. [`regs`] (register file and buffers), [`event`] (events, counters),
 //!    [`violation`] (a broken rule, as data);
-//! 3. the state: [`uapi`] (frame and regset layouts), [`vcpu`], [`machine`];
+//! 3. the state: [`uapi`] (frame and regset layouts), [`vcpu`], [`machine`], [`sysctl`]
+//!    (the `/proc/sys/abi` files and what a write does to the configuration);
 //!    and [`op`], the operations as data;
 //! 4. the kernel's files: [`fpsimd`] (`arch/arm64/kernel/fpsimd.c`), then [`signal`],
 //!    [`syscall`], [`ptrace`] and [`kvm`] above it;
 //! 5. [`step`]: carrying out one operation in the kernel's order;
-//! 6. checks and views: [`invariants`], [`oracle`], [`view`], [`bugs`].
+//! 6. checks and views: [`invariants`], [`oracle`], [`view`], [`lazy`] (the lazy-restore
+//!    state machine of a task, as the playground draws it), [`bugs`].
 
 pub mod kernel;
 pub mod types;
@@ -19,6 +21,7 @@ pub mod violation;
 
 pub mod machine;
 pub mod op;
+pub mod sysctl;
 pub mod uapi;
 pub mod vcpu;
 
@@ -32,5 +35,6 @@ pub mod step;
 
 pub mod bugs;
 pub mod invariants;
+pub mod lazy;
 pub mod oracle;
 pub mod view;

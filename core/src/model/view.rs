@@ -12,7 +12,8 @@
 use crate::model::machine::{Machine, TaskState};
 use crate::model::op::{Next, Op, UserInsn};
 use crate::model::regs::{sve_vq_from_vl, Origins};
-use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId};
+use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId, VcpuId};
+use crate::model::vcpu::FpOwner;
 use crate::model::violation::Violation;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +82,21 @@ impl Machine {
             },
             Some(Owner::Vcpu(v)) => RegOwner::Vcpu(v),
         }
+    }
+
+    /// The CPU and vCPU if `t` is a VMM whose guest owns the FP registers of the CPU it
+    /// runs on (the vCPU is loaded there and KVM's ownership says guest): the VMM's own
+    /// state is then in memory, where KVM saved its FPSIMD view before loading the guest's.
+    pub fn guest_holding_regs_of(&self, t: TaskId) -> Option<(CpuId, VcpuId)> {
+        (0..self.vcpus.len()).find_map(|i| {
+            let v = VcpuId(i as u16);
+            match self.vcpu_loaded_on(v) {
+                Some((c, vmm)) if vmm == t && self.vcpu(v).fp_owner == FpOwner::Guest => {
+                    Some((c, v))
+                }
+                _ => None,
+            }
+        })
     }
 
     /// Where `t`'s newest state is.

@@ -219,10 +219,7 @@ impl Session {
                             )
                         }
                         _ => {
-                            config.kernel = *kern;
-                            if !kern.p7_syscall_clear_regs_sysctl() {
-                                config.sve_syscall_clear_regs = false;
-                            }
+                            config.set_kernel(*kern);
                             format!("kernel {}", kern.name())
                         }
                     },
@@ -232,12 +229,8 @@ impl Session {
                     }
                     StmtKind::Vls(bits) => {
                         config.vls = bits.iter().map(|b| (b / 8) as u16).collect();
-                        let req = self.state.requested_default_vl;
-                        config.sve_default_vl = if req < 0 {
-                            config.max_vl()
-                        } else {
-                            config.find_supported_vector_length(req as u32)
-                        };
+                        config.sve_default_vl =
+                            config.default_vl_for(self.state.requested_default_vl);
                         format!(
                             "vector lengths {} bits (default {} bits)",
                             bits.iter()
@@ -270,53 +263,15 @@ impl Session {
                 Ok((StepOutcome::Config(desc), false))
             }
             StmtKind::Sysctl(which, value) => {
-                let kern = self.state.machine.kernel();
-                let config = &mut self.state.machine.config;
-                let desc = match which {
-                    Sysctl::SveDefaultVectorLength => {
-                        // vec_proc_do_default_vl(): -1 = max; invalid -> -EINVAL; else clamp.
-                        let vl = if *value == -1 {
-                            config.max_vl()
-                        } else if *value < 0
-                            || *value > i64::from(u32::MAX)
-                            || !crate::model::regs::sve_vl_valid(*value as u32)
-                        {
-                            return Err(e(
-                                format!("write {value} to {}: Invalid argument (EINVAL)", which.name()),
-                                "the file takes a vector length in BYTES: a multiple of 16 (16 = 128 bits … 256 = 2048 bits), or -1 for the maximum".into(),
-                            ));
-                        } else {
-                            config.find_supported_vector_length(*value as u32)
-                        };
-                        config.sve_default_vl = vl;
-                        self.state.requested_default_vl = *value;
-                        format!(
-                            "{} = {} bytes ({} bits; applies at the next exec)",
-                            which.name(),
-                            vl,
-                            u32::from(vl) * 8
-                        )
-                    }
-                    Sysctl::SveSyscallClearRegs => {
-                        if !kern.p7_syscall_clear_regs_sysctl() {
-                            return Err(e(
-                                format!("no such sysctl on this kernel ({}): /proc/sys/{} does not exist", kern.name(), which.name().replace('.', "/")),
-                                "abi.sve_syscall_clear_regs exists only with patch 7 of the series: `kernel series-v1/p7` (= series-v1)".into(),
-                            ));
-                        }
-                        if !(0..=1).contains(value) {
-                            return Err(e(
-                                format!(
-                                    "write {value} to {}: Invalid argument (EINVAL)",
-                                    which.name()
-                                ),
-                                "the file takes 0 or 1".into(),
-                            ));
-                        }
-                        config.sve_syscall_clear_regs = *value == 1;
-                        format!("{} = {value}", which.name())
-                    }
-                };
+                let desc = self
+                    .state
+                    .machine
+                    .config
+                    .write_sysctl(*which, *value)
+                    .map_err(|x| e(x.message, x.hint))?;
+                if *which == Sysctl::SveDefaultVectorLength {
+                    self.state.requested_default_vl = *value;
+                }
                 Ok((StepOutcome::Config(desc), false))
             }
             StmtKind::Expect(cond) => {

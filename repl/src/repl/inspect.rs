@@ -1,6 +1,7 @@
 //! Reading the state: `show`, registers, the program listing, diffs, events, `:why`, `:explain`.
 
 use super::*;
+use svelab_core::explain;
 
 impl Repl {
     pub(super) fn show(&mut self, w: &str) {
@@ -217,28 +218,8 @@ impl Repl {
         let Some(r) = self.report_of(k - 1) else {
             return;
         };
-        // A counter is written by the function that counts it; any other field by the
-        // last of the functions that can write it.
-        let counter = path
-            .rsplit('.')
-            .next()
-            .and_then(svelab_core::Counter::parse);
-        let by = match counter {
-            Some(c) => r
-                .events
-                .iter()
-                .rev()
-                .find(|e| e.event.counter() == Some(c))
-                .map(|e| e.event.function().to_string()),
-            None => {
-                let writers = explain::writers(&path);
-                r.events
-                    .iter()
-                    .rev()
-                    .map(|e| e.event.function().to_string())
-                    .find(|f| writers.contains(&f.as_str()))
-            }
-        };
+        // The counting function for a counter, the last possible writer for any other field.
+        let by = explain::writer_of(&path, r.events.iter().map(|e| &e.event)).map(str::to_string);
         let mut out = format!(
             "  set by step {} (line {}): {}\n  {} {} {}\n",
             r.step,

@@ -12,7 +12,7 @@ use crate::display::{self, RegFormat};
 use crate::helper::ReplHelper;
 use crate::lang::Names;
 use crate::style::{self, ColorChoice, Style};
-use crate::{diag, explain, help, program};
+use crate::{diag, help, program};
 use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -571,7 +571,9 @@ impl Repl {
                     all.extend(commands::COMMANDS.iter().map(|c| format!(":{}", c.name)));
                     let close: Vec<String> = all
                         .into_iter()
-                        .filter(|a| explain::edit_distance(a, &t) <= 2 || a.contains(t.as_str()))
+                        .filter(|a| {
+                            svelab_core::dsl::edit_distance(a, &t) <= 2 || a.contains(t.as_str())
+                        })
                         .collect();
                     self.error(
                         format!("no help on `{t}`"),

@@ -6,7 +6,7 @@
 //! binding; in the state diagram the current node has a thick frame and the word "now",
 //! the previous one a dashed frame and "was".
 
-use crate::vm::lazy::{edges, Node, Transition};
+use crate::vm::lazy::{edges, grid, Node, Transition};
 use crate::vm::snapshot::{Binding, Home, Snapshot};
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -155,7 +155,7 @@ const TOP: i32 = 34;
 
 /// Top-left corner of a node.
 pub fn node_xy(n: Node) -> (i32, i32) {
-    let (c, r) = n.grid();
+    let (c, r) = grid(n);
     (10 + c as i32 * CELL_W, TOP + r as i32 * CELL_H)
 }
 

@@ -3,9 +3,9 @@
 //! the lessons placeholder.
 
 use crate::vm::chart::{self, History, CHART_COUNTERS};
-use crate::vm::explain::explain;
 use crate::vm::keys::SHORTCUTS;
 use std::rc::Rc;
+use svelab_core::explain::event_line;
 use svelab_core::model::bugs::KnownBug;
 use svelab_core::session::{Comparison, StepOutcome, StepReport};
 use svelab_core::{Counter, Counters, Kernel};
@@ -62,7 +62,7 @@ pub fn events(p: &EventsProps) -> Html {
                 <span class="where">{head.join(" ")}</span>
                 <code class="fn">{f}</code>
                 <span class="detail">{detail}</span>
-                <div class="why">{explain(&e.event)}</div>
+                <div class="why">{event_line(&e.event)}</div>
             </li>
         }
     });

@@ -5,7 +5,6 @@
 //! * [`regfmt`] draws register values (hex / bytes / lanes, 128-bit granules).
 //! * [`lazy`] is the lazy-restore state diagram of a task.
 //! * [`chart`] keeps counters over time and lays the chart out.
-//! * [`explain`] says in one line what each kernel function in an event does.
 //! * [`highlight`] colours the script and places parse errors.
 //! * [`share`] (from svelab-core) encodes and decodes share links.
 //! * [`keys`] is the keyboard shortcut table.
@@ -15,7 +14,6 @@
 
 pub mod chart;
 pub mod course;
-pub mod explain;
 pub mod highlight;
 pub mod keys;
 pub mod lazy;

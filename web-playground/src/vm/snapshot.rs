@@ -150,18 +150,6 @@ fn fp_owner_text(o: FpOwner, k: Kernel, loaded: bool) -> String {
     format!("{flag}{note}")
 }
 
-/// The CPU and vCPU if `t` is a VMM whose guest owns the FP registers of the CPU it runs
-/// on (the vCPU is loaded there and KVM's ownership flag says guest).
-pub fn guest_holds_regs_of(m: &Machine, t: TaskId) -> Option<(CpuId, VcpuId)> {
-    (0..m.vcpus.len()).find_map(|i| {
-        let v = VcpuId(i as u16);
-        match m.vcpu_loaded_on(v) {
-            Some((c, vmm)) if vmm == t && m.vcpu(v).fp_owner == FpOwner::Guest => Some((c, v)),
-            _ => None,
-        }
-    })
-}
-
 impl Home {
     /// In words.
     pub fn describe(&self) -> String {
@@ -442,7 +430,7 @@ impl Snapshot {
                     vl_onexec: task.vl_onexec,
                     fpsimd_cpu: task.fpsimd_cpu.map(|c| c.to_string()),
                     in_syscall: task.in_syscall,
-                    home: match (guest_holds_regs_of(m, t), m.state_home(t)) {
+                    home: match (m.guest_holding_regs_of(t), m.state_home(t)) {
                         (Some((c, v)), _) => Home::SavedForGuest {
                             cpu: c.to_string(),
                             vcpu: m.vcpu(v).name.clone(),
@@ -714,8 +702,11 @@ mod tests {
         let d = s.tasks[0].home.describe();
         assert!(d.contains("V0") && !d.contains("live"), "{d}");
         assert_eq!(
-            crate::vm::lazy::classify(&during, TaskId(0)),
-            crate::vm::lazy::Node::State(crate::vm::lazy::Place::Saved, Format::Fpsimd)
+            svelab_core::model::lazy::classify(&during, TaskId(0)),
+            svelab_core::model::lazy::Node::State(
+                svelab_core::model::lazy::Place::Saved,
+                Format::Fpsimd
+            )
         );
         // Back in the VMM's user space: the vCPU is not loaded, and its card must not say
         // its state is live.

@@ -69,10 +69,9 @@ pub(super) fn kvm_mode(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind>
 /// `sysctl NAME=VALUE`.
 pub(super) fn sysctl(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
     let w = p.word("a sysctl name")?;
-    let which = match w.name.as_str() {
-        "abi.sve_default_vector_length" => Sysctl::SveDefaultVectorLength,
-        "abi.sve_syscall_clear_regs" => Sysctl::SveSyscallClearRegs,
-        _ => {
+    let which = match Sysctl::parse(&w.name) {
+        Some(which) => which,
+        None => {
             p.err(
                 w.span,
                 format!("unknown sysctl `{}`", w.name),

@@ -1,13 +1,12 @@
-//! One line per event saying what the kernel function does and why it matters, for the
-//! events panel. The match is exhaustive: a new event in the core fails to compile here
-//! until it is explained.
+//! One line per event saying what the kernel function does and why it matters, for a
+//! step's event list (the playground's events panel). The match is exhaustive: a new event
+//! does not compile until it is explained here.
 
-use svelab_core::model::event::Event;
-
-use svelab_core::model::types::Format;
+use crate::model::event::Event;
+use crate::model::types::Format;
 
 /// What `e` means, in one line.
-pub fn explain(e: &Event) -> &'static str {
+pub fn event_line(e: &Event) -> &'static str {
     match e {
         Event::SveAccessTrap => {
             "EL0 ran an SVE instruction with CPACR_EL1.ZEN_EL0EN clear, so it trapped to the kernel"
@@ -139,10 +138,10 @@ mod tests {
             Event::KernelNeon,
         ];
         for e in &events {
-            let x = explain(e);
+            let x = event_line(e);
             assert!(!x.is_empty() && !x.contains('\n'));
             assert!(x.len() < 110, "{x}");
         }
-        assert!(explain(&Event::SveAccessTrap).contains("trapped"));
+        assert!(event_line(&Event::SveAccessTrap).contains("trapped"));
     }
 }
