@@ -7,7 +7,9 @@
 //! * `web`: builds the browser playground into `web-playground/dist/`.
 //! * `serve [--port N]`: serves `web-playground/dist/` on 127.0.0.1.
 //! * `lessons`: the author check over `lessons/` (also run by `cargo test --workspace`).
+//! * `fuzz [--time SECS] [TARGET…]`: coverage-guided fuzzing (`tests/fuzz/`, nightly).
 
+mod fuzz;
 mod lessons;
 mod real;
 mod web;
@@ -23,8 +25,9 @@ fn main() -> ExitCode {
         Some("web-test") => web::test(),
         Some("lessons") => lessons::run(&web::root()),
         Some("real") => real::run::run(&web::root(), &args[1..]),
+        Some("fuzz") => fuzz::run(&web::root(), &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
-            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests, real kernels\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium\n  lessons   author check: every lesson script runs, every exercise's reference passes and its wrong answer fails\n  real      boot the pinned real kernels under QEMU and compare every scenario of tests/real/ with the model (optional: a scenario name filter)");
+            println!("usage: cargo xtask <command>\n\ncommands:\n  ci        format check, clippy, every test, wasm32 build of svelab-core, web bundle and browser tests, real kernels\n  web       build the browser playground into web-playground/dist/\n  serve     serve web-playground/dist/ on 127.0.0.1 (--port N, default 8000)\n  web-test  build the bundle and run the browser tests in headless Chromium\n  lessons   author check: every lesson script runs, every exercise's reference passes and its wrong answer fails\n  real      boot the pinned real kernels under QEMU and compare every scenario of tests/real/ with the model (optional: a scenario name filter)\n  fuzz      coverage-guided fuzzing of the parser, the session and the file formats (nightly, cargo-fuzz; --time SECS per target, default 60)");
             Ok(())
         }
         Some(other) => Err(format!(
