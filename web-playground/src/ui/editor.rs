@@ -28,6 +28,8 @@ pub struct EditorProps {
     pub next_line: Option<u32>,
     /// Lines with a breakpoint.
     pub breakpoints: Rc<BTreeSet<u32>>,
+    /// Lines of the `expect`s that failed in this run.
+    pub failed: Rc<BTreeSet<u32>>,
     /// The text was edited and the views do not show it (yet, or because of errors).
     pub stale: bool,
     /// The text changed.
@@ -54,18 +56,21 @@ pub fn editor(p: &EditorProps) -> Html {
         let bp = p.breakpoints.contains(&num);
         let next = p.next_line == Some(num);
         let err = l.first_diag.is_some();
+        let failed = p.failed.contains(&num);
         let onclick = {
             let cb = p.on_toggle_bp.clone();
             Callback::from(move |_| cb.emit(num))
         };
-        let title = if bp {
+        let title = if failed {
+            format!("line {num}: this expect failed in the run")
+        } else if bp {
             format!("line {num}: breakpoint (click to remove)")
         } else {
             format!("line {num}: click to stop here when running")
         };
         html! {
-            <div class={classes!("gl", bp.then_some("bp"), next.then_some("next"), err.then_some("err"))} onclick={onclick} title={title}>
-                <span class="bpmark" aria-hidden="true">{ if bp { "●" } else { "" } }</span>
+            <div class={classes!("gl", bp.then_some("bp"), next.then_some("next"), err.then_some("err"), failed.then_some("failed"))} onclick={onclick} title={title}>
+                <span class="bpmark" aria-hidden="true">{ if bp { "●" } else if failed { "✗" } else { "" } }</span>
                 <span class="num">{num}</span>
                 <span class="nextmark" aria-hidden="true">{ if next { "▶" } else { "" } }</span>
             </div>
@@ -74,6 +79,7 @@ pub fn editor(p: &EditorProps) -> Html {
     let code = p.lines.iter().map(|l| {
         let cur = p.current_line == Some(l.number);
         let next = p.next_line == Some(l.number);
+        let failed = p.failed.contains(&l.number);
         let segs = l.segments.iter().map(|s| {
             let cls = classes!(
                 s.class.css(),
@@ -83,7 +89,7 @@ pub fn editor(p: &EditorProps) -> Html {
             html! { <span class={cls}>{&s.text}</span> }
         });
         html! {
-            <div class={classes!("ln", cur.then_some("cur"), next.then_some("next"))}>
+            <div class={classes!("ln", cur.then_some("cur"), next.then_some("next"), failed.then_some("failed"))}>
                 {for segs}
                 if l.eol_diag.is_some() { <span class="eol-diag" aria-hidden="true"></span> }
                 {"\u{200b}"}
@@ -91,6 +97,9 @@ pub fn editor(p: &EditorProps) -> Html {
         }
     });
     let margin = p.lines.iter().map(|l| match l.first_diag.and_then(|i| p.diags.get(i)) {
+        None if p.failed.contains(&l.number) => html! {
+            <div class="ml fail">{"✗ expect failed"}</div>
+        },
         Some(d) => html! {
             <div class={classes!("ml", if d.severity == Severity::Error { "err" } else { "warn" })} title={format!("{} — hint: {}", d.message, d.hint)}>
                 { if d.severity == Severity::Error { "✖ " } else { "⚠ " } }{&d.message}
