@@ -133,7 +133,10 @@ impl Browser {
                         "--disable-quic", "--no-first-run", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync",
                         format!("--user-data-dir={}", profile.display()),
-                        "--window-size=1600,1300", "--hide-scrollbars"
+                        "--window-size=1600,1300", "--hide-scrollbars",
+                        // The page is loaded through a name that is not localhost (a
+                        // class's server): no secure context, no clipboard.
+                        format!("--host-resolver-rules=MAP {} 127.0.0.1", env("SVELAB_E2E_HOST"))
                     ]
                 }
             }}
@@ -266,6 +269,28 @@ impl Browser {
             "POST",
             "/actions",
             Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": acts }] })),
+        );
+    }
+
+    /// Runs `script` (the body of an async function whose last argument is the callback).
+    fn js_async(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// Sets the viewport to `w`×`h` CSS pixels (device metrics, as a phone or projector).
+    fn viewport(&self, w: u32, h: u32) {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(
+                json!({ "cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                    "width": w, "height": h, "deviceScaleFactor": 1, "mobile": w < 900
+                }}),
+            ),
         );
     }
 
@@ -620,4 +645,336 @@ fn the_playground_in_headless_chromium() {
     assert!(gz <= 350 * 1024, "bundle {gz} bytes gzip > 350 KiB");
     assert!(tti_cold < 5000.0, "time to interactive {tti_cold} ms");
     assert!(med < 50.0, "median step render {med} ms");
+}
+
+/// Horizontal overflow of the page: (scrollWidth, clientWidth, the widest element).
+fn overflow(b: &Browser) -> (u64, u64, String) {
+    let v = b.js(
+        "const s = document.scrollingElement; let worst = '', w = 0;
+         for (const e of document.querySelectorAll('body *')) {
+           const r = e.getBoundingClientRect();
+           if (r.right > w) { w = r.right; worst = e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(r.right); }
+         }
+         return [s.scrollWidth, s.clientWidth, worst];",
+    );
+    (
+        v[0].as_u64().unwrap_or(u64::MAX),
+        v[1].as_u64().unwrap_or(0),
+        v[2].as_str().unwrap_or("").to_string(),
+    )
+}
+
+fn assert_no_overflow(b: &Browser, what: &str) {
+    let (sw, cw, worst) = overflow(b);
+    assert!(
+        sw <= cw,
+        "{what}: the page scrolls sideways ({sw} > {cw} px; widest: {worst})"
+    );
+}
+
+/// The smallest text drawn in the editor, the step's events and the machine (SVG text
+/// at its drawn size): (px, where).
+fn smallest_text(b: &Browser) -> (f64, String) {
+    let v = b.js(
+        "let min = 1e9, at = '';
+         for (const e of document.querySelectorAll('.editor *, .events *, .machine *, .diagram *')) {
+           if (e.closest('.sr, [hidden], details:not([open]) > :not(summary)')) continue;
+           const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+           if (!own) continue;
+           const r = e.getBoundingClientRect();
+           if (r.width === 0 || r.height === 0) continue;
+           let px = parseFloat(getComputedStyle(e).fontSize);
+           if (e instanceof SVGElement && e.getScreenCTM()) px *= e.getScreenCTM().a;
+           if (px < min) { min = px; at = e.tagName + '.' + (e.getAttribute('class') || '') + ': ' + e.textContent.trim().slice(0, 30); }
+         }
+         return [min, at];",
+    );
+    (
+        v[0].as_f64().unwrap_or(0.0),
+        v[1].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// Lines of the editor on screen: the editor's visible height over its line height.
+fn editor_lines(b: &Browser) -> f64 {
+    b.js(
+        "const e = document.querySelector('.editor-scroll'); const r = e.getBoundingClientRect();
+         const seen = Math.min(r.bottom, innerHeight) - Math.max(r.top, 0);
+         return seen / parseFloat(getComputedStyle(e).lineHeight);",
+    )
+    .as_f64()
+    .unwrap_or(0.0)
+}
+
+/// axe-core's audit of the page as it is: the serious and critical violations.
+fn axe(b: &Browser, what: &str) -> Vec<String> {
+    if b.js("return typeof window.axe;") != json!("object") {
+        let src = std::fs::read_to_string(env("SVELAB_AXE")).expect("axe.min.js");
+        b.js(&format!("{src}\nreturn true;"));
+    }
+    let v = b.js_async(
+        "const done = arguments[arguments.length - 1];
+         axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+           .filter(v => v.impact === 'serious' || v.impact === 'critical')
+           .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', '))))
+           .catch(e => done(['axe failed: ' + e]));",
+    );
+    let found: Vec<String> = serde_json::from_value(v).unwrap_or_default();
+    for f in &found {
+        println!("e2e: axe, {what}: {f}");
+    }
+    found
+}
+
+/// The inline code spans of a Markdown text (outside fenced blocks), newlines as spaces.
+fn code_spans(md: &str) -> Vec<String> {
+    let mut prose = String::new();
+    let mut fenced = false;
+    for l in md.lines() {
+        if l.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            prose.push_str(l);
+            prose.push('\n');
+        }
+    }
+    let mut out = Vec::new();
+    let mut rest = prose.as_str();
+    while let Some(i) = rest.find('`') {
+        let ticks = rest[i..].chars().take_while(|&c| c == '`').count();
+        let after = &rest[i + ticks..];
+        let close = "`".repeat(ticks);
+        let Some(j) = after.find(&close) else { break };
+        let span = after[..j].replace('\n', " ");
+        let span = if span.starts_with(' ') && span.ends_with(' ') && span.trim() != "" {
+            span[1..span.len() - 1].to_string()
+        } else {
+            span
+        };
+        out.push(span);
+        rest = &after[j + ticks..];
+    }
+    out
+}
+
+/// Identifiers with an underscore inside (`fpsimd_last_state`, `TIF_SVE`).
+fn underscored(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in md.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        let core = w.trim_matches('_');
+        if core.contains('_') && core == w {
+            out.push(core.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn markdown_checks_find_code_spans_and_identifiers() {
+    assert_eq!(
+        code_spans("a `x` b ``y ` z`` c\n```\n`no`\n```\n`multi\nline` _em_ fpsimd_save"),
+        ["x", "y ` z", "multi line"]
+    );
+    assert_eq!(
+        underscored("`TIF_SVE` is _clear_ and fpsimd_last_state, __init"),
+        ["TIF_SVE", "fpsimd_last_state"]
+    );
+}
+
+#[test]
+#[ignore = "needs the built bundle, a server and ChromeDriver: run `cargo xtask web-test`"]
+fn classroom_sizes_accessibility_and_every_lesson_rendered() {
+    let url = env("SVELAB_E2E_URL");
+    let out = out_dir();
+    std::fs::create_dir_all(&out).unwrap();
+    let b = Browser::start(&env("SVELAB_WEBDRIVER"), &env("SVELAB_CHROMIUM"));
+    let mut violations = Vec::new();
+
+    // 1. The orientation, audited, then closed for good.
+    b.goto(&url);
+    assert!(url.contains(&env("SVELAB_E2E_HOST")), "{url}");
+    violations.extend(axe(&b, "orientation"));
+    b.click("#welcome-start");
+    b.wait(
+        "!document.getElementById('welcome')",
+        "the orientation to close",
+    );
+
+    // 2. Each classroom size: no sideways scrolling, the editor readable, the script,
+    // events and machine at >= 14 px when presenting; then compare mode and a lesson.
+    for (w, h, present) in [
+        (390, 844, false),
+        (768, 1024, false),
+        (1280, 720, true),
+        (1920, 1080, true),
+        (1920, 1080, false),
+    ] {
+        let what = format!("{w}x{h}{}", if present { " presenting" } else { "" });
+        b.viewport(w, h);
+        b.js(&format!(
+            "localStorage.setItem('svelab.present', '{}'); return true;",
+            if present { "1" } else { "0" }
+        ));
+        b.goto(&url);
+        set_script(&b, SCRIPT);
+        b.wait(
+            "document.getElementById('pos').textContent.endsWith('/ 5')",
+            "the script to run",
+        );
+        b.blur();
+        b.keys(&[HOME, RIGHT, RIGHT, RIGHT]);
+        b.wait(
+            "document.getElementById('pos').textContent === 'step 3 / 5'",
+            "three steps",
+        );
+        assert_no_overflow(&b, &what);
+        if w >= 1280 {
+            let lines = editor_lines(&b);
+            assert!(lines >= 10.0, "{what}: {lines:.1} editor lines visible");
+        }
+        if present {
+            let (px, at) = smallest_text(&b);
+            println!("e2e: {what}: smallest text {px:.1} px ({at})");
+            assert!(px >= 14.0, "{what}: text at {px:.1} px: {at}");
+        }
+        b.screenshot(&out.join(format!(
+            "e2e-size-{w}x{h}{}.png",
+            if present { "-present" } else { "" }
+        )));
+        b.keys(&["c"]);
+        b.wait("document.querySelector('.compare-summary')", "compare mode");
+        assert_no_overflow(&b, &format!("{what}, compare mode"));
+        let overlap = b.js(
+            "const s = [...document.querySelectorAll('.side')].map(e => e.getBoundingClientRect());
+             return s.length === 2 && s[0].right > s[1].left + 1 && s[0].bottom > s[1].top + 1;",
+        );
+        assert_eq!(
+            overlap,
+            json!(false),
+            "{what}: the two kernels' cards overlap"
+        );
+        b.screenshot(&out.join(format!("e2e-size-{w}x{h}-compare.png")));
+        b.keys(&["c", "l"]);
+        b.wait("document.querySelector('.lesson-link')", "the lessons");
+        b.js("document.querySelectorAll('.lesson-link')[2].click(); return true;");
+        b.wait("document.querySelector('.lesson h3')", "a lesson");
+        assert_no_overflow(&b, &format!("{what}, a lesson"));
+        let covered = b.js(
+            "const n = document.querySelector('.lessons-grid nav').getBoundingClientRect();
+             const t = document.querySelector('.lesson-body').getBoundingClientRect();
+             return n.right > t.left + 1 && n.bottom > t.top + 1 && n.top < t.bottom - 1 && n.left < t.right - 1;",
+        );
+        assert_eq!(
+            covered,
+            json!(false),
+            "{what}: the lesson list covers the text"
+        );
+        if w == 1920 && !present {
+            violations.extend(axe(&b, "a lesson"));
+        }
+    }
+    b.js("localStorage.setItem('svelab.present', '0'); return true;");
+    b.viewport(1600, 1000);
+
+    // 3. The audit: the page, dark, compare mode, the help.
+    b.goto(&url);
+    violations.extend(axe(&b, "the page"));
+    b.blur();
+    b.keys(&["t"]);
+    violations.extend(axe(&b, "dark"));
+    b.keys(&["c"]);
+    b.wait("document.querySelector('.compare-summary')", "compare mode");
+    violations.extend(axe(&b, "compare mode, dark"));
+    b.keys(&["t", "c", "?"]);
+    b.wait("document.querySelector('.overlay')", "the help");
+    violations.extend(axe(&b, "the help"));
+    b.keys(&[ESCAPE]);
+
+    // 4. Share on a plain-HTTP host: no clipboard, the link in a selected field; it and
+    // the embed link open the same script.
+    set_script(&b, SCRIPT);
+    b.wait(
+        "document.getElementById('pos').textContent.endsWith('/ 5')",
+        "the script to run",
+    );
+    b.click("#btn-share");
+    b.wait(
+        "document.querySelector('.banner.error #share-url')",
+        "the link field",
+    );
+    let link = b.js("return document.getElementById('share-url').value;");
+    let link = link.as_str().expect("a link").to_string();
+    assert!(link.starts_with(&url) && link.contains("#v=2&"), "{link}");
+    let embed = b.js("return document.getElementById('embed-url').value;");
+    let embed = embed.as_str().expect("an embed link").to_string();
+    assert!(embed.starts_with(&format!("{url}#embed&v=2&")), "{embed}");
+    violations.extend(axe(&b, "the share banner"));
+    b.goto(&link);
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(SCRIPT)
+    );
+    b.goto(&embed);
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(SCRIPT)
+    );
+    assert!(!b.exists("header") && !b.exists(".machine") && b.exists("#btn-step"));
+    b.viewport(640, 400);
+    assert_no_overflow(&b, "an embed at 640x400");
+    b.screenshot(&out.join("e2e-embed.png"));
+    violations.extend(axe(&b, "an embed"));
+    b.viewport(1600, 1000);
+
+    // 5. Every lesson's Markdown: each inline code span and underscored identifier of the
+    // source appears verbatim in the page, and no backtick is left.
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("lesson.md").exists())
+            .collect();
+    dirs.sort();
+    b.goto(&url);
+    b.blur();
+    b.keys(&["l"]);
+    b.wait("document.querySelector('.lesson-link')", "the lessons");
+    for (i, dir) in dirs.iter().enumerate() {
+        let md = std::fs::read_to_string(dir.join("lesson.md")).unwrap();
+        b.js(&format!(
+            "document.querySelectorAll('.lesson-link')[{i}].click(); return true;"
+        ));
+        b.wait(
+            &format!(
+                "document.querySelector('.lesson h3') && document.querySelector('.lesson h3').textContent.startsWith('Lesson {}:')",
+                i + 1
+            ),
+            "the lesson",
+        );
+        // The prose as drawn (the scripts' own text, comments included, is not Markdown).
+        let text = b
+            .js("const c = document.querySelector('.lesson').cloneNode(true); c.querySelectorAll('pre').forEach(p => p.remove()); return c.textContent;")
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let name = dir.display();
+        assert!(
+            !text.contains('`'),
+            "{name}: a backtick is left in the page"
+        );
+        for span in code_spans(&md) {
+            assert!(text.contains(&span), "{name}: `{span}` is not in the page");
+        }
+        for id in underscored(&md) {
+            assert!(text.contains(&id), "{name}: {id} is not in the page");
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "accessibility (axe-core, serious or critical):\n{}",
+        violations.join("\n")
+    );
 }

@@ -443,7 +443,7 @@ impl Component for App {
                     </select>
                 </label>
                 <nav class="tools">
-                    <button id="btn-lessons" class="primary" onclick={cmd(Command::Lessons)} aria-pressed={self.s.lessons.to_string()} title="lessons and exercises (l)">{"📖 Lessons"}</button>
+                    <button id="btn-lessons" class="primary" onclick={cmd(Command::Lessons)} aria-pressed={self.s.lessons.to_string()} title="lessons and exercises (l)">{"Lessons"}</button>
                     <button id="btn-share" onclick={cmd(Command::Share)} title="copy a link to this view (s)">{"Share link"}</button>
                     <button id="btn-theme" onclick={cmd(Command::Theme)} title="light / dark (t)">{ if self.s.dark { "◑ Light" } else { "◐ Dark" } }</button>
                     <button id="btn-present" onclick={cmd(Command::Present)} aria-pressed={self.s.present.to_string()} title="large fonts for a projector (f)">{"Present"}</button>
