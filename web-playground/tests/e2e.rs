@@ -320,6 +320,8 @@ const LEFT: &str = "\u{E012}";
 const HOME: &str = "\u{E011}";
 const END: &str = "\u{E010}";
 const ESCAPE: &str = "\u{E00C}";
+const TAB: &str = "\u{E004}";
+const DOWN: &str = "\u{E015}";
 
 const SCRIPT: &str = "task A vl=256 on=cpu0\ntask B vl=512 on=cpu1\nsve-op A z0=fill(0x11)\nfp-op B v1=0x1234\nsvc A getpid\n";
 
@@ -892,7 +894,41 @@ fn classroom_sizes_accessibility_and_every_lesson_rendered() {
     violations.extend(axe(&b, "the help"));
     b.keys(&[ESCAPE]);
 
-    // 4. Share on a plain-HTTP host: no clipboard, the link in a selected field; it and
+    // 4. Completion: typing offers the script's CPUs; ↓ and Tab take the second; Escape
+    // closes a menu without leaving the editor.
+    set_script(&b, SCRIPT);
+    b.js("const t = document.getElementById('script'); t.focus(); t.setSelectionRange(t.value.length, t.value.length); return true;");
+    b.keys(&["c", "t", "x", "s", "w", " ", "c"]);
+    b.wait(
+        "document.getElementById('complete-menu')",
+        "the completion menu",
+    );
+    assert_eq!(b.text("#complete-menu"), "cpu0cpu1");
+    violations.extend(axe(&b, "the completion menu"));
+    b.keys(&[DOWN, TAB]);
+    b.wait(
+        "!document.getElementById('complete-menu')",
+        "the menu to close",
+    );
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(format!("{SCRIPT}ctxsw cpu1"))
+    );
+    b.keys(&[" ", "i"]);
+    b.wait("document.getElementById('complete-menu')", "the menu again");
+    b.keys(&[ESCAPE]);
+    b.wait(
+        "!document.getElementById('complete-menu')",
+        "Escape to close it",
+    );
+    assert_eq!(
+        b.js("return document.activeElement.id;"),
+        json!("script"),
+        "Escape closed the menu, not the editor"
+    );
+    b.blur();
+
+    // 5. Share on a plain-HTTP host: no clipboard, the link in a selected field; it and
     // the embed link open the same script.
     set_script(&b, SCRIPT);
     b.wait(
@@ -928,7 +964,7 @@ fn classroom_sizes_accessibility_and_every_lesson_rendered() {
     violations.extend(axe(&b, "an embed"));
     b.viewport(1600, 1000);
 
-    // 5. Every lesson's Markdown: each inline code span and underscored identifier of the
+    // 6. Every lesson's Markdown: each inline code span and underscored identifier of the
     // source appears verbatim in the page, and no backtick is left.
     let mut dirs: Vec<PathBuf> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons"))

@@ -3,6 +3,7 @@
 //! gutter of line numbers and breakpoints, every diagnostic underlined where the parser
 //! put it, its message in the right margin, and the full list with hints below.
 
+use crate::vm::complete::{self, Completion, MenuKey};
 use crate::vm::highlight::Line;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -40,16 +41,108 @@ pub struct EditorProps {
     pub on_jump: Callback<(u32, u32)>,
 }
 
+/// The completion menu's id.
+pub const MENU_ID: &str = "complete-menu";
+
+/// Puts `text` in the textarea with the caret at byte `caret`, and reports it.
+fn set_text(ta: &web_sys::HtmlTextAreaElement, text: &str, caret: usize, cb: &Callback<String>) {
+    ta.set_value(text);
+    let u = complete::utf16_offset(text, caret) as u32;
+    let _ = ta.set_selection_range(u, u);
+    cb.emit(text.to_string());
+}
+
 /// The editor.
 #[function_component(Editor)]
 pub fn editor(p: &EditorProps) -> Html {
+    let menu = use_state(|| None::<Completion>);
     let oninput = {
         let cb = p.on_input.clone();
+        let menu = menu.clone();
         Callback::from(move |e: InputEvent| {
             let ta: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
-            cb.emit(ta.value());
+            let text = ta.value();
+            let caret = ta
+                .selection_start()
+                .ok()
+                .flatten()
+                .map_or(text.len(), |u| complete::byte_offset(&text, u as usize));
+            // Typing offers completions; deleting does not.
+            let typed = e.input_type().starts_with("insert") && e.input_type() != "insertLineBreak";
+            menu.set(typed.then(|| complete::complete(&text, caret)).flatten());
+            cb.emit(text);
         })
     };
+    let onkeydown = {
+        let cb = p.on_input.clone();
+        let menu = menu.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(c) = (*menu).clone() else {
+                return;
+            };
+            let ta: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            let text = ta.value();
+            match c.key(&e.key(), &text) {
+                MenuKey::Pass => {
+                    if !e.key().starts_with("Shift") {
+                        menu.set(None);
+                    }
+                    return;
+                }
+                MenuKey::Moved(i) => menu.set(Some(Completion { selected: i, ..c })),
+                MenuKey::Close => menu.set(None),
+                MenuKey::Accept(t, at) => {
+                    menu.set(None);
+                    set_text(&ta, &t, at, &cb);
+                }
+            }
+            // The menu's keys are the menu's: not a newline, a focus move or a page key.
+            e.prevent_default();
+            e.stop_propagation();
+        })
+    };
+    let onblur = {
+        let menu = menu.clone();
+        Callback::from(move |_: FocusEvent| menu.set(None))
+    };
+    let menu_html = (*menu).clone().map(|c| {
+        let (line, col) = complete::line_col(&p.source, c.start);
+        let items = c.items.iter().enumerate().map(|(i, item)| {
+            let onmousedown = {
+                let cb = p.on_input.clone();
+                let menu = menu.clone();
+                let c = c.clone();
+                let src = p.source.to_string();
+                Callback::from(move |e: MouseEvent| {
+                    // Keep the focus in the textarea.
+                    e.prevent_default();
+                    let (t, at) = c.accept(&src, i);
+                    menu.set(None);
+                    if let Some(ta) = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.get_element_by_id(EDITOR_ID))
+                    {
+                        use wasm_bindgen::JsCast;
+                        if let Ok(ta) = ta.dyn_into::<web_sys::HtmlTextAreaElement>() {
+                            set_text(&ta, &t, at, &cb);
+                        }
+                    }
+                })
+            };
+            let on = i == c.selected;
+            html! {
+                <li id={format!("complete-{i}")} role="option" aria-selected={on.to_string()}
+                    class={classes!(on.then_some("on"))} {onmousedown}>{item.clone()}</li>
+            }
+        });
+        html! {
+            <ul id={MENU_ID} class="complete" role="listbox" aria-label="completions"
+                style={format!("top:calc({} * var(--lh));left:calc({col}ch + .6rem)", line + 1)}>
+                {for items}
+            </ul>
+        }
+    });
+    let active = (*menu).as_ref().map(|c| format!("complete-{}", c.selected));
     let n = p.lines.len();
     let gutter = p.lines.iter().map(|l| {
         let num = l.number;
@@ -143,7 +236,12 @@ pub fn editor(p: &EditorProps) -> Html {
                 <div class="code" style={format!("--lines:{n}")}>
                     <pre class="hl" aria-hidden="true">{for code}</pre>
                     <textarea id={EDITOR_ID} spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
-                        aria-label="Script" aria-describedby="diags" value={p.source.clone()} {oninput} />
+                        aria-label="Script" aria-describedby="diags" value={p.source.clone()} {oninput} {onkeydown} {onblur}
+                        aria-autocomplete="list"
+                        aria-controls={menu.is_some().then_some(MENU_ID)} aria-activedescendant={active} />
+                    // Always there, so the textarea keeps its place among its siblings (and
+                    // its focus) when the menu comes and goes.
+                    <div class="complete-slot">{for menu_html}</div>
                 </div>
                 <div class="margin" aria-hidden="true">{for margin}</div>
             </div>

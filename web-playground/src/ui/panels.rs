@@ -367,13 +367,9 @@ pub fn welcome(p: &WelcomeProps) -> Html {
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="welcome-title">
             <div class="dialog welcome" id="welcome">
-                <h2 id="welcome-title">{"svelab: watch Linux juggle your SVE registers"}</h2>
-                <p>{"A model of how arm64 Linux saves, restores and traps the FPSIMD/SVE registers of tasks and KVM guests, on the kernels before and after Mark Brown's 2022 series. Scripts on the left, the machine on the right."}</p>
-                <ul>
-                    <li>{"Press "}<kbd>{"→"}</kbd>{" (or "}<b>{"step ▶"}</b>{") to run the script one statement at a time, "}<kbd>{"←"}</kbd>{" to go back: the events say what the kernel did and why."}</li>
-                    <li>{"The "}<b>{"Lessons"}</b>{" button (key "}<kbd>{"l"}</kbd>{") opens a course with exercises checked by the model."}</li>
-                    <li>{"Edit the script freely: it re-runs as you type. "}<kbd>{"?"}</kbd>{" lists every key."}</li>
-                </ul>
+                <h2 id="welcome-title">{"svelab: how Linux handles your SVE registers"}</h2>
+                <p>{"A model of how arm64 Linux saves, restores and traps the FPSIMD/SVE registers of tasks and KVM guests, before and after Mark Brown's 2022 series. The script is on the left, the machine on the right."}</p>
+                <p>{"Press → (or step ▶) to run the script one statement at a time and ← to go back: the events say what the kernel did and why. Lessons (key l) is a course with exercises checked by the model. Edit the script freely: it re-runs as you type. ? lists every key."}</p>
                 <div class="ex-actions">
                     <button id="welcome-start" class="primary" onclick={Callback::from(move |_| close.emit(()))}>{"Start at step 0 (Escape)"}</button>
                     <button id="welcome-lessons" onclick={Callback::from(move |_| lessons.emit(()))}>{"Open the lessons"}</button>

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod chart;
+pub mod complete;
 pub mod course;
 pub mod explain;
 pub mod highlight;
