@@ -533,7 +533,6 @@ impl Component for App {
             .collect::<Vec<_>>();
         if self.s.embed {
             // Slides and course pages: the editor and the step controls, no chrome.
-            let full = format!("{}#{}", web::page_url(), self.s.share_fragment());
             return html! {
                 <main class="app embed">
                     {for banner}
@@ -541,7 +540,6 @@ impl Component for App {
                     {controls}
                     {timeline}
                     {status}
-                    <p class="open-full"><a href={full} target="_blank" rel="noopener">{"Open in the full playground ↗"}</a></p>
                 </main>
             };
         }
@@ -561,7 +559,7 @@ impl Component for App {
                     <div class="right">{right}</div>
                 </main>
                 if self.s.help { <Help on_close={link.callback(|_| Msg::Cmd(Command::Help))} /> }
-                if self.s.welcome { <Welcome on_close={link.callback(|_| Msg::Welcomed)} on_lessons={link.callback(|_| Msg::Cmd(Command::Lessons))} /> }
+                if self.s.welcome { <Welcome on_close={link.callback(|_| Msg::Welcomed)} /> }
             </div>
         }
     }

@@ -107,36 +107,41 @@ pub fn editor(p: &EditorProps) -> Html {
     };
     let menu_html = (*menu).clone().map(|c| {
         let (line, col) = complete::line_col(&p.source, c.start);
-        let items = c.items.iter().enumerate().map(|(i, item)| {
-            let onmousedown = {
-                let cb = p.on_input.clone();
-                let menu = menu.clone();
-                let c = c.clone();
-                let src = p.source.to_string();
-                Callback::from(move |e: MouseEvent| {
-                    // Keep the focus in the textarea.
-                    e.prevent_default();
+        // One handler for the menu: the item clicked says its number.
+        let onmousedown = {
+            let cb = p.on_input.clone();
+            let menu = menu.clone();
+            let c = c.clone();
+            let src = p.source.to_string();
+            Callback::from(move |e: MouseEvent| {
+                // Keep the focus in the textarea.
+                e.prevent_default();
+                use wasm_bindgen::JsCast;
+                let i = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|t| t.get_attribute("data-i"))
+                    .and_then(|i| i.parse().ok());
+                let ta = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id(EDITOR_ID))
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok());
+                if let (Some(i), Some(ta)) = (i, ta) {
                     let (t, at) = c.accept(&src, i);
                     menu.set(None);
-                    if let Some(ta) = web_sys::window()
-                        .and_then(|w| w.document())
-                        .and_then(|d| d.get_element_by_id(EDITOR_ID))
-                    {
-                        use wasm_bindgen::JsCast;
-                        if let Ok(ta) = ta.dyn_into::<web_sys::HtmlTextAreaElement>() {
-                            set_text(&ta, &t, at, &cb);
-                        }
-                    }
-                })
-            };
+                    set_text(&ta, &t, at, &cb);
+                }
+            })
+        };
+        let items = c.items.iter().enumerate().map(|(i, item)| {
             let on = i == c.selected;
             html! {
-                <li id={format!("complete-{i}")} role="option" aria-selected={on.to_string()}
-                    class={classes!(on.then_some("on"))} {onmousedown}>{item.clone()}</li>
+                <li id={format!("complete-{i}")} data-i={i.to_string()} role="option" aria-selected={on.to_string()}
+                    class={classes!(on.then_some("on"))}>{item.clone()}</li>
             }
         });
         html! {
-            <ul id={MENU_ID} class="complete" role="listbox" aria-label="completions"
+            <ul id={MENU_ID} class="complete" role="listbox" aria-label="completions" {onmousedown}
                 style={format!("top:calc({} * var(--lh));left:calc({col}ch + .6rem)", line + 1)}>
                 {for items}
             </ul>

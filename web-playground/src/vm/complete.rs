@@ -69,12 +69,17 @@ fn own(v: &[&str]) -> Vec<String> {
 fn regs(sve: bool, fp: bool) -> Vec<String> {
     let mut v = Vec::new();
     if sve {
-        v.extend((0..32).map(|n| format!("z{n}")));
-        v.extend((0..16).map(|n| format!("p{n}")));
+        for (r, count) in [("z", 32), ("p", 16)] {
+            for i in 0..count {
+                v.push(format!("{r}{i}"));
+            }
+        }
         v.push("ffr".into());
     }
     if fp {
-        v.extend((0..32).map(|n| format!("v{n}")));
+        for i in 0..32 {
+            v.push(format!("v{i}"));
+        }
         v.extend(own(&["fpsr", "fpcr"]));
     }
     v
@@ -83,14 +88,16 @@ fn regs(sve: bool, fp: bool) -> Vec<String> {
 /// `head.` for every object, or `head.field` once a dot is typed.
 fn paths(cur: &str, n: &Names) -> Vec<String> {
     let Some((head, _)) = cur.split_once('.') else {
-        let mut v: Vec<String> = n
-            .tasks
-            .iter()
-            .chain(&n.vcpus)
-            .chain(&n.cpus)
-            .map(|h| format!("{h}."))
-            .collect();
-        v.extend(vocab::PATH_HEADS.iter().map(|h| format!("{h}.")));
+        // Plain loops: each iterator chain would be code of its own in the bundle.
+        let mut v = Vec::new();
+        for list in [&n.tasks, &n.vcpus, &n.cpus] {
+            for h in list {
+                v.push(format!("{h}."));
+            }
+        }
+        for h in vocab::PATH_HEADS {
+            v.push(format!("{h}."));
+        }
         return v;
     };
     let fields: Vec<String> = if n.tasks.iter().any(|t| t == head) {
@@ -108,99 +115,196 @@ fn paths(cur: &str, n: &Names) -> Vec<String> {
     } else {
         Vec::new()
     };
-    fields.into_iter().map(|f| format!("{head}.{f}")).collect()
+    let mut v = Vec::new();
+    for f in fields {
+        v.push(format!("{head}.{f}"));
+    }
+    v
 }
 
 /// Register writes: `z0=`…, then the value forms once `=` is typed.
 fn writes(cur: &str, sve: bool, fp: bool) -> Vec<String> {
     match cur.split_once('=') {
-        Some((reg, _)) => vocab::VALUE_FORMS
-            .iter()
-            .map(|v| format!("{reg}={v}"))
-            .collect(),
-        None => regs(sve, fp).into_iter().map(|r| format!("{r}=")).collect(),
+        Some((reg, _)) => {
+            let mut out = Vec::new();
+            for v in vocab::VALUE_FORMS {
+                out.push(format!("{reg}={v}"));
+            }
+            out
+        }
+        None => {
+            let mut out = regs(sve, fp);
+            for r in &mut out {
+                r.push('=');
+            }
+            out
+        }
     }
 }
 
-/// What argument `i` (1 = the first after the keyword) of a statement may be.
+/// The kinds of word an argument takes.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// The script's tasks.
+    Tasks,
+    /// A task to switch to: the tasks, `idle`, `kthread`.
+    Next,
+    /// The CPUs.
+    Cpus,
+    /// The vCPUs.
+    Vcpus,
+    /// The CPUs, then the tasks.
+    CpusTasks,
+    /// The kernels.
+    Kernels,
+    /// These words.
+    Words(&'static [&'static str]),
+    /// Register writes (SVE registers, FP registers).
+    Writes(bool, bool),
+    /// `sve-op`'s writes, or `preempt`/`softirq-neon`.
+    SveOp,
+    /// `vl=`/`on=` of `task`.
+    TaskOpts,
+    /// A path, or these words.
+    Paths(&'static [&'static str]),
+    /// A path, a named value or a value form.
+    Value,
+}
+
+/// A row of [`ARGS`].
+type ArgRow = (&'static str, usize, Option<(usize, &'static str)>, Kind);
+
+/// Which kind of word each argument takes: the statement's keyword, the argument's
+/// position (1 = the first after the keyword, 0 = any from 2 on), a word an earlier
+/// position must hold (position, word), the kind. The first row that fits wins.
+const ARGS: &[ArgRow] = &[
+    ("kernel", 1, None, Kind::Kernels),
+    ("kvm-mode", 1, None, Kind::Words(&["vhe", "nvhe"])),
+    ("task", 0, None, Kind::TaskOpts),
+    ("vcpu", 2, None, Kind::Words(&["sve", "nosve"])),
+    ("sve-op", 1, None, Kind::Tasks),
+    ("fp-op", 1, None, Kind::Tasks),
+    ("svc", 1, None, Kind::Tasks),
+    ("migrate", 1, None, Kind::Tasks),
+    ("signal", 1, None, Kind::Tasks),
+    ("ptrace", 1, None, Kind::Tasks),
+    ("kvm-enter", 1, None, Kind::Tasks),
+    (
+        "sve-op",
+        0,
+        Some((usize::MAX, "preempt")),
+        Kind::Words(&["->"]),
+    ),
+    ("sve-op", 0, Some((usize::MAX, "->")), Kind::Next),
+    ("sve-op", 0, None, Kind::SveOp),
+    ("fp-op", 0, None, Kind::Writes(false, true)),
+    ("svc", 2, None, Kind::Words(&vocab::SVC_CALLS)),
+    ("svc", 3, Some((2, "yield")), Kind::Words(&["->"])),
+    ("svc", 4, Some((2, "yield")), Kind::Next),
+    ("svc", 3, Some((2, "sigreturn")), Kind::Words(&vocab::EDITS)),
+    ("svc", 3, Some((2, "kill")), Kind::Tasks),
+    ("svc", 4, Some((2, "kill")), Kind::Words(&vocab::SIGNALS)),
+    ("svc", 3, Some((2, "kvm-run")), Kind::Vcpus),
+    ("ctxsw", 1, None, Kind::Cpus),
+    ("ctxsw", 2, None, Kind::Next),
+    ("migrate", 2, None, Kind::Cpus),
+    ("cpu-pm", 1, None, Kind::Cpus),
+    ("cpu-offline", 1, None, Kind::Cpus),
+    ("cpu-online", 1, None, Kind::Cpus),
+    ("signal", 2, None, Kind::Words(&vocab::SIGNALS)),
+    ("ptrace", 2, None, Kind::Words(&["get", "set"])),
+    (
+        "ptrace",
+        3,
+        None,
+        Kind::Words(&["NT_PRFPREG", "NT_ARM_SVE"]),
+    ),
+    (
+        "ptrace",
+        0,
+        Some((3, "NT_ARM_SVE")),
+        Kind::Writes(true, true),
+    ),
+    ("ptrace", 0, Some((2, "set")), Kind::Writes(false, true)),
+    ("kernel-neon", 1, None, Kind::CpusTasks),
+    ("kvm-enter", 2, None, Kind::Vcpus),
+    ("guest-sve-op", 1, None, Kind::Vcpus),
+    ("guest-fp-op", 1, None, Kind::Vcpus),
+    ("kvm-exit", 1, None, Kind::Vcpus),
+    ("guest-sve-op", 0, None, Kind::Writes(true, false)),
+    ("guest-fp-op", 0, None, Kind::Writes(false, true)),
+    ("kvm-exit", 2, None, Kind::Words(&["to-user"])),
+    (
+        "expect",
+        1,
+        None,
+        Kind::Paths(&["no-violations", "violation"]),
+    ),
+    (
+        "expect",
+        2,
+        Some((1, "violation")),
+        Kind::Words(&vocab::RULE_CODES),
+    ),
+    ("expect", 2, None, Kind::Words(&vocab::CMP_OPS)),
+    ("expect", 3, None, Kind::Value),
+    ("show", 1, None, Kind::Paths(&vocab::SHOW_WORDS)),
+];
+
+/// What argument `words.len()` of a statement may be.
 fn arguments(words: &[&str], cur: &str, n: &Names) -> Vec<String> {
     let i = words.len();
-    let kw = words[0];
-    let prev = words[i - 1];
-    let tasks = || n.tasks.clone();
-    let next = || {
-        let mut v = n.tasks.clone();
-        v.extend(own(&["idle", "kthread"]));
-        v
+    let row = ARGS.iter().find(|(kw, pos, cond, _)| {
+        *kw == words[0]
+            && (*pos == i || (*pos == 0 && i >= 2))
+            && cond.is_none_or(|(at, w)| {
+                let at = if at == usize::MAX { i - 1 } else { at };
+                words.get(at) == Some(&w)
+            })
+    });
+    let Some(&(_, _, _, kind)) = row else {
+        return Vec::new();
     };
-    match (kw, i) {
-        ("kernel", 1) => vocab::kernel_names(),
-        ("kvm-mode", 1) => own(&["vhe", "nvhe"]),
-        ("task", _) if i >= 2 => match cur.strip_prefix("on=") {
-            Some(_) => n.cpus.iter().map(|c| format!("on={c}")).collect(),
-            None => own(&["vl=", "on="]),
-        },
-        ("vcpu", 2) => own(&["sve", "nosve"]),
-        ("sve-op" | "fp-op" | "svc" | "migrate" | "signal" | "ptrace" | "kvm-enter", 1) => tasks(),
-        ("sve-op", _) if prev == "preempt" => own(&["->"]),
-        ("sve-op", _) if prev == "->" => next(),
-        ("sve-op", _) => {
-            let mut v = writes(cur, true, false);
-            if !cur.contains('=') {
-                v.extend(own(&["preempt", "softirq-neon"]));
+    let mut v = match kind {
+        Kind::Tasks => n.tasks.clone(),
+        Kind::Next => {
+            let mut v = n.tasks.clone();
+            v.extend(own(&["idle", "kthread"]));
+            v
+        }
+        Kind::Cpus => n.cpus.clone(),
+        Kind::Vcpus => n.vcpus.clone(),
+        Kind::CpusTasks => {
+            let mut v = n.cpus.clone();
+            v.extend(n.tasks.iter().cloned());
+            v
+        }
+        Kind::Kernels => vocab::kernel_names(),
+        Kind::Words(w) => own(w),
+        Kind::Writes(sve, fp) => writes(cur, sve, fp),
+        Kind::SveOp => writes(cur, true, false),
+        Kind::TaskOpts if cur.starts_with("on=") => {
+            let mut v = Vec::new();
+            for c in &n.cpus {
+                v.push(format!("on={c}"));
             }
             v
         }
-        ("fp-op", _) => writes(cur, false, true),
-        ("svc", 2) => own(&vocab::SVC_CALLS),
-        ("svc", _) => match (words[2], i) {
-            ("yield", 3) => own(&["->"]),
-            ("yield", 4) => next(),
-            ("sigreturn", 3) => own(&vocab::EDITS),
-            ("kill", 3) => tasks(),
-            ("kill", 4) => own(&vocab::SIGNALS),
-            ("kvm-run", 3) => n.vcpus.clone(),
-            _ => Vec::new(),
-        },
-        ("ctxsw", 1) | ("migrate", 2) | ("cpu-pm" | "cpu-offline" | "cpu-online", 1) => {
-            n.cpus.clone()
-        }
-        ("ctxsw", 2) => next(),
-        ("signal", 2) => own(&vocab::SIGNALS),
-        ("ptrace", 2) => own(&["get", "set"]),
-        ("ptrace", 3) => own(&["NT_PRFPREG", "NT_ARM_SVE"]),
-        ("ptrace", _) if words[2] == "set" => writes(cur, words[3] == "NT_ARM_SVE", true),
-        ("kernel-neon", 1) => n.cpus.iter().chain(&n.tasks).cloned().collect(),
-        ("kvm-enter", 2) | ("guest-sve-op" | "guest-fp-op" | "kvm-exit", 1) => n.vcpus.clone(),
-        ("guest-sve-op", _) => writes(cur, true, false),
-        ("guest-fp-op", _) => writes(cur, false, true),
-        ("kvm-exit", 2) => own(&["to-user"]),
-        ("expect", 1) => {
-            let mut v = paths(cur, n);
-            if !cur.contains('.') {
-                v.extend(own(&["no-violations", "violation"]));
-            }
-            v
-        }
-        ("expect", 2) if prev == "violation" => own(&vocab::RULE_CODES),
-        ("expect", 2) => own(&vocab::CMP_OPS),
-        ("expect", 3) => {
-            let mut v = paths(cur, n);
-            if !cur.contains('.') {
+        Kind::TaskOpts => own(&["vl=", "on="]),
+        Kind::Paths(_) | Kind::Value => paths(cur, n),
+    };
+    if !cur.contains(['.', '=']) {
+        match kind {
+            Kind::SveOp => v.extend(own(&["preempt", "softirq-neon"])),
+            Kind::Paths(w) => v.extend(own(w)),
+            Kind::Value => {
                 v.extend(vocab::NAMED_VALUES.iter().map(|w| w.word.to_string()));
                 v.extend(own(&vocab::VALUE_FORMS));
             }
-            v
+            _ => {}
         }
-        ("show", 1) => {
-            let mut v = paths(cur, n);
-            if !cur.contains('.') {
-                v.extend(own(&vocab::SHOW_WORDS));
-            }
-            v
-        }
-        _ => Vec::new(),
     }
+    v
 }
 
 /// The completion at byte `caret` of `src`, if there is anything to offer: nothing in a
