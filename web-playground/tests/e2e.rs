@@ -586,6 +586,7 @@ fn classroom_sizes_accessibility_and_every_lesson_rendered() {
             json!(false),
             "{what}: the lesson list covers the text"
         );
+        b.screenshot(&out.join(format!("e2e-size-{w}x{h}-lesson.png")));
         if w == 1920 && !present {
             violations.extend(axe(&b, "a lesson"));
         }

@@ -386,6 +386,10 @@ impl Component for App {
             web::force_layout();
             web::mark_ready();
             self._keys = install_keys(ctx);
+            if self.s.welcome {
+                // The orientation has the focus (→ still steps, Escape closes it).
+                web::focus("welcome-start");
+            }
         }
         if let Some(t0) = self.perf_t0.take() {
             web::force_layout();

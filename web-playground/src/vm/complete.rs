@@ -359,6 +359,9 @@ impl Completion {
     /// What `key` (a `KeyboardEvent.key`) does to the menu over `src`.
     pub fn key(&self, key: &str, src: &str) -> MenuKey {
         let n = self.items.len();
+        if n == 0 {
+            return MenuKey::Close;
+        }
         match key {
             "ArrowDown" => MenuKey::Moved((self.selected + 1) % n),
             "ArrowUp" => MenuKey::Moved((self.selected + n - 1) % n),
@@ -483,6 +486,12 @@ mod tests {
         assert_eq!(c.key("ArrowUp", "sv"), MenuKey::Moved(1));
         let c = Completion { selected: 1, ..c };
         assert_eq!(c.key("Enter", "sv"), MenuKey::Accept("svc".into(), 3));
+        // An empty or stale completion never panics.
+        let empty = Completion {
+            items: Vec::new(),
+            ..c.clone()
+        };
+        assert_eq!(empty.key("ArrowDown", "sv"), MenuKey::Close);
         // A stale completion over changed text never panics.
         assert_eq!(c.accept("", 0), (String::new(), 0));
     }
