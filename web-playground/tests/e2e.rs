@@ -301,11 +301,21 @@ fn the_playground_in_headless_chromium() {
     b.blur();
     b.js("window.__svelab.steps.length = 0; return true;");
     let n = 100;
-    for _ in 0..n {
-        b.keys(&[RIGHT]);
-    }
-    for _ in 0..n {
-        b.keys(&[LEFT]);
+    // One key at a time, each step on screen before the next (under load the page may
+    // otherwise take two keys in one render, and record one timing for both).
+    for (key, delta) in [(RIGHT, 1i64), (LEFT, -1)] {
+        for i in 1..=n as i64 {
+            b.keys(&[key]);
+            let want = if delta > 0 {
+                5000 + i
+            } else {
+                5000 + n as i64 - i
+            };
+            b.wait(
+                &format!("document.getElementById('pos').textContent === 'step {want} / 10002'"),
+                "the step",
+            );
+        }
     }
     b.wait_up_to(
         &format!("window.__svelab.steps.length >= {}", 2 * n),

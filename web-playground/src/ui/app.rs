@@ -84,6 +84,8 @@ pub struct App {
     scan_timer: Option<Timeout>,
     rerun_timer: Option<Timeout>,
     perf_t0: Option<f64>,
+    /// The orientation's dismissal is saved.
+    welcomed: bool,
     _keys: Option<EventListener>,
 }
 
@@ -135,7 +137,7 @@ impl App {
         } else {
             self.scan_timer = None;
         }
-        if self.s.rerun_due {
+        if self.s.rerun_due && self.rerun_timer.is_none() {
             let link = ctx.link().clone();
             self.rerun_timer = Some(Timeout::new(300, move || link.send_message(Msg::Rerun)));
         } else {
@@ -220,11 +222,12 @@ impl Component for App {
             _ => web::prefers_dark(),
         };
         let hash = web::location_hash();
+        let welcomed = web::load(state::WELCOMED_KEY).is_some();
         let draft = web::load(page::DRAFT_KEY);
         let s = State::open(&Start {
             hash: &hash,
             draft: draft.as_deref(),
-            welcomed: web::load(state::WELCOMED_KEY).is_some(),
+            welcomed,
             dark,
             present: web::load("svelab.present").as_deref() == Some("1"),
             fmt: web::load("svelab.format")
@@ -243,6 +246,7 @@ impl Component for App {
             scan_timer: None,
             rerun_timer: None,
             perf_t0: None,
+            welcomed,
             _keys: None,
         };
         app.apply_theme();
@@ -253,6 +257,8 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         let redraw = match msg {
             Msg::Edit(src) => {
+                // Typing restarts the pause before the re-run.
+                self.rerun_timer = None;
                 let forget = self.s.edit(src);
                 self.forget_link(forget);
                 self.save_draft();
@@ -342,7 +348,6 @@ impl Component for App {
             }
             Msg::Welcomed => {
                 self.s.welcome = false;
-                web::save(state::WELCOMED_KEY, "1");
                 web::focus("btn-step");
                 true
             }
@@ -373,7 +378,8 @@ impl Component for App {
                 true
             }
         };
-        if !self.s.welcome && web::load(state::WELCOMED_KEY).is_none() && !self.s.embed {
+        if !self.s.welcome && !self.welcomed && !self.s.embed {
+            self.welcomed = true;
             // Whatever closed the orientation, it stays closed.
             web::save(state::WELCOMED_KEY, "1");
         }
