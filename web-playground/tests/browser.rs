@@ -79,6 +79,7 @@ fn storage() -> web_sys::Storage {
 /// The page as a first visit sees it (no script kept from an earlier test).
 fn mount() -> web_sys::Element {
     let _ = storage().remove_item(svelab_web::vm::page::DRAFT_KEY);
+    let _ = storage().remove_item(svelab_web::vm::app::WELCOMED_KEY);
     mount_again()
 }
 
@@ -108,9 +109,26 @@ fn click(root: &web_sys::Element, sel: &str) {
 }
 
 #[wasm_bindgen_test]
-async fn the_page_opens_on_the_getpid_loop_just_after_a_trap() {
+async fn the_page_opens_on_the_getpid_loop_at_step_0_with_an_orientation() {
     let root = mount();
     yew::scheduler::flush().await;
+    assert_eq!(text(&root, "#pos"), "step 0 / 201");
+    assert!(text(&root, "#welcome").contains("Lessons"));
+    click(&root, "#welcome-start");
+    yew::scheduler::flush().await;
+    assert!(root.query_selector("#welcome").unwrap().is_none());
+    assert_eq!(
+        storage()
+            .get_item(svelab_web::vm::app::WELCOMED_KEY)
+            .unwrap()
+            .as_deref(),
+        Some("1"),
+        "dismissed for good"
+    );
+    for _ in 0..4 {
+        click(&root, "#btn-step");
+        yew::scheduler::flush().await;
+    }
     assert_eq!(text(&root, "#pos"), "step 4 / 201");
     assert!(text(&root, ".events").contains("do_sve_acc"));
     assert!(text(&root, "[data-path='A.TIF_SVE'] .v").contains("1 (set)"));

@@ -1,300 +1,40 @@
 //! End to end: the built bundle, served over HTTP, in headless Chromium driven through
-//! ChromeDriver's WebDriver API (a small client below: std's TCP and serde_json).
+//! ChromeDriver's WebDriver API (a small client in `e2e/webdriver.rs`: std's TCP and
+//! serde_json).
 //!
 //! It loads a script, steps forward and back by keyboard and buttons, checks register
 //! values and ownership in the DOM, opens a share link and a malformed one, turns compare
 //! mode on, saves screenshots, and measures: time to an interactive page, time to render
-//! one step of a 10,000-step trace, and the bundle's size.
+//! one step of a 10,000-step trace, and the bundle's size. A second test takes the page
+//! through the classroom's screen sizes (no sideways scrolling, readable text when
+//! presenting), the completion menu, share and embed links on a plain-HTTP host, an
+//! axe-core audit, and every lesson's rendered Markdown.
 //!
 //! `cargo xtask web-test` (part of `cargo xtask ci`) builds and serves the bundle, starts
 //! ChromeDriver and runs this with `--ignored`; it needs `SVELAB_E2E_URL` (the page),
 //! `SVELAB_WEBDRIVER` (ChromeDriver), `SVELAB_E2E_OUT` (screenshots, `perf.json`),
-//! `SVELAB_E2E_DIST` (the bundle, for its size) and `SVELAB_CHROMIUM`.
+//! `SVELAB_E2E_DIST` (the bundle, for its size), `SVELAB_CHROMIUM`, `SVELAB_E2E_HOST` (the
+//! host name the URL uses, mapped to 127.0.0.1) and `SVELAB_AXE` (`axe.min.js`).
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::TcpStream;
+#[path = "e2e/webdriver.rs"]
+mod webdriver;
+
+use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use svelab_web::vm::share::{self, Shared};
 use svelab_web::vm::TEN_K_STEPS;
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run this test with `cargo xtask web-test` (it serves the bundle and starts ChromeDriver)")
-    })
-}
-
-/// One HTTP/1.1 request with `Connection: close`; returns the JSON body.
-fn http(base: &str, method: &str, path: &str, body: Option<&Value>) -> Value {
-    let hostport = base.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {hostport}: {e}"));
-    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let payload = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    );
-    s.write_all(req.as_bytes()).unwrap();
-    // Read the head, then exactly the body (the server may keep the connection open).
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 65536];
-    let split = loop {
-        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p;
-        }
-        let n = s.read(&mut buf).expect("an HTTP response");
-        assert!(
-            n > 0,
-            "{method} {path}: connection closed before the headers"
-        );
-        raw.extend_from_slice(&buf[..n]);
-    };
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked = head.contains("transfer-encoding: chunked");
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    loop {
-        let done = match length {
-            Some(n) => body.len() >= n,
-            None if chunked => body.windows(5).any(|w| w == b"0\r\n\r\n"),
-            None => false,
-        };
-        if done {
-            break;
-        }
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => body.extend_from_slice(&buf[..n]),
-        }
-    }
-    if chunked {
-        body = dechunk(&body);
-    }
-    serde_json::from_slice(&body).unwrap_or_else(|e| {
-        panic!(
-            "{method} {path}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&body)
-        )
-    })
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
-        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
-        b = &b[eol + 2 + n + 2..];
-    }
-    out
-}
-
-fn b64_decode(s: &str) -> Vec<u8> {
-    share::b64_decode(s).expect("base64 screenshot")
-}
-
-/// A WebDriver session.
-struct Browser {
-    base: String,
-    id: String,
-    _profile: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl Browser {
-    fn start(base: &str, chromium: &str) -> Browser {
-        let profile = std::env::temp_dir().join(format!("svelab-e2e-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&profile);
-        std::fs::create_dir_all(&profile).unwrap();
-        let caps = json!({
-            "capabilities": { "alwaysMatch": {
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": chromium,
-                    "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync",
-                        format!("--user-data-dir={}", profile.display()),
-                        "--window-size=1600,1300", "--hide-scrollbars"
-                    ]
-                }
-            }}
-        });
-        let v = http(base, "POST", "/session", Some(&caps));
-        let id = v["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {v}"))
-            .to_string();
-        Browser {
-            base: base.to_string(),
-            id,
-            _profile: TempDir(profile),
-        }
-    }
-
-    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let v = http(
-            &self.base,
-            method,
-            &format!("/session/{}{path}", self.id),
-            body.as_ref(),
-        );
-        if let Some(e) = v["value"].get("error") {
-            panic!("WebDriver {method} {path}: {e}: {}", v["value"]["message"]);
-        }
-        v["value"].clone()
-    }
-
-    fn goto(&self, url: &str) {
-        // A URL that differs only in its fragment would not reload the page.
-        self.cmd("POST", "/url", Some(json!({ "url": "about:blank" })));
-        self.cmd("POST", "/url", Some(json!({ "url": url })));
-        self.wait(
-            "document.documentElement.dataset.ready === '1'",
-            "the page to start",
-        );
-    }
-
-    fn js(&self, script: &str) -> Value {
-        self.cmd(
-            "POST",
-            "/execute/sync",
-            Some(json!({ "script": script, "args": [] })),
-        )
-    }
-
-    fn wait(&self, cond: &str, what: &str) -> Value {
-        self.wait_up_to(cond, what, Duration::from_secs(30))
-    }
-
-    /// As [`Browser::wait`], with a longer limit for work whose length depends on how
-    /// busy the machine is (the timings are recorded, never asserted).
-    fn wait_up_to(&self, cond: &str, what: &str, limit: Duration) -> Value {
-        let t = Instant::now();
-        loop {
-            let v = self.js(&format!(
-                "try {{ return ({cond}) || null; }} catch (e) {{ return null; }}"
-            ));
-            if !v.is_null() && v != json!(false) {
-                return v;
-            }
-            if t.elapsed() > limit {
-                self.screenshot(&out_dir().join("e2e-timeout.png"));
-                panic!("timed out waiting for {what} ({cond})");
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    fn text(&self, css: &str) -> String {
-        let v = self.js(&format!(
-            "const e = document.querySelector({}); return e ? e.textContent : null;",
-            json!(css)
-        ));
-        v.as_str()
-            .unwrap_or_else(|| panic!("no element {css}"))
-            .to_string()
-    }
-
-    fn exists(&self, css: &str) -> bool {
-        self.js(&format!(
-            "return document.querySelector({}) !== null;",
-            json!(css)
-        )) == json!(true)
-    }
-
-    fn attr(&self, css: &str, name: &str) -> String {
-        self.js(&format!(
-            "const e = document.querySelector({}); return e ? e.getAttribute({}) : null;",
-            json!(css),
-            json!(name)
-        ))
-        .as_str()
-        .unwrap_or_else(|| panic!("no {name} on {css}"))
-        .to_string()
-    }
-
-    fn element(&self, css: &str) -> String {
-        let v = self.cmd(
-            "POST",
-            "/element",
-            Some(json!({ "using": "css selector", "value": css })),
-        );
-        v[ELEMENT].as_str().expect("an element").to_string()
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.element(css);
-        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let e = self.element(css);
-        self.cmd(
-            "POST",
-            &format!("/element/{e}/value"),
-            Some(json!({ "text": text })),
-        );
-    }
-
-    /// Presses keys (WebDriver key values) one after another, with the focus on the page.
-    fn keys(&self, keys: &[&str]) {
-        let mut acts = Vec::new();
-        for k in keys {
-            acts.push(json!({ "type": "keyDown", "value": k }));
-            acts.push(json!({ "type": "keyUp", "value": k }));
-        }
-        self.cmd(
-            "POST",
-            "/actions",
-            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": acts }] })),
-        );
-    }
-
-    fn blur(&self) {
-        self.js("if (document.activeElement) document.activeElement.blur(); return true;");
-    }
-
-    fn screenshot(&self, path: &Path) {
-        let v = self.cmd("GET", "/screenshot", None);
-        std::fs::write(path, b64_decode(v.as_str().unwrap_or(""))).unwrap();
-        println!("e2e: screenshot {}", path.display());
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = http(&self.base, "DELETE", &format!("/session/{}", self.id), None);
-    }
-}
-
-fn out_dir() -> PathBuf {
-    PathBuf::from(env("SVELAB_E2E_OUT"))
-}
+use webdriver::{env, out_dir, Browser};
 
 const RIGHT: &str = "\u{E014}";
 const LEFT: &str = "\u{E012}";
 const HOME: &str = "\u{E011}";
 const END: &str = "\u{E010}";
 const ESCAPE: &str = "\u{E00C}";
+const TAB: &str = "\u{E004}";
+const DOWN: &str = "\u{E015}";
 
 const SCRIPT: &str = "task A vl=256 on=cpu0\ntask B vl=512 on=cpu1\nsve-op A z0=fill(0x11)\nfp-op B v1=0x1234\nsvc A getpid\n";
 
@@ -327,7 +67,8 @@ fn the_playground_in_headless_chromium() {
     std::fs::create_dir_all(&out).unwrap();
     let b = Browser::start(&env("SVELAB_WEBDRIVER"), &env("SVELAB_CHROMIUM"));
 
-    // 1. First visit: the getpid loop, just after an SVE trap. Time to interactive.
+    // 1. First visit: the getpid loop at step 0 under a one-screen orientation, which
+    // Escape closes for good; four steps reach the loop's trap. Time to interactive.
     let mut tti = Vec::new();
     for _ in 0..4 {
         b.goto(&url);
@@ -339,7 +80,19 @@ fn the_playground_in_headless_chromium() {
     }
     let tti_cold = tti[0];
     let tti_warm = median(&mut tti[1..].to_vec());
-    assert_eq!(b.text("#pos"), "step 4 / 201");
+    assert_eq!(b.text("#pos"), "step 0 / 201");
+    assert!(b.text("#welcome").contains("Lessons"));
+    b.screenshot(&out.join("e2e-0-welcome.png"));
+    b.keys(&[ESCAPE]);
+    b.wait(
+        "!document.getElementById('welcome')",
+        "the orientation to close",
+    );
+    b.keys(&[RIGHT, RIGHT, RIGHT, RIGHT]);
+    b.wait(
+        "document.getElementById('pos').textContent === 'step 4 / 201'",
+        "four steps",
+    );
     assert!(b.text(".events").contains("do_sve_acc"));
     assert!(b.text("[data-path='A.TIF_SVE'] .v").contains("1 (set)"));
     assert_eq!(b.attr("[data-path='cpu0.owner']", "data-owner"), "A");
@@ -548,11 +301,21 @@ fn the_playground_in_headless_chromium() {
     b.blur();
     b.js("window.__svelab.steps.length = 0; return true;");
     let n = 100;
-    for _ in 0..n {
-        b.keys(&[RIGHT]);
-    }
-    for _ in 0..n {
-        b.keys(&[LEFT]);
+    // One key at a time, each step on screen before the next (under load the page may
+    // otherwise take two keys in one render, and record one timing for both).
+    for (key, delta) in [(RIGHT, 1i64), (LEFT, -1)] {
+        for i in 1..=n as i64 {
+            b.keys(&[key]);
+            let want = if delta > 0 {
+                5000 + i
+            } else {
+                5000 + n as i64 - i
+            };
+            b.wait(
+                &format!("document.getElementById('pos').textContent === 'step {want} / 10002'"),
+                "the step",
+            );
+        }
     }
     b.wait_up_to(
         &format!("window.__svelab.steps.length >= {}", 2 * n),
@@ -607,4 +370,371 @@ fn the_playground_in_headless_chromium() {
     assert!(gz <= 350 * 1024, "bundle {gz} bytes gzip > 350 KiB");
     assert!(tti_cold < 5000.0, "time to interactive {tti_cold} ms");
     assert!(med < 50.0, "median step render {med} ms");
+}
+
+/// Horizontal overflow of the page: (scrollWidth, clientWidth, the widest element).
+fn overflow(b: &Browser) -> (u64, u64, String) {
+    let v = b.js(
+        "const s = document.scrollingElement; let worst = '', w = 0;
+         for (const e of document.querySelectorAll('body *')) {
+           const r = e.getBoundingClientRect();
+           if (r.right > w) { w = r.right; worst = e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(r.right); }
+         }
+         return [s.scrollWidth, s.clientWidth, worst];",
+    );
+    (
+        v[0].as_u64().unwrap_or(u64::MAX),
+        v[1].as_u64().unwrap_or(0),
+        v[2].as_str().unwrap_or("").to_string(),
+    )
+}
+
+fn assert_no_overflow(b: &Browser, what: &str) {
+    let (sw, cw, worst) = overflow(b);
+    assert!(
+        sw <= cw,
+        "{what}: the page scrolls sideways ({sw} > {cw} px; widest: {worst})"
+    );
+}
+
+/// The smallest text drawn in the editor, the step's events and the machine (SVG text
+/// at its drawn size): (px, where).
+fn smallest_text(b: &Browser) -> (f64, String) {
+    let v = b.js(
+        "let min = 1e9, at = '';
+         for (const e of document.querySelectorAll('.editor *, .events *, .machine *, .diagram *')) {
+           if (e.closest('.sr, [hidden], details:not([open]) > :not(summary)')) continue;
+           const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+           if (!own) continue;
+           const r = e.getBoundingClientRect();
+           if (r.width === 0 || r.height === 0) continue;
+           let px = parseFloat(getComputedStyle(e).fontSize);
+           if (e instanceof SVGElement && e.getScreenCTM()) px *= e.getScreenCTM().a;
+           if (px < min) { min = px; at = e.tagName + '.' + (e.getAttribute('class') || '') + ': ' + e.textContent.trim().slice(0, 30); }
+         }
+         return [min, at];",
+    );
+    (
+        v[0].as_f64().unwrap_or(0.0),
+        v[1].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// Lines of the editor on screen: the editor's visible height over its line height.
+fn editor_lines(b: &Browser) -> f64 {
+    b.js(
+        "const e = document.querySelector('.editor-scroll'); const r = e.getBoundingClientRect();
+         const seen = Math.min(r.bottom, innerHeight) - Math.max(r.top, 0);
+         return seen / parseFloat(getComputedStyle(e).lineHeight);",
+    )
+    .as_f64()
+    .unwrap_or(0.0)
+}
+
+/// axe-core's audit of the page as it is: the serious and critical violations.
+fn axe(b: &Browser, what: &str) -> Vec<String> {
+    if b.js("return typeof window.axe;") != json!("object") {
+        let src = std::fs::read_to_string(env("SVELAB_AXE")).expect("axe.min.js");
+        b.js(&format!("{src}\nreturn true;"));
+    }
+    let v = b.js_async(
+        "const done = arguments[arguments.length - 1];
+         axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+           .filter(v => v.impact === 'serious' || v.impact === 'critical')
+           .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', '))))
+           .catch(e => done(['axe failed: ' + e]));",
+    );
+    let found: Vec<String> = serde_json::from_value(v).unwrap_or_default();
+    for f in &found {
+        println!("e2e: axe, {what}: {f}");
+    }
+    found
+}
+
+/// The inline code spans of a Markdown text (outside fenced blocks), newlines as spaces.
+fn code_spans(md: &str) -> Vec<String> {
+    let mut prose = String::new();
+    let mut fenced = false;
+    for l in md.lines() {
+        if l.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            prose.push_str(l);
+            prose.push('\n');
+        }
+    }
+    let mut out = Vec::new();
+    let mut rest = prose.as_str();
+    while let Some(i) = rest.find('`') {
+        let ticks = rest[i..].chars().take_while(|&c| c == '`').count();
+        let after = &rest[i + ticks..];
+        let close = "`".repeat(ticks);
+        let Some(j) = after.find(&close) else { break };
+        let span = after[..j].replace('\n', " ");
+        let span = if span.starts_with(' ') && span.ends_with(' ') && span.trim() != "" {
+            span[1..span.len() - 1].to_string()
+        } else {
+            span
+        };
+        out.push(span);
+        rest = &after[j + ticks..];
+    }
+    out
+}
+
+/// Identifiers with an underscore inside (`fpsimd_last_state`, `TIF_SVE`).
+fn underscored(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in md.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        let core = w.trim_matches('_');
+        if core.contains('_') && core == w {
+            out.push(core.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn markdown_checks_find_code_spans_and_identifiers() {
+    assert_eq!(
+        code_spans("a `x` b ``y ` z`` c\n```\n`no`\n```\n`multi\nline` _em_ fpsimd_save"),
+        ["x", "y ` z", "multi line"]
+    );
+    assert_eq!(
+        underscored("`TIF_SVE` is _clear_ and fpsimd_last_state, __init"),
+        ["TIF_SVE", "fpsimd_last_state"]
+    );
+}
+
+#[test]
+#[ignore = "needs the built bundle, a server and ChromeDriver: run `cargo xtask web-test`"]
+fn classroom_sizes_accessibility_and_every_lesson_rendered() {
+    let url = env("SVELAB_E2E_URL");
+    let out = out_dir();
+    std::fs::create_dir_all(&out).unwrap();
+    let b = Browser::start(&env("SVELAB_WEBDRIVER"), &env("SVELAB_CHROMIUM"));
+    let mut violations = Vec::new();
+
+    // 1. The orientation, audited, then closed for good.
+    b.goto(&url);
+    assert!(url.contains(&env("SVELAB_E2E_HOST")), "{url}");
+    violations.extend(axe(&b, "orientation"));
+    b.click("#welcome-start");
+    b.wait(
+        "!document.getElementById('welcome')",
+        "the orientation to close",
+    );
+
+    // 2. Each classroom size: no sideways scrolling, the editor readable, the script,
+    // events and machine at >= 14 px when presenting; then compare mode and a lesson.
+    for (w, h, present) in [
+        (390, 844, false),
+        (768, 1024, false),
+        (1280, 720, true),
+        (1920, 1080, true),
+        (1920, 1080, false),
+    ] {
+        let what = format!("{w}x{h}{}", if present { " presenting" } else { "" });
+        b.viewport(w, h);
+        b.js(&format!(
+            "localStorage.setItem('svelab.present', '{}'); return true;",
+            if present { "1" } else { "0" }
+        ));
+        b.goto(&url);
+        set_script(&b, SCRIPT);
+        b.wait(
+            "document.getElementById('pos').textContent.endsWith('/ 5')",
+            "the script to run",
+        );
+        b.blur();
+        b.keys(&[HOME, RIGHT, RIGHT, RIGHT]);
+        b.wait(
+            "document.getElementById('pos').textContent === 'step 3 / 5'",
+            "three steps",
+        );
+        assert_no_overflow(&b, &what);
+        if w >= 1280 {
+            let lines = editor_lines(&b);
+            assert!(lines >= 10.0, "{what}: {lines:.1} editor lines visible");
+        }
+        if present {
+            let (px, at) = smallest_text(&b);
+            println!("e2e: {what}: smallest text {px:.1} px ({at})");
+            assert!(px >= 14.0, "{what}: text at {px:.1} px: {at}");
+        }
+        b.screenshot(&out.join(format!(
+            "e2e-size-{w}x{h}{}.png",
+            if present { "-present" } else { "" }
+        )));
+        b.keys(&["c"]);
+        b.wait("document.querySelector('.compare-summary')", "compare mode");
+        assert_no_overflow(&b, &format!("{what}, compare mode"));
+        let overlap = b.js(
+            "const s = [...document.querySelectorAll('.side')].map(e => e.getBoundingClientRect());
+             return s.length === 2 && s[0].right > s[1].left + 1 && s[0].bottom > s[1].top + 1;",
+        );
+        assert_eq!(
+            overlap,
+            json!(false),
+            "{what}: the two kernels' cards overlap"
+        );
+        b.screenshot(&out.join(format!("e2e-size-{w}x{h}-compare.png")));
+        b.keys(&["c", "l"]);
+        b.wait("document.querySelector('.lesson-link')", "the lessons");
+        b.js("document.querySelectorAll('.lesson-link')[2].click(); return true;");
+        b.wait("document.querySelector('.lesson h3')", "a lesson");
+        assert_no_overflow(&b, &format!("{what}, a lesson"));
+        let covered = b.js(
+            "const n = document.querySelector('.lessons-grid nav').getBoundingClientRect();
+             const t = document.querySelector('.lesson-body').getBoundingClientRect();
+             return n.right > t.left + 1 && n.bottom > t.top + 1 && n.top < t.bottom - 1 && n.left < t.right - 1;",
+        );
+        assert_eq!(
+            covered,
+            json!(false),
+            "{what}: the lesson list covers the text"
+        );
+        b.screenshot(&out.join(format!("e2e-size-{w}x{h}-lesson.png")));
+        if w == 1920 && !present {
+            violations.extend(axe(&b, "a lesson"));
+        }
+    }
+    b.js("localStorage.setItem('svelab.present', '0'); return true;");
+    b.viewport(1600, 1000);
+
+    // 3. The audit: the page, dark, compare mode, the help.
+    b.goto(&url);
+    violations.extend(axe(&b, "the page"));
+    b.blur();
+    b.keys(&["t"]);
+    violations.extend(axe(&b, "dark"));
+    b.keys(&["c"]);
+    b.wait("document.querySelector('.compare-summary')", "compare mode");
+    violations.extend(axe(&b, "compare mode, dark"));
+    b.keys(&["t", "c", "?"]);
+    b.wait("document.querySelector('.overlay')", "the help");
+    violations.extend(axe(&b, "the help"));
+    b.keys(&[ESCAPE]);
+
+    // 4. Completion: typing offers the script's CPUs; ↓ and Tab take the second; Escape
+    // closes a menu without leaving the editor.
+    set_script(&b, SCRIPT);
+    b.js("const t = document.getElementById('script'); t.focus(); t.setSelectionRange(t.value.length, t.value.length); return true;");
+    b.keys(&["c", "t", "x", "s", "w", " ", "c"]);
+    b.wait(
+        "document.getElementById('complete-menu')",
+        "the completion menu",
+    );
+    assert_eq!(b.text("#complete-menu"), "cpu0cpu1");
+    violations.extend(axe(&b, "the completion menu"));
+    b.keys(&[DOWN, TAB]);
+    b.wait(
+        "!document.getElementById('complete-menu')",
+        "the menu to close",
+    );
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(format!("{SCRIPT}ctxsw cpu1"))
+    );
+    b.keys(&[" ", "i"]);
+    b.wait("document.getElementById('complete-menu')", "the menu again");
+    b.keys(&[ESCAPE]);
+    b.wait(
+        "!document.getElementById('complete-menu')",
+        "Escape to close it",
+    );
+    assert_eq!(
+        b.js("return document.activeElement.id;"),
+        json!("script"),
+        "Escape closed the menu, not the editor"
+    );
+    b.blur();
+
+    // 5. Share on a plain-HTTP host: no clipboard, the link in a selected field; it and
+    // the embed link open the same script.
+    set_script(&b, SCRIPT);
+    b.wait(
+        "document.getElementById('pos').textContent.endsWith('/ 5')",
+        "the script to run",
+    );
+    b.click("#btn-share");
+    b.wait(
+        "document.querySelector('.banner.error #share-url')",
+        "the link field",
+    );
+    let link = b.js("return document.getElementById('share-url').value;");
+    let link = link.as_str().expect("a link").to_string();
+    assert!(link.starts_with(&url) && link.contains("#v=2&"), "{link}");
+    let embed = b.js("return document.getElementById('embed-url').value;");
+    let embed = embed.as_str().expect("an embed link").to_string();
+    assert!(embed.starts_with(&format!("{url}#embed&v=2&")), "{embed}");
+    violations.extend(axe(&b, "the share banner"));
+    b.goto(&link);
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(SCRIPT)
+    );
+    b.goto(&embed);
+    assert_eq!(
+        b.js("return document.getElementById('script').value;"),
+        json!(SCRIPT)
+    );
+    assert!(!b.exists("header") && !b.exists(".machine") && b.exists("#btn-step"));
+    b.viewport(640, 400);
+    assert_no_overflow(&b, "an embed at 640x400");
+    b.screenshot(&out.join("e2e-embed.png"));
+    violations.extend(axe(&b, "an embed"));
+    b.viewport(1600, 1000);
+
+    // 6. Every lesson's Markdown: each inline code span and underscored identifier of the
+    // source appears verbatim in the page, and no backtick is left.
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("lesson.md").exists())
+            .collect();
+    dirs.sort();
+    b.goto(&url);
+    b.blur();
+    b.keys(&["l"]);
+    b.wait("document.querySelector('.lesson-link')", "the lessons");
+    for (i, dir) in dirs.iter().enumerate() {
+        let md = std::fs::read_to_string(dir.join("lesson.md")).unwrap();
+        b.js(&format!(
+            "document.querySelectorAll('.lesson-link')[{i}].click(); return true;"
+        ));
+        b.wait(
+            &format!(
+                "document.querySelector('.lesson h3') && document.querySelector('.lesson h3').textContent.startsWith('Lesson {}:')",
+                i + 1
+            ),
+            "the lesson",
+        );
+        // The prose as drawn (the scripts' own text, comments included, is not Markdown).
+        let text = b
+            .js("const c = document.querySelector('.lesson').cloneNode(true); c.querySelectorAll('pre').forEach(p => p.remove()); return c.textContent;")
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let name = dir.display();
+        assert!(
+            !text.contains('`'),
+            "{name}: a backtick is left in the page"
+        );
+        for span in code_spans(&md) {
+            assert!(text.contains(&span), "{name}: `{span}` is not in the page");
+        }
+        for id in underscored(&md) {
+            assert!(text.contains(&id), "{name}: {id} is not in the page");
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "accessibility (axe-core, serious or critical):\n{}",
+        violations.join("\n")
+    );
 }

@@ -14,7 +14,10 @@ use std::process::Command;
 pub const TARGETS: [(&str, &str); 3] = [
     ("parse", "the parser and its diagnostics"),
     ("session", "load, run, time travel and append"),
-    ("files", "share links, JSON files, course bundles, submissions, lesson folders"),
+    (
+        "files",
+        "share links, JSON files, course bundles, submissions, lesson folders",
+    ),
 ];
 
 fn ensure_tools() -> Result<(), String> {
@@ -87,7 +90,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&seeds);
     std::fs::create_dir_all(&seeds).map_err(|e| e.to_string())?;
     let mut n = 0;
-    for d in ["tests/golden", "tests/conformance", "tests/real/scenarios", "lessons"] {
+    for d in [
+        "tests/golden",
+        "tests/conformance",
+        "tests/real/scenarios",
+        "lessons",
+    ] {
         collect_seeds(&root.join(d), &seeds, &mut n)?;
     }
     for t in targets {

@@ -13,10 +13,13 @@
 //!   for `dist/`; it prints the address.
 //! * [`test`] (part of `cargo xtask ci`): installs Debian's Chromium and ChromeDriver when
 //!   missing, builds the bundle, runs the wasm-bindgen tests in headless Chromium, then the
-//!   end-to-end test (`web-playground/tests/e2e.rs`) against the bundle served here.
+//!   end-to-end test (`web-playground/tests/e2e.rs`) against the bundle served here,
+//!   loaded as `http://svelab.test:PORT/` (Chromium maps the name to 127.0.0.1), with
+//!   axe-core's `axe.min.js` for the accessibility audit ([`ensure_axe`]: the npm
+//!   registry's tarball, fetched once into `target/web/`).
 //!
-//! Nothing here downloads tools at run time besides `cargo install` from crates.io and
-//! `apt-get` from Debian.
+//! Nothing here downloads tools at run time besides `cargo install` from crates.io,
+//! `apt-get` from Debian and axe-core's tarball from the npm registry.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -526,9 +529,54 @@ fn start_chromedriver() -> Result<(Driver, String), String> {
     Err("ChromeDriver did not start within 20 s".into())
 }
 
+/// The axe-core release the end-to-end test's accessibility audit injects.
+const AXE_VERSION: &str = "4.10.2";
+
+/// `axe.min.js` of [`AXE_VERSION`], from the npm registry's tarball, cached under
+/// `target/web/axe-core-VERSION/` (curl and tar; curl from Debian if missing).
+pub fn ensure_axe() -> Result<PathBuf, String> {
+    let dir = target_dir().join(format!("axe-core-{AXE_VERSION}"));
+    let js = dir.join("package").join("axe.min.js");
+    if js.exists() {
+        return Ok(js);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if output("curl", &["--version"]).is_none() {
+        eprintln!("xtask: installing Debian's curl");
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "curl"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    let tgz = dir.join("axe-core.tgz");
+    let url = format!("https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz");
+    run(Command::new("curl")
+        .args(["-fsSL", "--retry", "3", "-o"])
+        .arg(&tgz)
+        .arg(&url))?;
+    run(Command::new("tar")
+        .arg("-xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(&dir)
+        .arg("package/axe.min.js"))?;
+    let _ = std::fs::remove_file(&tgz);
+    if js.exists() {
+        Ok(js)
+    } else {
+        Err(format!("{url} has no package/axe.min.js"))
+    }
+}
+
+/// The host name the end-to-end test loads the page through (Chromium maps it to
+/// 127.0.0.1): not localhost, so the page is not a secure context, as on a class's
+/// plain-HTTP server (no clipboard).
+pub const E2E_HOST: &str = "svelab.test";
+
 /// The browser tests: wasm-bindgen tests in headless Chromium, then the end-to-end test.
 pub fn test() -> Result<(), String> {
     ensure_chromium()?;
+    let axe = ensure_axe()?;
     build()?;
     let crate_dir = root().join("web-playground");
     // wasm-bindgen-test-runner reads webdriver.json (headless flags) from its working
@@ -551,7 +599,7 @@ pub fn test() -> Result<(), String> {
         )
         .env("CHROMEDRIVER", CHROMEDRIVER)
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
-    let server = spawn_server(dist(), 0)?;
+    let server = spawn_server(dist(), 0)?.replace("127.0.0.1", E2E_HOST);
     let (driver, driver_url) = start_chromedriver()?;
     let out = target_dir().join("e2e");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -576,7 +624,9 @@ pub fn test() -> Result<(), String> {
         .env("SVELAB_WEBDRIVER", &driver_url)
         .env("SVELAB_E2E_OUT", &out)
         .env("SVELAB_E2E_DIST", dist())
-        .env("SVELAB_CHROMIUM", CHROMIUM));
+        .env("SVELAB_CHROMIUM", CHROMIUM)
+        .env("SVELAB_E2E_HOST", E2E_HOST)
+        .env("SVELAB_AXE", &axe));
     drop(driver);
     result
 }

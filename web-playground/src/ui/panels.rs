@@ -349,3 +349,26 @@ pub fn help(p: &HelpProps) -> Html {
         </div>
     }
 }
+
+/// Properties of [`Welcome`].
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct WelcomeProps {
+    /// Close it (remembered).
+    pub on_close: Callback<()>,
+}
+
+/// The first visit's orientation: one screen, what this is and how to start.
+#[function_component(Welcome)]
+pub fn welcome(p: &WelcomeProps) -> Html {
+    let close = p.on_close.clone();
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="welcome-title">
+            <div class="dialog welcome" id="welcome">
+                <h2 id="welcome-title">{"svelab: how Linux handles your SVE registers"}</h2>
+                <p>{"A model of how arm64 Linux saves, restores and traps the FPSIMD/SVE registers of tasks and KVM guests, before and after Mark Brown's 2022 series. The script is on the left, the machine on the right."}</p>
+                <p>{"Press → (or step ▶) to run the script one statement at a time and ← to go back: the events say what the kernel did and why. Lessons (key l) is a course with exercises checked by the model. Edit the script freely: it re-runs as you type. ? lists every key."}</p>
+                <button id="welcome-start" class="primary" onclick={Callback::from(move |_| close.emit(()))}>{"Start at step 0 (Escape)"}</button>
+            </div>
+        </div>
+    }
+}

@@ -12,7 +12,9 @@
 //! * [`page`] holds the page's small decisions: the kernel menu's label, the share banner,
 //!   the autosaved draft, when to ask before replacing the script, compare mode's range.
 
+pub mod app;
 pub mod chart;
+pub mod complete;
 pub mod course;
 pub mod highlight;
 pub mod keys;
