@@ -74,14 +74,14 @@ fn read_doc<T: serde::de::DeserializeOwned>(
     format: &str,
     how: &str,
 ) -> Result<T, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    let h = crate::session::read_header(text).map_err(|e| {
         format!(
             "{source}:{}:{}: not JSON ({e}); the file is written by `{how}`",
             e.line(),
             e.column()
         )
     })?;
-    let found = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    let found = h.format.unwrap_or_default();
     if found != format {
         return Err(if found.is_empty() {
             format!("{source}: not a `{format}` file (no `format` field); it is written by `{how}`")
@@ -89,13 +89,13 @@ fn read_doc<T: serde::de::DeserializeOwned>(
             format!("{source}: a `{found}` file, not a `{format}` file")
         });
     }
-    let version = v.get("version").and_then(|x| x.as_u64()).unwrap_or(0);
+    let version = h.version.unwrap_or(0);
     if version != u64::from(CLASS_FORMAT_VERSION) {
         return Err(format!(
             "{source}: format version {version}; this svelab reads version {CLASS_FORMAT_VERSION} (re-create it with this svelab)"
         ));
     }
-    serde_json::from_value(v).map_err(|e| format!("{source}: damaged `{format}` file: {e}"))
+    serde_json::from_str(text).map_err(|e| format!("{source}: damaged `{format}` file: {e}"))
 }
 
 /// The seed of a student's numbers in an assignment (the same everywhere, for ever).

@@ -241,44 +241,26 @@ impl Progress {
         course.exercises().find(|(l, e)| !self.passed(&l.id, &e.id))
     }
 
-    /// As JSON: `{"format":"svelab-progress","version":1,"data":…}`.
+    /// As JSON: `{"data":…,"format":"svelab-progress","version":1}`.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(&serde_json::json!({
-            "format": "svelab-progress",
-            "version": PROGRESS_VERSION,
-            "data": self,
-        }))
+        /// The envelope, its keys in the order earlier versions wrote them.
+        #[derive(Serialize)]
+        struct Out<'a> {
+            data: &'a Progress,
+            format: &'static str,
+            version: u32,
+        }
+        serde_json::to_string_pretty(&Out {
+            data: self,
+            format: "svelab-progress",
+            version: PROGRESS_VERSION,
+        })
         .unwrap_or_default()
     }
 
     /// Reads what [`Progress::to_json`] wrote.
     pub fn from_json(text: &str) -> Result<Progress, LoadError> {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| LoadError::Damaged(e.to_string()))?;
-        let found = v
-            .get("format")
-            .and_then(|f| f.as_str())
-            .unwrap_or("unknown");
-        if found != "svelab-progress" {
-            return Err(LoadError::WrongKind {
-                expected: "svelab-progress".into(),
-                found: found.into(),
-            });
-        }
-        let version = v
-            .get("version")
-            .and_then(|x| x.as_u64())
-            .ok_or_else(|| LoadError::Damaged("no version".into()))?;
-        if version != u64::from(PROGRESS_VERSION) {
-            return Err(LoadError::Version {
-                expected: PROGRESS_VERSION,
-                found: version,
-            });
-        }
-        let data = v
-            .get("data")
-            .ok_or_else(|| LoadError::Damaged("no data".into()))?;
-        Progress::deserialize(data).map_err(|e| LoadError::Damaged(e.to_string()))
+        crate::session::from_envelope("svelab-progress", PROGRESS_VERSION, text)
     }
 }
 

@@ -261,6 +261,26 @@ fn progress_round_trips_and_gives_students_different_numbers() {
         Progress::from_json("{}"),
         Err(LoadError::WrongKind { .. })
     ));
+    // The envelope as every earlier version wrote it (keys sorted): files keep loading.
+    let text = p.to_json();
+    assert!(text.starts_with("{\n  \"data\": {"), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("\"format\": \"svelab-progress\",\n  \"version\": 1\n}"),
+        "{text}"
+    );
+    assert!(matches!(
+        Progress::from_json(&text.replace("\"version\": 1", "\"version\": 7")),
+        Err(LoadError::Version { found: 7, .. })
+    ));
+    assert!(matches!(
+        Progress::from_json("{\"format\":\"svelab-progress\",\"version\":1}"),
+        Err(LoadError::Damaged(_))
+    ));
+    assert!(matches!(
+        Progress::from_json("not json"),
+        Err(LoadError::Damaged(_))
+    ));
     let before = p.instance(l, ex).seed;
     p.new_variant(&l.id, &ex.id);
     assert_ne!(p.instance(l, ex).seed, before);

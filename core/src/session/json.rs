@@ -70,34 +70,65 @@ fn to_json<T: Serialize>(kind: &'static str, data: &T) -> String {
     .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
-fn from_json<T: for<'de> Deserialize<'de>>(kind: &str, text: &str) -> Result<T, LoadError> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| LoadError::Damaged(e.to_string()))?;
-    let found = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
+/// The `format` and `version` of a JSON document, read without building the whole
+/// document in memory (the rest is skipped), so that a document of the wrong kind or
+/// version gets its own message before its body is read. Shared by every JSON document
+/// svelab writes (machines, reports, traces, progress, course bundles, submissions).
+#[derive(Deserialize)]
+pub(crate) struct Header {
+    /// `format`, if present.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// `version`, if present.
+    #[serde(default)]
+    pub version: Option<u64>,
+}
+
+/// Reads the [`Header`] of `text`.
+pub(crate) fn read_header(text: &str) -> Result<Header, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+/// The `data` of an envelope `{"format": kind, "version": version, "data": …}`.
+#[derive(Deserialize)]
+struct EnvelopeIn<T> {
+    data: T,
+}
+
+/// Reads an envelope of `kind` at `version` and returns its data.
+pub(crate) fn from_envelope<T: for<'de> Deserialize<'de>>(
+    kind: &str,
+    version: u32,
+    text: &str,
+) -> Result<T, LoadError> {
+    let h = read_header(text).map_err(|e| LoadError::Damaged(e.to_string()))?;
+    let found = h.format.unwrap_or_default();
     if found != kind {
         return Err(LoadError::WrongKind {
             expected: kind.into(),
             found: if found.is_empty() {
                 "unknown".into()
             } else {
-                found.into()
+                found
             },
         });
     }
-    let version = v
-        .get("version")
-        .and_then(|x| x.as_u64())
+    let v = h
+        .version
         .ok_or_else(|| LoadError::Damaged("no version".into()))?;
-    if version != u64::from(FORMAT_VERSION) {
+    if v != u64::from(version) {
         return Err(LoadError::Version {
-            expected: FORMAT_VERSION,
-            found: version,
+            expected: version,
+            found: v,
         });
     }
-    let data = v
-        .get("data")
-        .ok_or_else(|| LoadError::Damaged("no data".into()))?;
-    T::deserialize(data).map_err(|e| LoadError::Damaged(e.to_string()))
+    serde_json::from_str::<EnvelopeIn<T>>(text)
+        .map(|e| e.data)
+        .map_err(|e| LoadError::Damaged(e.to_string()))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(kind: &str, text: &str) -> Result<T, LoadError> {
+    from_envelope(kind, FORMAT_VERSION, text)
 }
 
 /// The machine as JSON (`{"format":"svelab-machine","version":1,"data":…}`).
