@@ -713,3 +713,70 @@ fn a_cpu_starts_at_its_lowest_vl_and_the_first_sve_use_writes_zcr() {
         assert_eq!(r.expect_failures, 0, "{k}");
     }
 }
+
+/// Two signals pending at one return to user. `arch/arm64/kernel/signal.c:do_notify_resume()`
+/// (v5.19; the same loop up to 6.12, in `kernel/entry-common.c` there) delivers ONE signal per
+/// pass of its loop (`do_signal()` → `get_signal()` → `handle_signal()` → `setup_rt_frame()`)
+/// and, in the same pass, reloads the FP state (`fpsimd_restore_current_state()` when the
+/// flags read at the top of the pass had `TIF_FOREIGN_FPSTATE`), then reads the flags again
+/// and loops. So the second frame is built after the reload of the first pass.
+///
+/// A is switched out inside a syscall (an FPSIMD-format save on p6+), another task uses the
+/// FPU, and two signals wait for A's return. On p6, p7 and v6.2 the first frame trusts the
+/// stale `TIF_SVE` (SVE payload); the reload in between loads by `fp_type` (FPSIMD) and
+/// clears `TIF_SVE`, so the second frame has no payload. v5.19 and 6.1 cleared `TIF_SVE` at
+/// syscall entry, 6.12 keys the frame on `fp_type` (`61da7c8e2a60`): both frames are alike.
+#[test]
+fn do_notify_resume_delivers_one_signal_per_pass_with_the_fp_reload_between() {
+    for k in Kernel::ALL {
+        let (mut m, a, b) = two(k);
+        step(&mut m, sve_write(a, 0, 0x31));
+        step(&mut m, svc(a, Syscall::Yield(Next::Task(b))));
+        step(&mut m, fp_write(b, 0, 0x77));
+        for sig in [Sig::Usr1, Sig::Usr2] {
+            step(&mut m, Op::Signal { task: a, sig });
+        }
+        step(&mut m, svc(b, Syscall::Yield(Next::Task(a))));
+        let frames = &m.task(a).frames;
+        assert_eq!(frames.len(), 2, "{k}: both signals delivered");
+        let payload: Vec<bool> = frames
+            .iter()
+            .map(|f| f.sve.as_ref().unwrap().payload.is_some())
+            .collect();
+        let stale = k.p6_sve_kept_on_syscall() && !k.signal_frame_by_fp_type();
+        let want = if stale {
+            vec![true, false]
+        } else {
+            vec![false, false]
+        };
+        assert_eq!(
+            payload, want,
+            "{k}: SVE payload of the first and second frame"
+        );
+        // Events: frame, reload, frame (a reload only when the state was foreign).
+        let fs = functions(&m);
+        let first = fs.iter().position(|f| f == "setup_rt_frame").unwrap();
+        let last = fs.iter().rposition(|f| f == "setup_rt_frame").unwrap();
+        assert!(
+            fs[first..last].iter().any(|f| f == "task_fpsimd_load"),
+            "{k}: the reload runs between the two frames: {fs:?}"
+        );
+        // The handler of the second signal returns first (innermost frame).
+        step(&mut m, svc(a, Syscall::Sigreturn(FrameEdit::AsDelivered)));
+        assert!(!m.task(a).tif_sve, "{k}: second frame restored FPSIMD-only");
+        step(&mut m, svc(a, Syscall::Sigreturn(FrameEdit::AsDelivered)));
+        assert_eq!(
+            m.task(a).tif_sve,
+            stale,
+            "{k}: TIF_SVE after the first frame's sigreturn"
+        );
+        if k.p2_fp_type() {
+            let want = if stale { FpType::Sve } else { FpType::Fpsimd };
+            assert_eq!(
+                m.task(a).fp_type,
+                want,
+                "{k}: fp_type after both sigreturns"
+            );
+        }
+    }
+}
