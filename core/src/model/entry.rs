@@ -234,13 +234,23 @@ impl Machine {
             return;
         }
         if let Some(c) = self.running_on(target) {
-            if self.task(target).level == Level::User {
-                let saved = self.enter(Some(c), Some(target));
-                self.task_mut(target).in_syscall = false;
-                self.emit(Event::IrqFromUser);
-                self.ret_to_user(c, target);
-                self.ctx = saved;
+            let saved = self.enter(Some(c), Some(target));
+            match self.task(target).level {
+                Level::User => {
+                    self.task_mut(target).in_syscall = false;
+                    self.emit(Event::IrqFromUser);
+                    self.ret_to_user(c, target);
+                }
+                Level::KvmRun(v) => {
+                    // kvm_vcpu_kick(): the IPI takes the guest out; the run loop then sees
+                    // the signal before entering it again.
+                    if self.vcpu(v).in_guest {
+                        self.kvm_guest_exit(c, target, v);
+                    }
+                    self.kvm_handle_signal_exit(c, target, v);
+                }
             }
+            self.ctx = saved;
         }
     }
 

@@ -288,8 +288,15 @@ pub enum Event {
         /// Guest state loaded in SVE format.
         guest_sve: bool,
     },
-    /// Hyp injected UNDEF: SVE from a guest without SVE.
+    /// The host injected UNDEF (`handle_sve()` → `kvm_inject_undefined()`, after a full
+    /// guest exit): SVE from a guest without SVE.
     KvmInjectUndef {
+        /// Which vCPU.
+        vcpu: VcpuId,
+    },
+    /// `xfer_to_guest_mode_handle_work()` found a pending signal before the guest could run
+    /// again: `kvm_handle_signal_exit()` (`KVM_EXIT_INTR`), and `KVM_RUN` returns -EINTR.
+    KvmSignalExit {
         /// Which vCPU.
         vcpu: VcpuId,
     },
@@ -369,6 +376,7 @@ impl Event {
             Event::KvmGuestEnter { .. } => "kvm_arch_vcpu_ctxflush_fp",
             Event::KvmHypHandleFpsimd { .. } => "kvm_hyp_handle_fpsimd",
             Event::KvmInjectUndef { .. } => "kvm_inject_undefined",
+            Event::KvmSignalExit { .. } => "kvm_handle_signal_exit",
             Event::KvmGuestExit { .. } => "kvm_arch_vcpu_ctxsync_fp",
             Event::KvmVcpuPutFp { .. } => "kvm_arch_vcpu_put_fp",
             Event::KvmTifSveWrite { .. } => "update_thread_flag",

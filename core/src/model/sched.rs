@@ -80,8 +80,12 @@ impl Machine {
                 }
             }
             Resume::KvmRun(v) => {
-                // Preempt notifier kvm_sched_in() → kvm_arch_vcpu_load().
+                // Preempt notifier kvm_sched_in() → kvm_arch_vcpu_load(); the run loop then
+                // goes on, and a signal that came meanwhile ends it before the guest runs.
                 self.kvm_arch_vcpu_load_fp(c, n, v);
+                if !self.task(n).pending.is_empty() {
+                    self.kvm_handle_signal_exit(c, n, v);
+                }
             }
         }
     }
