@@ -227,6 +227,7 @@ fn the_sve_trap_memory_branch_keeps_a_stale_binding_on_every_kernel() {
 fn ptrace_sve_written_at_a_syscall_stop_is_discarded_by_a_save_after_the_reload() {
     // 398edaa12f9c (2025): after patch 6 a save while syscallno is set keeps only FPSIMD,
     // even when the registers hold SVE state a tracer just wrote.
+    // p6, p7 and v6.2 have it (KnownBug::SyscallSaveDiscardsModifiedSve).
     let ops = [
         sve_write(A, 0, 0x22),
         svc(A, Syscall::Yield(Next::Idle)),
@@ -261,7 +262,7 @@ fn ptrace_sve_written_at_a_syscall_stop_is_discarded_by_a_save_after_the_reload(
         let kept = p0.iter().all(|&b| b == 0xff);
         assert_eq!(
             kept,
-            !k.p6_sve_kept_on_syscall() || k.syscall_to_save_window(),
+            !KnownBug::SyscallSaveDiscardsModifiedSve.affects(k),
             "{k}: P0 written by the tracer {}",
             if kept { "kept" } else { "lost" }
         );
@@ -414,5 +415,56 @@ fn hyp_saving_the_host_leaves_a_stale_fp_type_from_patch_2_to_5() {
             KnownBug::HypHostSaveLeavesFpType.affects(k),
             "{k}: patch-2 WARN in task_fpsimd_load"
         );
+    }
+}
+
+#[test]
+fn rc1s_sticky_host_sve_enabled_also_hits_a_task_that_never_entered_kvm() {
+    // arch/arm64/kvm/fpsimd.c at v5.19-rc1 (and the v1 series on it): kvm_arch_vcpu_load_fp()
+    // only ever sets HOST_SVE_ENABLED, and kvm_arch_vcpu_put_fp() under VHE writes
+    // CPACR_EL1.ZEN_EL0EN from it when the guest did not own the registers. The put runs in
+    // the sched-out notifier, before __switch_to(); if the next task's state is still live
+    // on this CPU, fpsimd_thread_switch() leaves TIF_FOREIGN_FPSTATE clear, nothing reloads,
+    // and that task — which never entered KVM — returns to EL0 with SVE untrapped and
+    // TIF_SVE clear. d52d165d67c5 (v5.19-rc3) clears the flag at every load, so the put
+    // restores what the load sampled: C's own setting.
+    const C: TaskId = TaskId(2);
+    let setup = |m: &mut Machine| {
+        vmm(m);
+        m.add_task("C", Some(64), None).unwrap();
+    };
+    let ops = [
+        kvm_enter(),
+        ctxsw(0, Next::Task(B)),
+        sve_write(B, 0, 1),
+        // Loaded while CPACR has B's ZEN_EL0EN = 1: the flag is set.
+        ctxsw(0, Next::Task(Q)),
+        ctxsw(0, Next::Task(C)),
+        fp_write(C, 0, 0x5),
+        // Loaded again while CPACR has C's ZEN_EL0EN = 0; the guest does not use FP.
+        ctxsw(0, Next::Task(Q)),
+        // Put (ZEN_EL0EN := the flag), then C's state is still live: no reload.
+        ctxsw(0, Next::Task(C)),
+    ];
+    for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+        for k in Kernel::ALL {
+            let (v, m) = run(k, mode, setup, &ops);
+            let on_c: Vec<&Violation> = v
+                .iter()
+                .filter(|v| v.rule == Rule::LiveAtEl0 && v.task == Some(C))
+                .collect();
+            let expected = mode == KvmMode::Vhe
+                && !k.rc3_clear_host_sve_enabled_on_load()
+                && !k.kvm_host_state_saved_at_vcpu_load();
+            assert_eq!(!on_c.is_empty(), expected, "{k} {mode:?}: {v:#?}");
+            assert_eq!(m.cpu(CpuId(0)).cpacr_zen_el0en, expected, "{k} {mode:?}");
+            for viol in on_c {
+                assert_eq!(
+                    KnownBug::explain(k, viol),
+                    Some(KnownBug::StickyHostSveEnabled),
+                    "{k} {mode:?}: C never entered KVM: {viol:#?}"
+                );
+            }
+        }
     }
 }

@@ -38,7 +38,9 @@ pub enum KnownBug {
     /// trapped after guest exit" (January 2025, never merged).
     KvmSveUntrappedAfterGuestExit,
     /// v5.19-rc1 (and the v1 series on top of it) never clears `HOST_SVE_ENABLED` on vCPU
-    /// load, so a VHE put can re-enable EL0 SVE for a VMM whose `TIF_SVE` is clear. Fixed in
+    /// load, so a VHE put can re-enable EL0 SVE for a VMM whose `TIF_SVE` is clear — or,
+    /// when the put runs in the sched-out notifier and the next task's state is still live
+    /// on the CPU, for that task, which never entered KVM. Fixed in
     /// v5.19-rc3 by `d52d165d67c5` "KVM: arm64: Always start with clearing SVE flag on load".
     StickyHostSveEnabled,
     /// `sve_init_regs()`'s memory branch does not unbind the task, so a trap preempted,
@@ -55,11 +57,20 @@ pub enum KnownBug {
     /// WARNs, and at patch 5 alone it reloads a stale `sve_state`. Masked from patch 6 on;
     /// the 2025 rework (`fbc7e61195e2`) saves the host state in the kernel instead.
     HypHostSaveLeavesFpType,
+    /// After patch 6 `fpsimd_save()` keeps only the FPSIMD view whenever `in_syscall()`
+    /// holds, even when the registers hold SVE state a tracer wrote at a syscall stop and
+    /// the return path reloaded: a save between that reload and the return to EL0 (a
+    /// reschedule, kernel-mode NEON) discards it. Fixed in 2025 by `398edaa12f9c`
+    /// "arm64/fpsimd: Do not discard modified SVE state" (Mark Rutland; the per-CPU
+    /// `to_save` window of `fpsimd_syscall_enter()`/`_exit()`). No rule of the checker
+    /// flags it (the lost values are P/FFR/Z above V, which the ABI lets a syscall discard):
+    /// the test compares the registers.
+    SyscallSaveDiscardsModifiedSve,
 }
 
 impl KnownBug {
     /// Every known bug.
-    pub const ALL: [KnownBug; 9] = [
+    pub const ALL: [KnownBug; 10] = [
         KnownBug::SignalTrustsTifSve,
         KnownBug::PtraceHeaderTrustsTifSve,
         KnownBug::PtraceFprSyncTrustsTifSve,
@@ -69,6 +80,7 @@ impl KnownBug {
         KnownBug::SveTrapMemoryBranchKeepsBinding,
         KnownBug::PartialSveWriteZeroes,
         KnownBug::HypHostSaveLeavesFpType,
+        KnownBug::SyscallSaveDiscardsModifiedSve,
     ];
 
     /// Short name.
@@ -83,6 +95,7 @@ impl KnownBug {
             KnownBug::SveTrapMemoryBranchKeepsBinding => "sve-trap-memory-branch-keeps-binding",
             KnownBug::PartialSveWriteZeroes => "partial-NT_ARM_SVE-write-zeroes",
             KnownBug::HypHostSaveLeavesFpType => "hyp-host-save-leaves-fp_type",
+            KnownBug::SyscallSaveDiscardsModifiedSve => "syscall-save-discards-modified-SVE",
         }
     }
 
@@ -111,6 +124,9 @@ impl KnownBug {
             }
             KnownBug::SveTrapMemoryBranchKeepsBinding => !k.sve_trap_memory_branch_flushes(),
             KnownBug::PartialSveWriteZeroes => true,
+            KnownBug::SyscallSaveDiscardsModifiedSve => {
+                k.p6_sve_kept_on_syscall() && !k.syscall_to_save_window()
+            }
             KnownBug::HypHostSaveLeavesFpType => {
                 k.p2_fp_type()
                     && !k.p6_sve_kept_on_syscall()
@@ -133,25 +149,37 @@ impl KnownBug {
                 "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
                 _ => return None,
             },
+            // SVE untrapped with TIF_SVE clear. For a VMM, from patch 6 it is
+            // fpsimd_kvm_prepare() leaving the trap open; before, only the sticky flag can
+            // do it. A task that never ran a vCPU can only have been given the trap state
+            // of a VMM's put (the sticky flag, restored under VHE before a switch that does
+            // not reload).
             Rule::LiveAtEl0
-                if v.cause
-                    == (Cause::TrapMismatch {
+                if matches!(
+                    v.cause,
+                    Cause::TrapMismatch {
                         zen_el0en: true,
                         tif_sve: false,
-                    }) =>
+                        ..
+                    }
+                ) =>
             {
-                if k.p6_sve_kept_on_syscall() {
+                let vmm = matches!(v.cause, Cause::TrapMismatch { vmm: true, .. });
+                if vmm && k.p6_sve_kept_on_syscall() {
                     KnownBug::KvmSveUntrappedAfterGuestExit
                 } else {
                     KnownBug::StickyHostSveEnabled
                 }
             }
             Rule::LiveAtEl0
-                if v.cause
-                    == (Cause::TrapMismatch {
+                if matches!(
+                    v.cause,
+                    Cause::TrapMismatch {
                         zen_el0en: false,
                         tif_sve: true,
-                    }) =>
+                        ..
+                    }
+                ) =>
             {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
@@ -192,6 +220,7 @@ mod tests {
         let untrapped = Cause::TrapMismatch {
             zen_el0en: true,
             tif_sve: false,
+            vmm: true,
         };
         let k = Kernel::V6_2;
         assert_eq!(
@@ -211,5 +240,17 @@ mod tests {
         );
         // The v5.19 release has the -rc3 fix: nothing to attribute it to.
         assert_eq!(KnownBug::explain(Kernel::V5_19, &b1(untrapped, "")), None);
+        // A task that never ran a vCPU: only the sticky flag, on the kernels that have it.
+        let bystander = Cause::TrapMismatch {
+            zen_el0en: true,
+            tif_sve: false,
+            vmm: false,
+        };
+        let p6 = Kernel::SeriesV1(crate::model::kernel::Patch::from_number(6).unwrap());
+        assert_eq!(
+            KnownBug::explain(p6, &b1(bystander, "")),
+            Some(KnownBug::StickyHostSveEnabled)
+        );
+        assert_eq!(KnownBug::explain(k, &b1(bystander, "")), None);
     }
 }

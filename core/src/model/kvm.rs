@@ -165,6 +165,7 @@ impl Machine {
         // kvm_arch_vcpu_run_map_fp(): host_fpsimd_state := &current->thread.uw.fpsimd_state.
         self.vcpu_mut(v).vmm = Some(vmm);
         self.task_mut(vmm).level = Level::KvmRun(v);
+        self.task_mut(vmm).ghost_ran_vcpu = true;
         self.kvm_arch_vcpu_load_fp(c, vmm, v);
         self.kvm_run_loop_reenter(c, vmm, v);
     }

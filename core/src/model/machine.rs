@@ -147,6 +147,10 @@ pub struct Task {
     pub ghost_v_newest: Format,
     /// Allocation counter for `sve_state` generations.
     pub sve_generation: u32,
+    /// Model-only (ghost): the task has run a vCPU (`KVM_RUN`). Not a kernel variable;
+    /// bug attribution reads it (a KVM path of its own, or the CPU a VMM left behind).
+    #[serde(default)]
+    pub ghost_ran_vcpu: bool,
 }
 
 impl Task {
@@ -172,6 +176,7 @@ impl Task {
             counters: Counters::default(),
             ghost_v_newest: Format::Fpsimd,
             sve_generation: 0,
+            ghost_ran_vcpu: false,
         }
     }
 

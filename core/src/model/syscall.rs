@@ -149,6 +149,7 @@ impl Machine {
             task.fp_type = FpType::Fpsimd;
         }
         task.ghost_v_newest = Format::Fpsimd;
+        task.ghost_ran_vcpu = false;
         task.pending.clear();
         task.counters = Default::default();
         // The child's copy of the FPSIMD state (and of the signal frames on its stack) is
