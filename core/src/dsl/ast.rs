@@ -328,7 +328,7 @@ pub enum StmtKind {
         /// Call.
         call: SvcSpec,
     },
-    /// `ctxsw CPU NEXT [preempt-before-restore|preempt-after-restore -> THEN]`.
+    /// `ctxsw CPU NEXT [preempt-before-signal|preempt-before-restore|preempt-after-restore -> THEN]`.
     Ctxsw {
         /// CPU.
         cpu: Ident,
@@ -366,12 +366,14 @@ pub enum StmtKind {
     CpuOffline(Ident),
     /// `cpu-online CPU`.
     CpuOnline(Ident),
-    /// `kvm-enter TASK VCPU`.
+    /// `kvm-enter TASK VCPU [preempt -> NEXT]`.
     KvmEnter {
         /// VMM task.
         task: Ident,
         /// vCPU.
         vcpu: Ident,
+        /// `preempt -> NEXT`: preempted after syscall entry, before `vcpu_load()`.
+        preempt: Option<NextSpec>,
     },
     /// `guest-sve-op VCPU …`, `guest-fp-op VCPU …`.
     GuestOp {

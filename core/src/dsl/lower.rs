@@ -285,9 +285,19 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
         StmtKind::CpuPm(c) => Op::CpuPm { cpu: cpu(m, c)? },
         StmtKind::CpuOffline(c) => Op::CpuOffline { cpu: cpu(m, c)? },
         StmtKind::CpuOnline(c) => Op::CpuOnline { cpu: cpu(m, c)? },
-        StmtKind::KvmEnter { task: t, vcpu: v } => Op::Svc {
+        StmtKind::KvmEnter {
+            task: t,
+            vcpu: v,
+            preempt,
+        } => Op::Svc {
             task: task(m, t)?,
-            call: Syscall::KvmRun(vcpu(m, v)?),
+            call: match preempt {
+                None => Syscall::KvmRun(vcpu(m, v)?),
+                Some(n) => Syscall::KvmRunPreempted {
+                    vcpu: vcpu(m, v)?,
+                    next: next(m, n)?,
+                },
+            },
         },
         StmtKind::GuestOp {
             vcpu: v,

@@ -70,7 +70,7 @@ pub const STATEMENTS: [Statement; 25] = [
     stmt("cpu-pm", "cpuN", "the CPU enters a low-power state (CPU_PM_ENTER)", "cpu-pm cpu1", "ctxsw cpu1 idle", false),
     stmt("cpu-offline", "cpuN", "hot-unplug a CPU", "cpu-offline cpu1", "ctxsw cpu1 idle", false),
     stmt("cpu-online", "cpuN", "bring a CPU back", "cpu-online cpu1", "ctxsw cpu1 idle\ncpu-offline cpu1", false),
-    stmt("kvm-enter", "TASK VCPU", "the VMM task enters KVM_RUN with a vCPU", "kvm-enter VMM V0", "ctxsw cpu0 VMM", false),
+    stmt("kvm-enter", "TASK VCPU [preempt -> NEXT]", "the VMM task enters KVM_RUN with a vCPU (preempt: switched out after syscall entry, before vcpu_load)", "kvm-enter VMM V0 preempt -> idle", "ctxsw cpu0 VMM", false),
     stmt("guest-sve-op", "VCPU [REG=VALUE …]", "the guest executes an SVE instruction", "guest-sve-op V0 z1=fill(0x33)", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
     stmt("guest-fp-op", "VCPU [REG=VALUE …]", "the guest executes an FP instruction", "guest-fp-op V0 v1=0x44", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
     stmt("kvm-exit", "VCPU [to-user]", "the guest exits (to-user: back to the VMM's user space)", "kvm-exit V0 to-user", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),

@@ -66,11 +66,28 @@ pub enum KnownBug {
     /// flags it (the lost values are P/FFR/Z above V, which the ABI lets a syscall discard):
     /// the test compares the registers.
     SyscallSaveDiscardsModifiedSve,
+    /// From patch 6, `fpsimd_kvm_prepare()` converts on `TIF_SVE` even when the VMM's state
+    /// is foreign: a `KVM_RUN` preempted between syscall entry and `vcpu_load()` was saved
+    /// FPSIMD-only with `TIF_SVE` still set, and `sve_to_fpsimd()` then copies stale
+    /// `sve_state` over the V just saved. Part of what the 2025 rework fixed:
+    /// `fbc7e61195e2` "KVM: arm64: Unconditionally save+flush host FPSIMD/SVE/SME state"
+    /// removed `fpsimd_kvm_prepare()`.
+    KvmPrepareConvertsForeignState,
+    /// v5.19 (rc1 and release) `kvm_arch_vcpu_load_fp()` has `BUG_ON(TIF_SVE)`, but a
+    /// tracer's `NT_ARM_SVE` write at the `KVM_RUN` entry stop (after `fp_user_discard()`)
+    /// sets `TIF_SVE`: the kernel crashes. Gone with patch 1, "KVM: arm64: Discard any SVE
+    /// state when entering KVM guests" (v6.2), which calls `fpsimd_kvm_prepare()` instead.
+    PtraceSveAtKvmEntryHitsBugOn,
+    /// Patch 1's `fpsimd_kvm_prepare()` clears `TIF_SVE` and converts to FPSIMD at vCPU
+    /// load, so SVE state a tracer wrote at the `KVM_RUN` entry stop loses everything but
+    /// V (P, FFR, Z above 128 bits). Named in the 2025 fix's text; gone with `fbc7e61195e2`
+    /// (vcpu load saves and flushes instead). No rule flags it: the test compares P0.
+    KvmPrepareDiscardsTracerSve,
 }
 
 impl KnownBug {
     /// Every known bug.
-    pub const ALL: [KnownBug; 10] = [
+    pub const ALL: [KnownBug; 13] = [
         KnownBug::SignalTrustsTifSve,
         KnownBug::PtraceHeaderTrustsTifSve,
         KnownBug::PtraceFprSyncTrustsTifSve,
@@ -81,6 +98,9 @@ impl KnownBug {
         KnownBug::PartialSveWriteZeroes,
         KnownBug::HypHostSaveLeavesFpType,
         KnownBug::SyscallSaveDiscardsModifiedSve,
+        KnownBug::KvmPrepareConvertsForeignState,
+        KnownBug::PtraceSveAtKvmEntryHitsBugOn,
+        KnownBug::KvmPrepareDiscardsTracerSve,
     ];
 
     /// Short name.
@@ -96,6 +116,9 @@ impl KnownBug {
             KnownBug::PartialSveWriteZeroes => "partial-NT_ARM_SVE-write-zeroes",
             KnownBug::HypHostSaveLeavesFpType => "hyp-host-save-leaves-fp_type",
             KnownBug::SyscallSaveDiscardsModifiedSve => "syscall-save-discards-modified-SVE",
+            KnownBug::KvmPrepareConvertsForeignState => "kvm-prepare-converts-foreign-state",
+            KnownBug::PtraceSveAtKvmEntryHitsBugOn => "ptrace-SVE-at-KVM_RUN-entry-BUG_ON",
+            KnownBug::KvmPrepareDiscardsTracerSve => "kvm-prepare-discards-tracer-SVE",
         }
     }
 
@@ -127,6 +150,13 @@ impl KnownBug {
             KnownBug::SyscallSaveDiscardsModifiedSve => {
                 k.p6_sve_kept_on_syscall() && !k.syscall_to_save_window()
             }
+            KnownBug::KvmPrepareConvertsForeignState => {
+                k.p6_sve_kept_on_syscall() && k.p1_fpsimd_kvm_prepare()
+            }
+            KnownBug::PtraceSveAtKvmEntryHitsBugOn => {
+                !k.p1_fpsimd_kvm_prepare() && !k.kvm_host_state_saved_at_vcpu_load()
+            }
+            KnownBug::KvmPrepareDiscardsTracerSve => k.p1_fpsimd_kvm_prepare(),
             KnownBug::HypHostSaveLeavesFpType => {
                 k.p2_fp_type()
                     && !k.p6_sve_kept_on_syscall()
@@ -147,6 +177,7 @@ impl KnownBug {
                 "vec_set_vector_length" => KnownBug::VlChangeResurrectsStaleData,
                 "sve_set_common" => KnownBug::PartialSveWriteZeroes,
                 "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
+                "fpsimd_kvm_prepare" => KnownBug::KvmPrepareConvertsForeignState,
                 _ => return None,
             },
             // SVE untrapped with TIF_SVE clear. For a VMM, from patch 6 it is
@@ -189,6 +220,9 @@ impl KnownBug {
             Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
             // The race leaves a binding made before sve_alloc(): its sve_state pointer is
             // NULL, and the next SVE-format save dereferences it.
+            Rule::KernelCrash if f == "kvm_arch_vcpu_load_fp" => {
+                KnownBug::PtraceSveAtKvmEntryHitsBugOn
+            }
             Rule::KernelCrash if f == "fpsimd_save" && v.cause == Cause::NullSveState => {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }

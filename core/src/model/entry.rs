@@ -43,6 +43,13 @@ impl Machine {
         // TIF_FOREIGN_FPSTATE; it reads the flags again and loops while work is left. So a
         // second pending signal's frame is built after the first pass's reload.
         loop {
+            if !self.task(t).pending.is_empty() {
+                if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeSignal) {
+                    // A reschedule pass: schedule() alone, before do_signal().
+                    self.context_switch(c, next, Resume::Return(retry));
+                    return false;
+                }
+            }
             let foreign_at_top = self.task(t).tif_foreign_fpstate;
             if !self.task(t).pending.is_empty() {
                 // do_signal(): forget_syscall() before get_signal().

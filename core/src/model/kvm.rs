@@ -113,6 +113,24 @@ impl Machine {
                 "exit it first",
             ));
         }
+        // KVM_RUN holds vcpu->mutex from its start: a run preempted before vcpu_load()
+        // keeps the vCPU.
+        let entering = self.tasks.iter().position(|o| {
+            o.state
+                == crate::model::machine::TaskState::Stopped(
+                    crate::model::machine::Resume::KvmRunEntry(v),
+                )
+        });
+        if let Some(o) = entering {
+            return Err(StepError::new(
+                format!(
+                    "vCPU {} is inside KVM_RUN of {}",
+                    self.vcpu(v).name,
+                    self.tasks[o].name
+                ),
+                "a vCPU runs in one thread at a time",
+            ));
+        }
         Ok(())
     }
 

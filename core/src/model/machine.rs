@@ -88,6 +88,9 @@ pub enum Resume {
     Fork,
     /// A VMM switched out inside `KVM_RUN`: the vCPU is reloaded when it runs again.
     KvmRun(VcpuId),
+    /// A VMM switched out inside `KVM_RUN` before `vcpu_load()`: the run starts (map,
+    /// load, guest entry) when it runs again.
+    KvmRunEntry(VcpuId),
     /// Switched out inside `do_notify_resume()` on its way back to EL0 (a reschedule in
     /// the return loop); resumes the loop, then retries the instruction, if any.
     Return(Option<crate::model::op::UserInsn>),

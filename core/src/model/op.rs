@@ -167,6 +167,10 @@ pub enum TrapInterrupt {
 /// Where in `do_notify_resume()` a reschedule preempts a task on its way back to EL0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ReturnPoint {
+    /// Before a pending signal is delivered: the loop's first pass reschedules
+    /// (`_TIF_NEED_RESCHED`), so `do_signal()` (and its `forget_syscall()`) waits for the
+    /// next pass.
+    BeforeSignal,
     /// Before `fpsimd_restore_current_state()` (the loop's reschedule pass comes first).
     BeforeRestore,
     /// After it: an IRQ with IRQs unmasked sets `TIF_NEED_RESCHED`, the loop runs again.
@@ -203,6 +207,15 @@ pub enum Syscall {
     KernelNeon,
     /// `ioctl(KVM_RUN)` on a vCPU.
     KvmRun(crate::model::types::VcpuId),
+    /// `ioctl(KVM_RUN)` preempted after syscall entry and before `vcpu_load()`: the CPU
+    /// switches to `next`; the run (map, load, guest entry) goes on when the VMM is
+    /// switched back in.
+    KvmRunPreempted {
+        /// The vCPU.
+        vcpu: crate::model::types::VcpuId,
+        /// What runs instead.
+        next: Next,
+    },
 }
 
 impl Syscall {
@@ -219,7 +232,7 @@ impl Syscall {
             Syscall::Kill(..) => "kill",
             Syscall::Exit => "exit",
             Syscall::KernelNeon => "read",
-            Syscall::KvmRun(_) => "ioctl(KVM_RUN)",
+            Syscall::KvmRun(_) | Syscall::KvmRunPreempted { .. } => "ioctl(KVM_RUN)",
         }
     }
 }

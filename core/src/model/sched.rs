@@ -79,6 +79,10 @@ impl Machine {
                     }
                 }
             }
+            Resume::KvmRunEntry(v) => {
+                // KVM_RUN goes on: kvm_arch_vcpu_run_map_fp(), vcpu_load(), the run loop.
+                self.kvm_run_enter(c, n, v);
+            }
             Resume::KvmRun(v) => {
                 // Preempt notifier kvm_sched_in() → kvm_arch_vcpu_load(); the run loop then
                 // goes on, and a signal that came meanwhile ends it before the guest runs.

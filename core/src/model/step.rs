@@ -16,7 +16,7 @@
 
 use crate::model::machine::{Machine, Resume, Task, TaskState};
 use crate::model::op::{
-    check_name, KvmOp, Next, Op, Outcome, Reg, StepError, Syscall, TrapInterrupt,
+    check_name, KvmOp, Next, Op, Outcome, Reg, ReturnPoint, StepError, Syscall, TrapInterrupt,
 };
 use crate::model::regs::sve_vq_from_vl;
 use crate::model::types::{CpuId, Curr, Level, TaskId};
@@ -186,7 +186,9 @@ impl Machine {
                 TaskState::Stopped(Resume::SveTrap(_)) => {
                     "it is switched out inside the SVE access trap"
                 }
-                TaskState::Stopped(Resume::KvmRun(_)) => "it is switched out inside KVM_RUN",
+                TaskState::Stopped(Resume::KvmRun(_) | Resume::KvmRunEntry(_)) => {
+                    "it is switched out inside KVM_RUN"
+                }
                 TaskState::Stopped(_) => "it is not running",
                 _ => "it is not running",
             };
@@ -257,6 +259,10 @@ impl Machine {
                     Syscall::Yield(n) => next(n, &mut tasks),
                     Syscall::Kill(t, _) => tasks.push(*t),
                     Syscall::KvmRun(v) => vcpus.push(*v),
+                    Syscall::KvmRunPreempted { vcpu, next: n } => {
+                        vcpus.push(*vcpu);
+                        next(n, &mut tasks);
+                    }
                     _ => {}
                 }
             }
@@ -389,6 +395,16 @@ impl Machine {
                     }
                     Syscall::Kill(target, _) => self.check_alive(*target),
                     Syscall::KvmRun(v) => self.validate_kvm_run(*task, *v),
+                    Syscall::KvmRunPreempted { vcpu, next } => {
+                        self.validate_kvm_run(*task, *vcpu)?;
+                        if *next == Next::Task(*task) {
+                            return Err(StepError::new(
+                                "a task cannot preempt itself",
+                                "name another task, idle or kthread",
+                            ));
+                        }
+                        self.check_next(c, *next)
+                    }
                     _ => Ok(()),
                 }
             }
@@ -404,13 +420,25 @@ impl Machine {
                 Ok(())
             }
             Op::CtxswPreemptReturn {
-                cpu, task, then, ..
+                cpu,
+                task,
+                then,
+                point,
             } => {
                 self.check_cpu(*cpu)?;
+                if *point == ReturnPoint::BeforeSignal && self.task(*task).pending.is_empty() {
+                    return Err(StepError::new(
+                        format!("no signal is pending for {}", self.task(*task).name),
+                        format!(
+                            "send one first (`signal {} SIGUSR1`), or use preempt-before-restore",
+                            self.task(*task).name
+                        ),
+                    ));
+                }
                 self.check_next(*cpu, Next::Task(*task))?;
                 if matches!(
                     self.task(*task).state,
-                    TaskState::Stopped(Resume::KvmRun(_))
+                    TaskState::Stopped(Resume::KvmRun(_) | Resume::KvmRunEntry(_))
                 ) {
                     return Err(StepError::new(
                         format!("{} does not return to user space when it resumes: it is inside KVM_RUN", self.task(*task).name),
@@ -466,7 +494,11 @@ impl Machine {
                 // (the model's "preempted at EL0", "inside a syscall", a new child); not in
                 // the middle of the SVE trap or of KVM_RUN.
                 match &self.task(*task).state {
-                    TaskState::Stopped(Resume::User | Resume::Syscall | Resume::Fork) => {}
+                    // KvmRunEntry: KVM_RUN's syscall-entry stop (syscall_trace_enter(), after
+                    // fp_user_discard(), before vcpu_load()).
+                    TaskState::Stopped(
+                        Resume::User | Resume::Syscall | Resume::Fork | Resume::KvmRunEntry(_),
+                    ) => {}
                     _ => {
                         return Err(StepError::new(
                             format!(

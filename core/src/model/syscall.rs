@@ -114,6 +114,13 @@ impl Machine {
                 self.kvm_run_enter(c, t, *v);
                 return None;
             }
+            Syscall::KvmRunPreempted { vcpu, next } => {
+                // Preempted in kvm_vcpu_ioctl() before kvm_arch_vcpu_ioctl_run()'s
+                // vcpu_load(): the switch saves the VMM's state as any switch inside a
+                // syscall does.
+                self.context_switch(c, *next, Resume::KvmRunEntry(*vcpu));
+                return None;
+            }
         };
         if !self.task(t).alive() {
             return None;

@@ -227,6 +227,12 @@ impl Tr<'_> {
                     "a real program cannot interrupt its own SVE trap at a chosen point",
                     "drop `preempt -> …` / `softirq-neon`",
                 )),
+                StmtKind::KvmEnter {
+                    preempt: Some(_), ..
+                } => Some((
+                    "a real program cannot have its KVM_RUN preempted between syscall entry and vcpu_load() at will",
+                    "drop `preempt -> …`: plain `kvm-enter`",
+                )),
                 StmtKind::Ctxsw {
                     on_return: Some(_),
                     ..
@@ -399,7 +405,7 @@ impl Tr<'_> {
     fn find_vmms(&mut self, stmts: &[Stmt]) {
         for s in stmts {
             match &s.kind {
-                StmtKind::KvmEnter { task, vcpu }
+                StmtKind::KvmEnter { task, vcpu, .. }
                 | StmtKind::Svc {
                     task,
                     call: SvcSpec::KvmRun(vcpu),

@@ -216,6 +216,7 @@ pub(super) fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, E
                 Resume::SveTrap(_) => "sve-trap",
                 Resume::Fork => "fork",
                 Resume::KvmRun(_) => "kvm-run",
+                Resume::KvmRunEntry(_) => "kvm-run-entry",
                 Resume::Return(_) => "return",
             },
             _ => "none",

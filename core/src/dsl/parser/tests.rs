@@ -141,7 +141,7 @@ fn kvm_statements() {
     assert_eq!(
         check("kvm-enter VMM V0\nguest-sve-op V0 z1=fill(0x33)\nguest-fp-op V0 v1=0x44\nkvm-exit V0 to-user\nguest-fp-op V0 p0=1\nkvm-enter VMM"),
         "\
-0..16 KvmEnter { task: VMM@10..13, vcpu: V0@14..16 }
+0..16 KvmEnter { task: VMM@10..13, vcpu: V0@14..16, preempt: None }
 17..46 GuestOp { vcpu: V0@30..32, sve: true, writes: [RegWrite { reg: Z(1), value: Fill(51) }] }
 47..69 GuestOp { vcpu: V0@59..61, sve: false, writes: [RegWrite { reg: V(1), value: Hex([68]) }] }
 70..89 KvmExit { vcpu: V0@79..81, to_user: true }
