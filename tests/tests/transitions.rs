@@ -780,3 +780,55 @@ fn do_notify_resume_delivers_one_signal_per_pass_with_the_fp_reload_between() {
         }
     }
 }
+
+/// The handler edits its frame; `rt_sigreturn()` restores what the frame holds, and
+/// Documentation/arm64/sve.rst's rule holds: Z[127:0] (V) come from the `fpsimd_context`
+/// record, the bits above from `sve_context`. `arch/arm64/kernel/signal.c:
+/// restore_sve_fpsimd_context()` copies the payload into `sve_state`, then
+/// `fpsimd_update_current_state()` (`kernel/fpsimd.c`) installs the fpsimd record and merges
+/// V into `sve_state` (`fpsimd_to_sve()`) before the load. Every kernel.
+#[test]
+fn t7_sigreturn_takes_v_from_fpsimd_context_and_the_rest_from_the_sve_payload() {
+    for k in Kernel::ALL {
+        let (mut m, a, _) = two(k);
+        step(&mut m, sve_write(a, 0, 0x31));
+        step(
+            &mut m,
+            Op::Signal {
+                task: a,
+                sig: Sig::Usr1,
+            },
+        );
+        assert!(
+            m.task(a).frames[0].sve.as_ref().unwrap().payload.is_some(),
+            "{k}: IRQ-time frame with SVE state"
+        );
+        step(
+            &mut m,
+            Op::FrameWrite {
+                task: a,
+                writes: vec![
+                    RegWrite {
+                        reg: Reg::Z(0),
+                        value: Value::Fill(0xaa),
+                    },
+                    RegWrite {
+                        reg: Reg::V(0),
+                        value: Value::Fill(0x55),
+                    },
+                ],
+            },
+        );
+        step(&mut m, svc(a, Syscall::Sigreturn(FrameEdit::AsDelivered)));
+        let z0 = m.user_view(a).unwrap().z[0].clone();
+        assert!(
+            z0[..16].iter().all(|&b| b == 0x55),
+            "{k}: Z0[127:0] from fpsimd_context"
+        );
+        assert!(
+            z0[16..64].iter().all(|&b| b == 0xaa),
+            "{k}: Z0[511:128] from sve_context"
+        );
+        assert!(m.check().is_empty(), "{k}: {:?}", m.check());
+    }
+}

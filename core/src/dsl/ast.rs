@@ -344,6 +344,13 @@ pub enum StmtKind {
         /// CPU.
         cpu: Ident,
     },
+    /// `frame-write TASK REG=VALUE …`.
+    FrameWrite {
+        /// Task (in its handler).
+        task: Ident,
+        /// What it stores into its innermost frame.
+        writes: Vec<RegWrite>,
+    },
     /// `signal TASK SIG`.
     Signal {
         /// Task.
@@ -430,6 +437,7 @@ impl StmtKind {
             StmtKind::Ctxsw { .. } => "ctxsw",
             StmtKind::Migrate { .. } => "migrate",
             StmtKind::Signal { .. } => "signal",
+            StmtKind::FrameWrite { .. } => "frame-write",
             StmtKind::Ptrace { .. } => "ptrace",
             StmtKind::KernelNeon(_) => "kernel-neon",
             StmtKind::CpuPm(_) => "cpu-pm",

@@ -219,6 +219,10 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
             task: task(m, t)?,
             cpu: cpu(m, c)?,
         },
+        StmtKind::FrameWrite { task: t, writes } => Op::FrameWrite {
+            task: task(m, t)?,
+            writes: writes.clone(),
+        },
         StmtKind::Signal { task: t, sig } => Op::Signal {
             task: task(m, t)?,
             sig: *sig,

@@ -51,7 +51,7 @@ const fn stmt(
 }
 
 /// Every statement of the language, in the order `docs/dsl.md` describes them.
-pub const STATEMENTS: [Statement; 25] = [
+pub const STATEMENTS: [Statement; 26] = [
     stmt("kernel", "v5.19-rc1 | series-v1/p1 … p7 | series-v1 | v5.19 | v6.1 | v6.2 | v6.12", "choose the kernel (configuration: before any task)", "kernel series-v1/p6", "", true),
     stmt("cpus", "N", "number of CPUs (configuration)", "cpus 2", "", true),
     stmt("vls", "BITS,BITS,…", "supported vector lengths in bits (configuration)", "vls 128,256,512", "", true),
@@ -65,6 +65,7 @@ pub const STATEMENTS: [Statement; 25] = [
     stmt("ctxsw", "cpuN TASK|idle|kthread", "context switch on a CPU", "ctxsw cpu0 idle", "", false),
     stmt("migrate", "TASK cpuN", "move a task to another CPU", "migrate A cpu1", "ctxsw cpu0 idle", false),
     stmt("signal", "TASK SIGUSR1|SIGUSR2|SIGSEGV|SIGKILL|SIGILL", "send a signal (delivered at the next return to user)", "signal A SIGUSR1", "", false),
+    stmt("frame-write", "TASK REG=VALUE …", "the signal handler edits the registers saved in its innermost frame (a store to user memory; sigreturn restores them)", "frame-write A v0=0x1 fpsr=0x10", "signal A SIGUSR1", false),
     stmt("ptrace", "TASK get NT_PRFPREG|NT_ARM_SVE | TASK set NT_PRFPREG REG=… | TASK set NT_ARM_SVE [vl=BITS] [fpsimd|sve|header] [partial] [inherit] [onexec] REG=…", "a debugger reads or writes a stopped task's registers", "ptrace A get NT_ARM_SVE", "ctxsw cpu0 idle", false),
     stmt("kernel-neon", "cpuN | TASK", "kernel-mode NEON on a CPU (softirq) or in a task's context", "kernel-neon cpu0", "", false),
     stmt("cpu-pm", "cpuN", "the CPU enters a low-power state (CPU_PM_ENTER)", "cpu-pm cpu1", "ctxsw cpu1 idle", false),

@@ -282,6 +282,15 @@ pub enum Op {
         /// Target CPU.
         cpu: CpuId,
     },
+    /// The task's signal handler stores into its innermost signal frame (user memory, no
+    /// kernel code): V/FPSR/FPCR into `fpsimd_context`, Z/P/FFR into the `sve_context`
+    /// payload. `rt_sigreturn()` then restores what the frame holds.
+    FrameWrite {
+        /// Which task (running at EL0, with a frame).
+        task: TaskId,
+        /// The stores.
+        writes: Vec<RegWrite>,
+    },
     /// A signal from outside (delivered at the task's next return to user).
     Signal {
         /// To whom.

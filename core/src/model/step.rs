@@ -118,6 +118,7 @@ impl Machine {
                 self.enter(None, None);
                 self.send_signal(*task, *sig, None);
             }
+            Op::FrameWrite { task, writes } => self.frame_write(*task, writes),
             Op::Ptrace { task, req } => {
                 self.enter(None, Some(*task));
                 out.ret = Some(self.ptrace(*task, req));
@@ -281,7 +282,9 @@ impl Machine {
                 tasks.push(*task);
                 cpus.push(*cpu);
             }
-            Op::Signal { task, .. } | Op::Ptrace { task, .. } => tasks.push(*task),
+            Op::Signal { task, .. } | Op::Ptrace { task, .. } | Op::FrameWrite { task, .. } => {
+                tasks.push(*task)
+            }
             Op::KernelNeon { cpu }
             | Op::CpuPm { cpu }
             | Op::CpuOffline { cpu }
@@ -511,6 +514,52 @@ impl Machine {
                     }
                 }
                 self.validate_ptrace(req)
+            }
+            Op::FrameWrite { task, writes } => {
+                self.check_at_user(*task)?;
+                let t = self.task(*task);
+                let Some(f) = t.frames.last() else {
+                    return Err(StepError::new(
+                        format!("{} has no signal frame", t.name),
+                        format!("deliver a signal first: `signal {} SIGUSR1`", t.name),
+                    ));
+                };
+                let vq = f
+                    .sve
+                    .as_ref()
+                    .and_then(|s| s.payload.as_ref())
+                    .map(|b| b.vq);
+                for w in writes {
+                    let width = match (w.reg, vq) {
+                        (Reg::Z(_), Some(vq)) => 16 * vq,
+                        (Reg::P(_) | Reg::Ffr, Some(vq)) => 2 * vq,
+                        (Reg::Z(_) | Reg::P(_) | Reg::Ffr, None) => {
+                            return Err(StepError::new(
+                                format!("{}'s frame has no SVE register payload", t.name),
+                                "write v0–v31, fpsr or fpcr (the fpsimd_context record)",
+                            ))
+                        }
+                        (Reg::V(_), _) => 16,
+                        (Reg::Fpsr | Reg::Fpcr, _) => 4,
+                    };
+                    if f.fpsimd.is_none() && matches!(w.reg, Reg::V(_) | Reg::Fpsr | Reg::Fpcr) {
+                        return Err(StepError::new(
+                            format!("{}'s frame has no fpsimd_context record", t.name),
+                            "write the SVE registers only",
+                        ));
+                    }
+                    if w.value.literal_len() > width {
+                        return Err(StepError::new(
+                            format!(
+                                "value for {} has {} bytes but the frame holds {width}",
+                                w.reg,
+                                w.value.literal_len()
+                            ),
+                            "use a shorter literal, or fill(..)/pattern(..)",
+                        ));
+                    }
+                }
+                Ok(())
             }
             Op::KernelNeon { cpu } => self.check_cpu(*cpu),
             Op::CpuPm { cpu } | Op::CpuOffline { cpu } => {

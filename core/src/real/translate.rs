@@ -227,6 +227,10 @@ impl Tr<'_> {
                     "a real program cannot interrupt its own SVE trap at a chosen point",
                     "drop `preempt -> …` / `softirq-neon`",
                 )),
+                StmtKind::FrameWrite { .. } => Some((
+                    "the runner's signal handlers do not edit their frames",
+                    "drop `frame-write` (the frame's values can be shown: frame.sve, frame.sve_vl)",
+                )),
                 StmtKind::KvmEnter {
                     preempt: Some(_), ..
                 } => Some((

@@ -189,7 +189,7 @@ fn recovery_goes_on_after_bad_statements() {
 33..43 Repeat { count: 2, body: [Stmt { span: 44..51, kind: UserOp { task: A@50..51, sve: false, writes: [], interrupt: None } }] }
 error 3:16 [31..32] unmatched `}` | a block is `repeat N { … }`; remove this brace or add the opening one
 error 4:10 [42..43] unclosed `{` | close the block with `}`
-error 1:1 [0..4] unknown statement `taks` | did you mean `task`? Statements: kernel, cpus, vls, kvm-mode, sysctl, task, vcpu, sve-op, fp-op, svc, ctxsw, migrate, signal, ptrace, kernel-neon, cpu-pm, cpu-offline, cpu-online, kvm-enter, guest-sve-op, guest-fp-op, kvm-exit, expect, show, repeat
+error 1:1 [0..4] unknown statement `taks` | did you mean `task`? Statements: kernel, cpus, vls, kvm-mode, sysctl, task, vcpu, sve-op, fp-op, svc, ctxsw, migrate, signal, frame-write, ptrace, kernel-neon, cpu-pm, cpu-offline, cpu-online, kvm-enter, guest-sve-op, guest-fp-op, kvm-exit, expect, show, repeat
 error 2:8 [14..15] unexpected text at the end of the statement | remove it, or separate statements with `;` or a new line
 error 5:1 [52..55] unexpected character `€` | statements use words, numbers, `=`, `->`, `( )`, `[ : ]` and comparison operators
 "

@@ -54,6 +54,22 @@ pub(super) fn svc(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
     Ok(StmtKind::Svc { task, call })
 }
 
+/// `frame-write TASK REG=VALUE …`.
+pub(super) fn frame_write(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
+    let task = p.name("a task name")?;
+    let at = p.here();
+    let writes = p.writes(WriteSet::Any)?;
+    if writes.is_empty() {
+        p.err(
+            at,
+            "a frame write names the registers it changes",
+            "e.g. `frame-write A v0=0x1` (fpsimd_context) or `frame-write A z0=fill(0x2)` (sve_context)",
+        );
+        return Err(());
+    }
+    Ok(StmtKind::FrameWrite { task, writes })
+}
+
 /// `signal TASK SIG`.
 pub(super) fn signal(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
     let task = p.name("a task name")?;
