@@ -832,3 +832,73 @@ fn t7_sigreturn_takes_v_from_fpsimd_context_and_the_rest_from_the_sve_payload() 
         assert!(m.check().is_empty(), "{k}: {:?}", m.check());
     }
 }
+
+/// Signal dispositions (`kernel/signal.c`, v5.19): a signal whose action is `SIG_IGN` is
+/// dropped when it is sent (`prepare_signal()` → `sig_ignored()`); without a handler
+/// `get_signal()` takes the default action, which for SIGUSR1/SIGUSR2 terminates the task
+/// (`do_group_exit()`); exec resets handlers to `SIG_DFL` and keeps `SIG_IGN`
+/// (`flush_signal_handlers(current, 0)` from `fs/exec.c:begin_new_exec()`). The model's
+/// tasks start with handlers for SIGUSR1/SIGUSR2 installed. The same on every kernel.
+#[test]
+fn signal_dispositions_default_ignore_handle_and_exec_resets_handlers() {
+    use svelab_core::model::event::SigAction;
+    for k in Kernel::ALL {
+        let (mut m, a, _) = two(k);
+        step(
+            &mut m,
+            svc(a, Syscall::Sigaction(Sig::Usr1, SigAction::Ignore)),
+        );
+        step(
+            &mut m,
+            Op::Signal {
+                task: a,
+                sig: Sig::Usr1,
+            },
+        );
+        assert_eq!(
+            (m.task(a).frames.len(), m.task(a).pending.len()),
+            (0, 0),
+            "{k}: ignored, dropped when sent"
+        );
+        step(
+            &mut m,
+            svc(a, Syscall::Sigaction(Sig::Usr1, SigAction::Handle)),
+        );
+        step(
+            &mut m,
+            Op::Signal {
+                task: a,
+                sig: Sig::Usr1,
+            },
+        );
+        assert_eq!(m.task(a).frames.len(), 1, "{k}: handled: a frame");
+        step(&mut m, svc(a, Syscall::Sigreturn(FrameEdit::AsDelivered)));
+        step(
+            &mut m,
+            svc(a, Syscall::Sigaction(Sig::Usr2, SigAction::Ignore)),
+        );
+        step(&mut m, svc(a, Syscall::Exec));
+        step(
+            &mut m,
+            Op::Signal {
+                task: a,
+                sig: Sig::Usr2,
+            },
+        );
+        assert!(
+            m.task(a).alive() && m.task(a).frames.is_empty(),
+            "{k}: still ignored after exec"
+        );
+        step(
+            &mut m,
+            Op::Signal {
+                task: a,
+                sig: Sig::Usr1,
+            },
+        );
+        assert!(
+            !m.task(a).alive(),
+            "{k}: exec reset the handler: SIGUSR1 terminates"
+        );
+    }
+}

@@ -128,6 +128,8 @@ pub enum SvcSpec {
     Sigreturn(FrameEdit),
     /// `kill TASK SIG`.
     Kill(Ident, Sig),
+    /// `sigaction SIG default|ignore|handle`.
+    Sigaction(Sig, crate::model::event::SigAction),
     /// `exit`.
     Exit,
     /// `read-neon`: a syscall whose kernel code uses kernel-mode NEON.

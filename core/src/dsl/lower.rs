@@ -180,6 +180,7 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
                 SvcSpec::Exec => Syscall::Exec,
                 SvcSpec::Sigreturn(e) => Syscall::Sigreturn(*e),
                 SvcSpec::Kill(target, sig) => Syscall::Kill(task(m, target)?, *sig),
+                SvcSpec::Sigaction(sig, a) => Syscall::Sigaction(*sig, *a),
                 SvcSpec::Exit => Syscall::Exit,
                 SvcSpec::ReadNeon => Syscall::KernelNeon,
                 SvcSpec::KvmRun(v) => Syscall::KvmRun(vcpu(m, v)?),

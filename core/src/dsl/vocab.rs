@@ -61,7 +61,7 @@ pub const STATEMENTS: [Statement; 26] = [
     stmt("vcpu", "NAME sve [vl=BITS] | NAME nosve", "create a vCPU", "vcpu V1 nosve", "", false),
     stmt("sve-op", "TASK [REG=VALUE …] [preempt -> NEXT | softirq-neon]", "the task executes an SVE instruction (traps if SVE is disabled at EL0)", "sve-op A z0=fill(0x11) p0=ones", "", false),
     stmt("fp-op", "TASK [REG=VALUE …]", "the task executes an FP/AdvSIMD instruction (never traps)", "fp-op A v0=0x2222", "", false),
-    stmt("svc", "TASK getpid | yield [-> NEXT] | prctl-set-vl BITS [inherit] [onexec] | prctl-get-vl | fork NAME | exec | sigreturn [EDIT] | kill TASK SIG | exit | read-neon | kvm-run VCPU", "the task makes a syscall", "svc A getpid", "", false),
+    stmt("svc", "TASK getpid | yield [-> NEXT] | prctl-set-vl BITS [inherit] [onexec] | prctl-get-vl | fork NAME | exec | sigreturn [EDIT] | kill TASK SIG | sigaction SIG default|ignore|handle | exit | read-neon | kvm-run VCPU", "the task makes a syscall", "svc A getpid", "", false),
     stmt("ctxsw", "cpuN TASK|idle|kthread", "context switch on a CPU", "ctxsw cpu0 idle", "", false),
     stmt("migrate", "TASK cpuN", "move a task to another CPU", "migrate A cpu1", "ctxsw cpu0 idle", false),
     stmt("signal", "TASK SIGUSR1|SIGUSR2|SIGSEGV|SIGKILL|SIGILL", "send a signal (delivered at the next return to user)", "signal A SIGUSR1", "", false),
@@ -103,7 +103,7 @@ pub fn statement(keyword: &str) -> Option<&'static Statement> {
 }
 
 /// Every call of `svc`.
-pub const SVC_CALLS: [&str; 11] = [
+pub const SVC_CALLS: [&str; 12] = [
     "getpid",
     "yield",
     "prctl-set-vl",
@@ -112,6 +112,7 @@ pub const SVC_CALLS: [&str; 11] = [
     "exec",
     "sigreturn",
     "kill",
+    "sigaction",
     "exit",
     "read-neon",
     "kvm-run",

@@ -270,6 +270,7 @@ impl Perm {
             ghost_v_newest: _,
             sve_generation,
             ghost_ran_vcpu: _,
+            sig_actions: _,
         } = task;
         name.clear();
         self.fpsimd(fpsimd_state);

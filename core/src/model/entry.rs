@@ -3,7 +3,7 @@
 //! `exit_to_user_mode()` → `do_notify_resume()` (`arch/arm64/kernel/signal.c` up to v6.2,
 //! `arch/arm64/kernel/entry-common.c` in 6.12): signals one per pass, then the FP restore.
 
-use crate::model::event::{Event, Sig};
+use crate::model::event::{Event, Sig, SigAction};
 use crate::model::machine::{Machine, Resume};
 use crate::model::op::{Next, Reg, ReturnPoint, TrapInterrupt, UserInsn};
 use crate::model::regs::Origin;
@@ -55,7 +55,9 @@ impl Machine {
                 // do_signal(): forget_syscall() before get_signal().
                 self.task_mut(t).in_syscall = false;
                 let sig = self.task_mut(t).pending.remove(0);
-                if sig.is_fatal() {
+                // get_signal(): no handler means the default action, which terminates for
+                // every signal the model knows.
+                if sig.is_fatal() || self.task(t).sig_action(sig) == SigAction::Default {
                     self.do_exit(c, t);
                     return false;
                 }
@@ -236,6 +238,10 @@ impl Machine {
                 forced: false,
             },
         );
+        if self.task(target).sig_action(sig) == SigAction::Ignore {
+            // prepare_signal() → sig_ignored(): dropped, never pending.
+            return;
+        }
         self.task_mut(target).pending.push(sig);
         if from == Some(target) {
             return;

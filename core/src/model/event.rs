@@ -78,6 +78,31 @@ pub enum Sig {
     Ill,
 }
 
+/// What a task does with SIGUSR1/SIGUSR2 (`struct k_sigaction`'s handler).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SigAction {
+    /// `SIG_DFL`: SIGUSR1/SIGUSR2 terminate the task.
+    Default,
+    /// `SIG_IGN`: dropped when sent.
+    Ignore,
+    /// A handler: delivery builds a signal frame.
+    Handle,
+}
+
+impl SigAction {
+    /// Every action.
+    pub const ALL: [SigAction; 3] = [SigAction::Default, SigAction::Ignore, SigAction::Handle];
+
+    /// The DSL word.
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            SigAction::Default => "default",
+            SigAction::Ignore => "ignore",
+            SigAction::Handle => "handle",
+        }
+    }
+}
+
 impl Sig {
     /// Every signal the model knows.
     pub const ALL: [Sig; 5] = [Sig::Usr1, Sig::Usr2, Sig::Segv, Sig::Kill, Sig::Ill];

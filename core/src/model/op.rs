@@ -207,6 +207,8 @@ pub enum Syscall {
     KernelNeon,
     /// `ioctl(KVM_RUN)` on a vCPU.
     KvmRun(crate::model::types::VcpuId),
+    /// `rt_sigaction(SIG, …)`: SIGUSR1/SIGUSR2 to the default action, ignored or handled.
+    Sigaction(Sig, super::event::SigAction),
     /// `ioctl(KVM_RUN)` preempted after syscall entry and before `vcpu_load()`: the CPU
     /// switches to `next`; the run (map, load, guest entry) goes on when the VMM is
     /// switched back in.
@@ -229,6 +231,7 @@ impl Syscall {
             Syscall::Fork(_) => "clone",
             Syscall::Exec => "execve",
             Syscall::Sigreturn(_) => "rt_sigreturn",
+            Syscall::Sigaction(..) => "rt_sigaction",
             Syscall::Kill(..) => "kill",
             Syscall::Exit => "exit",
             Syscall::KernelNeon => "read",

@@ -14,6 +14,7 @@
 //! * context switch: (KVM sched-out notifier) → `__switch_to()` → `fpsimd_thread_switch()`
 //!   → (KVM sched-in notifier) → the next task resumes where it stopped.
 
+use crate::model::event::Sig;
 use crate::model::machine::{Machine, Resume, Task, TaskState};
 use crate::model::op::{
     check_name, KvmOp, Next, Op, Outcome, Reg, ReturnPoint, StepError, Syscall, TrapInterrupt,
@@ -398,6 +399,12 @@ impl Machine {
                     }
                     Syscall::Kill(target, _) => self.check_alive(*target),
                     Syscall::KvmRun(v) => self.validate_kvm_run(*task, *v),
+                    Syscall::Sigaction(sig, _) if !matches!(sig, Sig::Usr1 | Sig::Usr2) => {
+                        Err(StepError::new(
+                            format!("the model's {} is always fatal", sig.name()),
+                            "set the action of SIGUSR1 or SIGUSR2",
+                        ))
+                    }
                     Syscall::KvmRunPreempted { vcpu, next } => {
                         self.validate_kvm_run(*task, *vcpu)?;
                         if *next == Next::Task(*task) {

@@ -3,7 +3,7 @@
 //! `fpsimd_syscall_enter()`), the calls, and the return.
 //! fork/clone (`arch_dup_task_struct()`, `copy_thread()` in `process.c`) lives here too.
 
-use crate::model::event::Event;
+use crate::model::event::{Event, Sig, SigAction};
 
 use crate::model::fpsimd::{EINVAL, PR_SVE_VL_LEN_MASK};
 use crate::model::machine::{Machine, Resume, TaskState};
@@ -95,6 +95,17 @@ impl Machine {
                 self.fpsimd_flush_thread(t);
                 let task = self.task_mut(t);
                 task.frames.clear();
+                // flush_signal_handlers(current, 0): handlers back to SIG_DFL, SIG_IGN kept.
+                for a in &mut task.sig_actions {
+                    if *a == SigAction::Handle {
+                        *a = SigAction::Default;
+                    }
+                }
+                0
+            }
+            Syscall::Sigaction(sig, action) => {
+                let i = usize::from(*sig == Sig::Usr2);
+                self.task_mut(t).sig_actions[i] = *action;
                 0
             }
             Syscall::Sigreturn(edit) => self.rt_sigreturn(c, t, edit),

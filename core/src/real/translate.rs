@@ -253,6 +253,13 @@ impl Tr<'_> {
                     "leave it to the model",
                 )),
                 StmtKind::Svc {
+                    call: SvcSpec::Sigaction(..),
+                    ..
+                } => Some((
+                    "the runner's tasks keep the SIGUSR1/SIGUSR2 handlers it installs",
+                    "drop `sigaction` (the model's tasks start with handlers too)",
+                )),
+                StmtKind::Svc {
                     call: SvcSpec::Sigreturn(FrameEdit::BadVl | FrameEdit::Truncated),
                     ..
                 } => Some((
@@ -682,7 +689,7 @@ impl Tr<'_> {
                         self.push(RealStep::new(me, "sigreturn").arg(0, a));
                     }
                     SvcSpec::ReadNeon => self.push(RealStep::new(me, "read-neon")),
-                    SvcSpec::KvmRun(_) => {}
+                    SvcSpec::KvmRun(_) | SvcSpec::Sigaction(..) => {}
                 }
                 self.op_done(i);
                 if let Some(x) = self.x0_ok.get_mut(usize::from(i)) {

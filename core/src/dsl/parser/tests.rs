@@ -112,7 +112,7 @@ fn user_operation_errors() {
         check("fp-op A z0=1 preempt -> idle\nsvc A getpdi\nsve-op A q9=1 z0=-1\nptrace A peek NT_PRFPREG"),
         "\
 error 1:9 [8..10] z0 cannot be written here | an FP/AdvSIMD instruction cannot write SVE registers; use `sve-op`
-error 2:7 [35..41] unknown syscall `getpdi` | did you mean `getpid`? Syscalls: getpid, yield, prctl-set-vl, prctl-get-vl, fork, exec, sigreturn, kill, exit, read-neon, kvm-run
+error 2:7 [35..41] unknown syscall `getpdi` | did you mean `getpid`? Syscalls: getpid, yield, prctl-set-vl, prctl-get-vl, fork, exec, sigreturn, kill, sigaction, exit, read-neon, kvm-run
 error 3:10 [51..53] unknown register q9 | registers are z0–z31, p0–p15, ffr, v0–v31, fpsr, fpcr
 error 3:18 [59..61] register values are not signed | write the two's complement in hex, or use ones
 error 4:10 [71..75] expected `get` or `set` | `ptrace A get NT_ARM_SVE`, `ptrace A set NT_PRFPREG v0=1`

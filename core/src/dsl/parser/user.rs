@@ -182,6 +182,22 @@ impl StmtParser<'_> {
                 let s = self.sig()?;
                 SvcSpec::Kill(t, s)
             }
+            "sigaction" => {
+                let s = self.sig()?;
+                let w = self.word("`default`, `ignore` or `handle`")?;
+                let Some(a) = crate::model::event::SigAction::ALL
+                    .into_iter()
+                    .find(|a| a.keyword() == w.name)
+                else {
+                    self.err(
+                        w.span,
+                        format!("unknown signal action `{}`", w.name),
+                        "actions: default, ignore, handle",
+                    );
+                    return Err(());
+                };
+                SvcSpec::Sigaction(s, a)
+            }
             "exit" => SvcSpec::Exit,
             "read-neon" => SvcSpec::ReadNeon,
             "kvm-run" => SvcSpec::KvmRun(self.name("a vCPU")?),
