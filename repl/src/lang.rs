@@ -222,7 +222,11 @@ fn stmt_candidates(words: &[&str], cur: &str, n: &Names) -> Vec<String> {
         }
         ("vcpu", 2) => s(&["sve", "nosve"]),
         ("vcpu", 3) if prev == "sve" => n.vls.iter().map(|b| format!("vl={b}")).collect(),
-        ("sve-op" | "fp-op" | "svc" | "migrate" | "signal" | "ptrace" | "kvm-enter", 1) => tasks(),
+        (
+            "sve-op" | "fp-op" | "svc" | "migrate" | "signal" | "ptrace" | "kvm-enter"
+            | "frame-write",
+            1,
+        ) => tasks(),
         ("sve-op", _) if prev == "preempt" => s(&["->"]),
         ("sve-op", _) if prev == "->" => next(),
         ("sve-op", _) => {

@@ -76,6 +76,7 @@ const VOCAB: &[&str] = &[
     "V0",
     "sve",
     "kvm-enter",
+    "frame-write",
     "guest-sve-op",
     "kvm-exit",
     "to-user",

@@ -227,6 +227,7 @@ fn the_sve_trap_memory_branch_keeps_a_stale_binding_on_every_kernel() {
 fn ptrace_sve_written_at_a_syscall_stop_is_discarded_by_a_save_after_the_reload() {
     // 398edaa12f9c (2025): after patch 6 a save while syscallno is set keeps only FPSIMD,
     // even when the registers hold SVE state a tracer just wrote.
+    // p6, p7 and v6.2 have it (KnownBug::SyscallSaveDiscardsModifiedSve).
     let ops = [
         sve_write(A, 0, 0x22),
         svc(A, Syscall::Yield(Next::Idle)),
@@ -261,7 +262,7 @@ fn ptrace_sve_written_at_a_syscall_stop_is_discarded_by_a_save_after_the_reload(
         let kept = p0.iter().all(|&b| b == 0xff);
         assert_eq!(
             kept,
-            !k.p6_sve_kept_on_syscall() || k.syscall_to_save_window(),
+            !KnownBug::SyscallSaveDiscardsModifiedSve.affects(k),
             "{k}: P0 written by the tracer {}",
             if kept { "kept" } else { "lost" }
         );
@@ -414,5 +415,213 @@ fn hyp_saving_the_host_leaves_a_stale_fp_type_from_patch_2_to_5() {
             KnownBug::HypHostSaveLeavesFpType.affects(k),
             "{k}: patch-2 WARN in task_fpsimd_load"
         );
+    }
+}
+
+#[test]
+fn rc1s_sticky_host_sve_enabled_also_hits_a_task_that_never_entered_kvm() {
+    // arch/arm64/kvm/fpsimd.c at v5.19-rc1 (and the v1 series on it): kvm_arch_vcpu_load_fp()
+    // only ever sets HOST_SVE_ENABLED, and kvm_arch_vcpu_put_fp() under VHE writes
+    // CPACR_EL1.ZEN_EL0EN from it when the guest did not own the registers. The put runs in
+    // the sched-out notifier, before __switch_to(); if the next task's state is still live
+    // on this CPU, fpsimd_thread_switch() leaves TIF_FOREIGN_FPSTATE clear, nothing reloads,
+    // and that task — which never entered KVM — returns to EL0 with SVE untrapped and
+    // TIF_SVE clear. d52d165d67c5 (v5.19-rc3) clears the flag at every load, so the put
+    // restores what the load sampled: C's own setting.
+    const C: TaskId = TaskId(2);
+    let setup = |m: &mut Machine| {
+        vmm(m);
+        m.add_task("C", Some(64), None).unwrap();
+    };
+    let ops = [
+        kvm_enter(),
+        ctxsw(0, Next::Task(B)),
+        sve_write(B, 0, 1),
+        // Loaded while CPACR has B's ZEN_EL0EN = 1: the flag is set.
+        ctxsw(0, Next::Task(Q)),
+        ctxsw(0, Next::Task(C)),
+        fp_write(C, 0, 0x5),
+        // Loaded again while CPACR has C's ZEN_EL0EN = 0; the guest does not use FP.
+        ctxsw(0, Next::Task(Q)),
+        // Put (ZEN_EL0EN := the flag), then C's state is still live: no reload.
+        ctxsw(0, Next::Task(C)),
+    ];
+    for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+        for k in Kernel::ALL {
+            let (v, m) = run(k, mode, setup, &ops);
+            let on_c: Vec<&Violation> = v
+                .iter()
+                .filter(|v| v.rule == Rule::LiveAtEl0 && v.task == Some(C))
+                .collect();
+            let expected = mode == KvmMode::Vhe
+                && !k.rc3_clear_host_sve_enabled_on_load()
+                && !k.kvm_host_state_saved_at_vcpu_load();
+            assert_eq!(!on_c.is_empty(), expected, "{k} {mode:?}: {v:#?}");
+            assert_eq!(m.cpu(CpuId(0)).cpacr_zen_el0en, expected, "{k} {mode:?}");
+            for viol in on_c {
+                assert_eq!(
+                    KnownBug::explain(k, viol),
+                    Some(KnownBug::StickyHostSveEnabled),
+                    "{k} {mode:?}: C never entered KVM: {viol:#?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn kvm_run_preempted_before_vcpu_load_reaches_fpsimd_kvm_prepare_on_a_foreign_state() {
+    // The VMM uses SVE, then KVM_RUN is preempted after syscall entry and before vcpu_load
+    // (kvm_vcpu_ioctl() → kvm_arch_vcpu_ioctl_run() → vcpu_load(), preemptible until then).
+    // From patch 6 the switch saves FPSIMD (in_syscall()) and leaves TIF_SVE set; when the
+    // VMM comes back, arch/arm64/kvm/fpsimd.c:kvm_arch_vcpu_load_fp() →
+    // arch/arm64/kernel/fpsimd.c:fpsimd_kvm_prepare() sees TIF_SVE and runs sve_to_fpsimd()
+    // although the state is foreign: the stale sve_state (the trap's zeros) overwrites the
+    // V0 just saved in uw.fpsimd_state. p6, p7 and v6.2; fpsimd_kvm_prepare() is gone with
+    // fbc7e61195e2 (6.1, 6.12: vcpu load saves and flushes instead); before patch 6 the
+    // entry cleared TIF_SVE, and v5.19 has no prepare.
+    let ops = [
+        sve_write(Q, 0, 0x22),
+        svc(
+            Q,
+            Syscall::KvmRunPreempted {
+                vcpu: svelab_core::VcpuId(0),
+                next: Next::Task(B),
+            },
+        ),
+        fp_write(B, 1, 0xb),
+        ctxsw(0, Next::Task(Q)),
+        kvm_exit_to_user(),
+    ];
+    for k in Kernel::ALL {
+        let (v, m) = run(k, KvmMode::Vhe, vmm, &ops);
+        let kept = m.user_view(Q).unwrap().v(0) == u128::from_le_bytes([0x22; 16]);
+        let affected = KnownBug::KvmPrepareConvertsForeignState.affects(k);
+        assert_eq!(kept, !affected, "{k}: V0 after KVM_RUN");
+        assert_eq!(
+            bugs(k, &v).contains(&KnownBug::KvmPrepareConvertsForeignState),
+            affected,
+            "{k}: {v:#?}"
+        );
+        assert_eq!(
+            affected,
+            k.p6_sve_kept_on_syscall() && !k.kvm_host_state_saved_at_vcpu_load(),
+            "{k}"
+        );
+    }
+}
+
+#[test]
+fn an_nt_arm_sve_write_at_the_kvm_run_entry_stop() {
+    // arch/arm64/kernel/syscall.c:do_el0_svc() runs fp_user_discard() before
+    // el0_svc_common() → syscall_trace_enter(), the ptrace entry stop; a tracer's SVE write
+    // there (ptrace.c:sve_set_common()) sets TIF_SVE (and fp_type SVE from patch 2) on a
+    // stopped, foreign state. Then KVM_RUN's vcpu_load():
+    // * v5.19-rc1, v5.19: kvm/fpsimd.c:kvm_arch_vcpu_load_fp() has BUG_ON(TIF_SVE): a crash;
+    // * p1…p7, v6.2: fpsimd_kvm_prepare() clears TIF_SVE and converts to FPSIMD: V0 keeps
+    //   the written Z0[127:0], the written P0 is discarded;
+    // * 6.1, 6.12 (fbc7e61195e2): the load saves and flushes (nothing to save: foreign),
+    //   TIF_SVE and fp_type stay, and KVM_RUN's return reloads the tracer's SVE state.
+    let ops = [
+        svc(
+            Q,
+            Syscall::KvmRunPreempted {
+                vcpu: svelab_core::VcpuId(0),
+                next: Next::Task(B),
+            },
+        ),
+        Op::Ptrace {
+            task: Q,
+            req: PtraceReq::SetSve {
+                vl: 64,
+                flags: 0,
+                payload: SvePayload::Sve {
+                    writes: vec![
+                        RegWrite {
+                            reg: Reg::Z(0),
+                            value: Value::Fill(0x33),
+                        },
+                        RegWrite {
+                            reg: Reg::P(0),
+                            value: Value::Ones,
+                        },
+                    ],
+                    partial: false,
+                },
+            },
+        },
+        ctxsw(0, Next::Task(Q)),
+        kvm_exit_to_user(),
+    ];
+    for k in Kernel::ALL {
+        let (v, m) = run(k, KvmMode::Vhe, vmm, &ops);
+        let crashed = v.iter().any(|v| {
+            v.rule == Rule::KernelCrash && v.function.as_deref() == Some("kvm_arch_vcpu_load_fp")
+        });
+        assert_eq!(
+            crashed,
+            KnownBug::PtraceSveAtKvmEntryHitsBugOn.affects(k),
+            "{k}: BUG_ON(TIF_SVE): {v:#?}"
+        );
+        assert_eq!(
+            bugs(k, &v).contains(&KnownBug::PtraceSveAtKvmEntryHitsBugOn),
+            crashed,
+            "{k}"
+        );
+        if crashed {
+            continue;
+        }
+        let view = m.user_view(Q).unwrap();
+        assert_eq!(view.v(0), u128::from_le_bytes([0x33; 16]), "{k}: V0");
+        let p0_kept = view.p[0].iter().all(|&b| b == 0xff);
+        assert_eq!(
+            p0_kept,
+            !KnownBug::KvmPrepareDiscardsTracerSve.affects(k),
+            "{k}: the tracer's P0 after KVM_RUN"
+        );
+        assert_eq!(p0_kept, k.kvm_host_state_saved_at_vcpu_load(), "{k}");
+    }
+}
+
+#[test]
+fn a_reschedule_before_the_signal_is_delivered_saves_inside_the_syscall() {
+    // arch/arm64/kernel/signal.c:do_notify_resume() (v5.19; the same loop to 6.12): a pass
+    // with _TIF_NEED_RESCHED only calls schedule(); signals and the FP restore wait for
+    // the next pass. So a reschedule can come before a pending signal is delivered, while
+    // in_syscall() still holds (do_signal()'s forget_syscall() has not run): from patch 6
+    // that switch saves FPSIMD only and keeps TIF_SVE, another task takes the registers,
+    // and the frame built when A comes back trusts the stale TIF_SVE
+    // (signal-frame-trusts-TIF_SVE: p6, p7, v6.2). After the signal (preempt-before-
+    // restore) the save follows forget_syscall(): full SVE, nothing stale, on every kernel.
+    for (point, stale_possible) in [
+        (ReturnPoint::BeforeSignal, true),
+        (ReturnPoint::BeforeRestore, false),
+    ] {
+        let ops = [
+            sve_write(A, 0, 0x31),
+            svc(A, Syscall::Yield(Next::Idle)),
+            Op::Signal {
+                task: A,
+                sig: Sig::Usr1,
+            },
+            Op::CtxswPreemptReturn {
+                cpu: CpuId(0),
+                task: A,
+                point,
+                then: Next::Task(B),
+            },
+            fp_write(B, 0, 0xb),
+            ctxsw(0, Next::Task(A)),
+        ];
+        for k in Kernel::ALL {
+            let (v, m) = run(k, KvmMode::Vhe, ab, &ops);
+            assert_eq!(m.task(A).frames.len(), 1, "{k} {point:?}");
+            let stale = bugs(k, &v).contains(&KnownBug::SignalTrustsTifSve);
+            assert_eq!(
+                stale,
+                stale_possible && KnownBug::SignalTrustsTifSve.affects(k),
+                "{k} {point:?}: {v:#?}"
+            );
+        }
     }
 }

@@ -423,3 +423,110 @@ fn a_vcpu_that_never_ran_has_its_reset_zcr_and_the_zero_fp_type() {
         }
     }
 }
+
+/// An SVE instruction in a guest without SVE is a full exit to the host, not an event inside
+/// the guest. Hyp's `kvm_hyp_handle_fpsimd()` (`arch/arm64/kvm/hyp/include/hyp/switch.h`)
+/// returns false for an SVE trap of a non-SVE vCPU ("Don't handle SVE traps for non-SVE
+/// vcpus here"), so the guest exits; `kvm_arch_vcpu_ioctl_run()` (`arch/arm64/kvm/arm.c`)
+/// runs `kvm_arch_vcpu_ctxsync_fp()` (binding the guest's FP state if it owns the
+/// registers), then `handle_exit()` → `handle_sve()` (`arch/arm64/kvm/handle_exit.c`)
+/// injects UNDEF with `kvm_inject_undefined()` and returns 1, and the loop re-enters the
+/// guest through `kvm_arch_vcpu_ctxflush_fp()`. The same on every kernel.
+#[test]
+fn an_sve_instruction_in_a_guest_without_sve_exits_to_the_host_which_injects_undef() {
+    for k in Kernel::ALL {
+        for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+            let mut m = Machine::new(Config {
+                kernel: k,
+                cpus: 2,
+                kvm_mode: mode,
+                ..Config::default()
+            });
+            m.add_task("Q", Some(64), Some(CpuId(0))).unwrap();
+            m.add_vcpu("V0", false, None).unwrap();
+            step(&mut m, enter());
+            step(&mut m, guest(false, Reg::V(0), 0x11));
+            assert_eq!(m.vcpu(V0).fp_owner, FpOwner::Guest, "{k}");
+            step(&mut m, guest(true, Reg::Z(0), 0x22));
+            let fs: Vec<&str> = m.events().iter().map(|e| e.event.function()).collect();
+            let exit = fs.iter().position(|f| *f == "kvm_arch_vcpu_ctxsync_fp");
+            let undef = fs.iter().position(|f| *f == "kvm_inject_undefined");
+            let entry = fs.iter().rposition(|f| *f == "kvm_arch_vcpu_ctxflush_fp");
+            assert!(
+                matches!((exit, undef, entry), (Some(a), Some(b), Some(c)) if a < b && b < c),
+                "{k} {mode:?}: exit, UNDEF, re-entry: {fs:?}"
+            );
+            assert_eq!(
+                m.cpu(CpuId(0)).last.st,
+                Some(Owner::Vcpu(V0)),
+                "{k} {mode:?}: ctxsync bound the guest's FP state"
+            );
+            assert!(m.vcpu(V0).in_guest, "{k} {mode:?}: back in the guest");
+            assert_eq!(
+                m.cpu(CpuId(0)).regs.v(0),
+                u128::from_le_bytes([0x11; 16]),
+                "{k} {mode:?}: the UNDEF wrote nothing"
+            );
+        }
+    }
+}
+
+/// A signal for a VMM inside `KVM_RUN` ends the run before the guest runs again:
+/// `kvm_vcpu_kick()` takes the guest out, and the loop of `kvm_arch_vcpu_ioctl_run()`
+/// (`arch/arm64/kvm/arm.c`) calls `xfer_to_guest_mode_handle_work()` (`kernel/entry/kvm.c`),
+/// which sees `TIF_SIGPENDING`, calls `kvm_handle_signal_exit()` (`run->exit_reason =
+/// KVM_EXIT_INTR`) and returns -EINTR; `vcpu_put()` follows and the ioctl returns, so the
+/// signal is delivered on the VMM's way back to user space. A VMM switched out inside
+/// `KVM_RUN` does the same when it is switched back in (the loop resumes after
+/// `kvm_sched_in()` → `vcpu_load()`). The same on every kernel.
+#[test]
+fn a_pending_signal_ends_kvm_run_with_eintr_before_the_guest_runs_again() {
+    for k in Kernel::ALL {
+        // Running: the signal kicks the vCPU out.
+        let mut m = vm(k, KvmMode::Vhe);
+        step(&mut m, enter());
+        step(&mut m, guest(true, Reg::Z(0), 0x22));
+        step(
+            &mut m,
+            Op::Signal {
+                task: Q,
+                sig: svelab_core::model::event::Sig::Usr1,
+            },
+        );
+        assert!(has(&m, "kvm_handle_signal_exit"), "{k}: KVM_EXIT_INTR");
+        assert!(has(&m, "kvm_arch_vcpu_put_fp"), "{k}: vcpu_put");
+        assert!(has(&m, "setup_rt_frame"), "{k}: the signal is delivered");
+        assert_eq!(
+            m.task(Q).level,
+            svelab_core::model::types::Level::User,
+            "{k}"
+        );
+        assert_eq!(m.task(Q).x0, -4, "{k}: KVM_RUN returned -EINTR");
+        assert_eq!(m.task(Q).frames.len(), 1, "{k}");
+
+        // Switched out inside KVM_RUN: the signal waits, and the run ends on sched-in.
+        let mut m = vm(k, KvmMode::Vhe);
+        step(&mut m, enter());
+        step(&mut m, ctxsw(0, Next::Task(B)));
+        step(
+            &mut m,
+            Op::Signal {
+                task: Q,
+                sig: svelab_core::model::event::Sig::Usr1,
+            },
+        );
+        assert!(!has(&m, "kvm_handle_signal_exit"), "{k}: Q is not running");
+        step(&mut m, ctxsw(0, Next::Task(Q)));
+        assert!(
+            has(&m, "kvm_arch_vcpu_load_fp") && has(&m, "kvm_handle_signal_exit"),
+            "{k}: sched-in loads the vCPU, then the loop returns -EINTR"
+        );
+        assert!(!has(&m, "kvm_arch_vcpu_ctxflush_fp"), "{k}: no guest entry");
+        assert_eq!(
+            m.task(Q).level,
+            svelab_core::model::types::Level::User,
+            "{k}"
+        );
+        assert_eq!(m.task(Q).frames.len(), 1, "{k}");
+    }
+}

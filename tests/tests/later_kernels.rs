@@ -825,6 +825,10 @@ fn the_known_bug_matrix_of_the_debian_kernels() {
         (KnownBug::SveTrapMemoryBranchKeepsBinding, false, false),
         (KnownBug::PartialSveWriteZeroes, true, true),
         (KnownBug::HypHostSaveLeavesFpType, false, false),
+        (KnownBug::SyscallSaveDiscardsModifiedSve, false, false),
+        (KnownBug::KvmPrepareConvertsForeignState, false, false),
+        (KnownBug::PtraceSveAtKvmEntryHitsBugOn, false, false),
+        (KnownBug::KvmPrepareDiscardsTracerSve, false, false),
     ];
     assert_eq!(matrix.len(), KnownBug::ALL.len());
     for (bug, on61, on612) in matrix {

@@ -112,6 +112,8 @@ pub enum SvcSpec {
     Sigreturn(FrameEdit),
     /// `kill TASK SIG`.
     Kill(Ident, Sig),
+    /// `sigaction SIG default|ignore|handle`.
+    Sigaction(Sig, crate::model::event::SigAction),
     /// `exit`.
     Exit,
     /// `read-neon`: a syscall whose kernel code uses kernel-mode NEON.
@@ -312,7 +314,7 @@ pub enum StmtKind {
         /// Call.
         call: SvcSpec,
     },
-    /// `ctxsw CPU NEXT [preempt-before-restore|preempt-after-restore -> THEN]`.
+    /// `ctxsw CPU NEXT [preempt-before-signal|preempt-before-restore|preempt-after-restore -> THEN]`.
     Ctxsw {
         /// CPU.
         cpu: Ident,
@@ -327,6 +329,13 @@ pub enum StmtKind {
         task: Ident,
         /// CPU.
         cpu: Ident,
+    },
+    /// `frame-write TASK REG=VALUE …`.
+    FrameWrite {
+        /// Task (in its handler).
+        task: Ident,
+        /// What it stores into its innermost frame.
+        writes: Vec<RegWrite>,
     },
     /// `signal TASK SIG`.
     Signal {
@@ -350,12 +359,14 @@ pub enum StmtKind {
     CpuOffline(Ident),
     /// `cpu-online CPU`.
     CpuOnline(Ident),
-    /// `kvm-enter TASK VCPU`.
+    /// `kvm-enter TASK VCPU [preempt -> NEXT]`.
     KvmEnter {
         /// VMM task.
         task: Ident,
         /// vCPU.
         vcpu: Ident,
+        /// `preempt -> NEXT`: preempted after syscall entry, before `vcpu_load()`.
+        preempt: Option<NextSpec>,
     },
     /// `guest-sve-op VCPU …`, `guest-fp-op VCPU …`.
     GuestOp {
@@ -412,6 +423,7 @@ impl StmtKind {
             StmtKind::Ctxsw { .. } => "ctxsw",
             StmtKind::Migrate { .. } => "migrate",
             StmtKind::Signal { .. } => "signal",
+            StmtKind::FrameWrite { .. } => "frame-write",
             StmtKind::Ptrace { .. } => "ptrace",
             StmtKind::KernelNeon(_) => "kernel-neon",
             StmtKind::CpuPm(_) => "cpu-pm",

@@ -180,6 +180,7 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
                 SvcSpec::Exec => Syscall::Exec,
                 SvcSpec::Sigreturn(e) => Syscall::Sigreturn(*e),
                 SvcSpec::Kill(target, sig) => Syscall::Kill(task(m, target)?, *sig),
+                SvcSpec::Sigaction(sig, a) => Syscall::Sigaction(*sig, *a),
                 SvcSpec::Exit => Syscall::Exit,
                 SvcSpec::ReadNeon => Syscall::KernelNeon,
                 SvcSpec::KvmRun(v) => Syscall::KvmRun(vcpu(m, v)?),
@@ -218,6 +219,10 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
         StmtKind::Migrate { task: t, cpu: c } => Op::Migrate {
             task: task(m, t)?,
             cpu: cpu(m, c)?,
+        },
+        StmtKind::FrameWrite { task: t, writes } => Op::FrameWrite {
+            task: task(m, t)?,
+            writes: writes.clone(),
         },
         StmtKind::Signal { task: t, sig } => Op::Signal {
             task: task(m, t)?,
@@ -285,9 +290,19 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
         StmtKind::CpuPm(c) => Op::CpuPm { cpu: cpu(m, c)? },
         StmtKind::CpuOffline(c) => Op::CpuOffline { cpu: cpu(m, c)? },
         StmtKind::CpuOnline(c) => Op::CpuOnline { cpu: cpu(m, c)? },
-        StmtKind::KvmEnter { task: t, vcpu: v } => Op::Svc {
+        StmtKind::KvmEnter {
+            task: t,
+            vcpu: v,
+            preempt,
+        } => Op::Svc {
             task: task(m, t)?,
-            call: Syscall::KvmRun(vcpu(m, v)?),
+            call: match preempt {
+                None => Syscall::KvmRun(vcpu(m, v)?),
+                Some(n) => Syscall::KvmRunPreempted {
+                    vcpu: vcpu(m, v)?,
+                    next: next(m, n)?,
+                },
+            },
         },
         StmtKind::GuestOp {
             vcpu: v,

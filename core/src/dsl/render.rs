@@ -116,6 +116,9 @@ pub fn event_line(m: &Machine, r: &EventRecord) -> String {
             u8::from(*guest_sve)
         ),
         Event::KvmInjectUndef { vcpu } => format!("UNDEF to {}", vname(m, *vcpu)),
+        Event::KvmSignalExit { vcpu } => {
+            format!("{}: signal pending, KVM_EXIT_INTR, -EINTR", vname(m, *vcpu))
+        }
         Event::KvmGuestExit { vcpu, bound } => {
             format!("{} exits, bound={}", vname(m, *vcpu), u8::from(*bound))
         }

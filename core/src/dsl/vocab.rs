@@ -51,7 +51,7 @@ const fn stmt(
 }
 
 /// Every statement of the language, in the order `docs/dsl.md` describes them.
-pub const STATEMENTS: [Statement; 25] = [
+pub const STATEMENTS: [Statement; 26] = [
     stmt("kernel", "v5.19-rc1 | series-v1/p1 … p7 | series-v1 | v5.19 | v6.1 | v6.2 | v6.12", "choose the kernel (configuration: before any task)", "kernel series-v1/p6", "", true),
     stmt("cpus", "N", "number of CPUs (configuration)", "cpus 2", "", true),
     stmt("vls", "BITS,BITS,…", "supported vector lengths in bits (configuration)", "vls 128,256,512", "", true),
@@ -61,16 +61,17 @@ pub const STATEMENTS: [Statement; 25] = [
     stmt("vcpu", "NAME sve [vl=BITS] | NAME nosve", "create a vCPU", "vcpu V1 nosve", "", false),
     stmt("sve-op", "TASK [REG=VALUE …] [preempt -> NEXT | softirq-neon]", "the task executes an SVE instruction (traps if SVE is disabled at EL0)", "sve-op A z0=fill(0x11) p0=ones", "", false),
     stmt("fp-op", "TASK [REG=VALUE …]", "the task executes an FP/AdvSIMD instruction (never traps)", "fp-op A v0=0x2222", "", false),
-    stmt("svc", "TASK getpid | yield [-> NEXT] | prctl-set-vl BITS [inherit] [onexec] | prctl-get-vl | fork NAME | exec | sigreturn [EDIT] | kill TASK SIG | exit | read-neon | kvm-run VCPU", "the task makes a syscall", "svc A getpid", "", false),
+    stmt("svc", "TASK getpid | yield [-> NEXT] | prctl-set-vl BITS [inherit] [onexec] | prctl-get-vl | fork NAME | exec | sigreturn [EDIT] | kill TASK SIG | sigaction SIG default|ignore|handle | exit | read-neon | kvm-run VCPU", "the task makes a syscall", "svc A getpid", "", false),
     stmt("ctxsw", "cpuN TASK|idle|kthread", "context switch on a CPU", "ctxsw cpu0 idle", "", false),
     stmt("migrate", "TASK cpuN", "move a task to another CPU", "migrate A cpu1", "ctxsw cpu0 idle", false),
     stmt("signal", "TASK SIGUSR1|SIGUSR2|SIGSEGV|SIGKILL|SIGILL", "send a signal (delivered at the next return to user)", "signal A SIGUSR1", "", false),
+    stmt("frame-write", "TASK REG=VALUE …", "the signal handler edits the registers saved in its innermost frame (a store to user memory; sigreturn restores them)", "frame-write A v0=0x1 fpsr=0x10", "signal A SIGUSR1", false),
     stmt("ptrace", "TASK get NT_PRFPREG|NT_ARM_SVE | TASK set NT_PRFPREG REG=… | TASK set NT_ARM_SVE [vl=BITS] [fpsimd|sve|header] [partial] [inherit] [onexec] REG=…", "a debugger reads or writes a stopped task's registers", "ptrace A get NT_ARM_SVE", "ctxsw cpu0 idle", false),
     stmt("kernel-neon", "cpuN | TASK", "kernel-mode NEON on a CPU (softirq) or in a task's context", "kernel-neon cpu0", "", false),
     stmt("cpu-pm", "cpuN", "the CPU enters a low-power state (CPU_PM_ENTER)", "cpu-pm cpu1", "ctxsw cpu1 idle", false),
     stmt("cpu-offline", "cpuN", "hot-unplug a CPU", "cpu-offline cpu1", "ctxsw cpu1 idle", false),
     stmt("cpu-online", "cpuN", "bring a CPU back", "cpu-online cpu1", "ctxsw cpu1 idle\ncpu-offline cpu1", false),
-    stmt("kvm-enter", "TASK VCPU", "the VMM task enters KVM_RUN with a vCPU", "kvm-enter VMM V0", "ctxsw cpu0 VMM", false),
+    stmt("kvm-enter", "TASK VCPU [preempt -> NEXT]", "the VMM task enters KVM_RUN with a vCPU (preempt: switched out after syscall entry, before vcpu_load)", "kvm-enter VMM V0 preempt -> idle", "ctxsw cpu0 VMM", false),
     stmt("guest-sve-op", "VCPU [REG=VALUE …]", "the guest executes an SVE instruction", "guest-sve-op V0 z1=fill(0x33)", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
     stmt("guest-fp-op", "VCPU [REG=VALUE …]", "the guest executes an FP instruction", "guest-fp-op V0 v1=0x44", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
     stmt("kvm-exit", "VCPU [to-user]", "the guest exits (to-user: back to the VMM's user space)", "kvm-exit V0 to-user", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
@@ -102,7 +103,7 @@ pub fn statement(keyword: &str) -> Option<&'static Statement> {
 }
 
 /// Every call of `svc`.
-pub const SVC_CALLS: [&str; 11] = [
+pub const SVC_CALLS: [&str; 12] = [
     "getpid",
     "yield",
     "prctl-set-vl",
@@ -111,6 +112,7 @@ pub const SVC_CALLS: [&str; 11] = [
     "exec",
     "sigreturn",
     "kill",
+    "sigaction",
     "exit",
     "read-neon",
     "kvm-run",

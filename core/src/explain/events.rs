@@ -107,6 +107,9 @@ pub fn event_line(e: &Event) -> &'static str {
             "the guest's first FP/SVE use trapped to the hypervisor, which switches the registers to it"
         }
         Event::KvmInjectUndef { .. } => "the guest has no SVE: its SVE instruction is UNDEFINED",
+        Event::KvmSignalExit { .. } => {
+            "a signal is pending for the VMM: KVM_RUN returns -EINTR before the guest runs again"
+        }
         Event::KvmGuestExit { .. } => {
             "guest exit: if the guest's state is live, bind it to the CPU so it is saved later"
         }

@@ -269,6 +269,8 @@ impl Perm {
             counters,
             ghost_v_newest: _,
             sve_generation,
+            ghost_ran_vcpu: _,
+            sig_actions: _,
         } = task;
         name.clear();
         self.fpsimd(fpsimd_state);

@@ -231,7 +231,10 @@ pub(super) fn moves(m: &Machine, o: &AbiOracle, ops: OpSet, texts: bool) -> Vec<
             }
             if ops.has(OpSet::PREEMPT) {
                 for &t in &stopped {
-                    if matches!(m.task(t).state, TaskState::Stopped(Resume::KvmRun(_))) {
+                    if matches!(
+                        m.task(t).state,
+                        TaskState::Stopped(Resume::KvmRun(_) | Resume::KvmRunEntry(_))
+                    ) {
                         continue;
                     }
                     for (point, word) in [

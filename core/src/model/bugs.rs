@@ -38,7 +38,9 @@ pub enum KnownBug {
     /// trapped after guest exit" (January 2025, never merged).
     KvmSveUntrappedAfterGuestExit,
     /// v5.19-rc1 (and the v1 series on top of it) never clears `HOST_SVE_ENABLED` on vCPU
-    /// load, so a VHE put can re-enable EL0 SVE for a VMM whose `TIF_SVE` is clear. Fixed in
+    /// load, so a VHE put can re-enable EL0 SVE for a VMM whose `TIF_SVE` is clear — or,
+    /// when the put runs in the sched-out notifier and the next task's state is still live
+    /// on the CPU, for that task, which never entered KVM. Fixed in
     /// v5.19-rc3 by `d52d165d67c5` "KVM: arm64: Always start with clearing SVE flag on load".
     StickyHostSveEnabled,
     /// `sve_init_regs()`'s memory branch does not unbind the task, so a trap preempted,
@@ -55,11 +57,37 @@ pub enum KnownBug {
     /// WARNs, and at patch 5 alone it reloads a stale `sve_state`. Masked from patch 6 on;
     /// the 2025 rework (`fbc7e61195e2`) saves the host state in the kernel instead.
     HypHostSaveLeavesFpType,
+    /// After patch 6 `fpsimd_save()` keeps only the FPSIMD view whenever `in_syscall()`
+    /// holds, even when the registers hold SVE state a tracer wrote at a syscall stop and
+    /// the return path reloaded: a save between that reload and the return to EL0 (a
+    /// reschedule, kernel-mode NEON) discards it. Fixed in 2025 by `398edaa12f9c`
+    /// "arm64/fpsimd: Do not discard modified SVE state" (Mark Rutland; the per-CPU
+    /// `to_save` window of `fpsimd_syscall_enter()`/`_exit()`). No rule of the checker
+    /// flags it (the lost values are P/FFR/Z above V, which the ABI lets a syscall discard):
+    /// the test compares the registers.
+    SyscallSaveDiscardsModifiedSve,
+    /// From patch 6, `fpsimd_kvm_prepare()` converts on `TIF_SVE` even when the VMM's state
+    /// is foreign: a `KVM_RUN` preempted between syscall entry and `vcpu_load()` was saved
+    /// FPSIMD-only with `TIF_SVE` still set, and `sve_to_fpsimd()` then copies stale
+    /// `sve_state` over the V just saved. Part of what the 2025 rework fixed:
+    /// `fbc7e61195e2` "KVM: arm64: Unconditionally save+flush host FPSIMD/SVE/SME state"
+    /// removed `fpsimd_kvm_prepare()`.
+    KvmPrepareConvertsForeignState,
+    /// v5.19 (rc1 and release) `kvm_arch_vcpu_load_fp()` has `BUG_ON(TIF_SVE)`, but a
+    /// tracer's `NT_ARM_SVE` write at the `KVM_RUN` entry stop (after `fp_user_discard()`)
+    /// sets `TIF_SVE`: the kernel crashes. Gone with patch 1, "KVM: arm64: Discard any SVE
+    /// state when entering KVM guests" (v6.2), which calls `fpsimd_kvm_prepare()` instead.
+    PtraceSveAtKvmEntryHitsBugOn,
+    /// Patch 1's `fpsimd_kvm_prepare()` clears `TIF_SVE` and converts to FPSIMD at vCPU
+    /// load, so SVE state a tracer wrote at the `KVM_RUN` entry stop loses everything but
+    /// V (P, FFR, Z above 128 bits). Named in the 2025 fix's text; gone with `fbc7e61195e2`
+    /// (vcpu load saves and flushes instead). No rule flags it: the test compares P0.
+    KvmPrepareDiscardsTracerSve,
 }
 
 impl KnownBug {
     /// Every known bug.
-    pub const ALL: [KnownBug; 9] = [
+    pub const ALL: [KnownBug; 13] = [
         KnownBug::SignalTrustsTifSve,
         KnownBug::PtraceHeaderTrustsTifSve,
         KnownBug::PtraceFprSyncTrustsTifSve,
@@ -69,6 +97,10 @@ impl KnownBug {
         KnownBug::SveTrapMemoryBranchKeepsBinding,
         KnownBug::PartialSveWriteZeroes,
         KnownBug::HypHostSaveLeavesFpType,
+        KnownBug::SyscallSaveDiscardsModifiedSve,
+        KnownBug::KvmPrepareConvertsForeignState,
+        KnownBug::PtraceSveAtKvmEntryHitsBugOn,
+        KnownBug::KvmPrepareDiscardsTracerSve,
     ];
 
     /// Short name.
@@ -83,6 +115,10 @@ impl KnownBug {
             KnownBug::SveTrapMemoryBranchKeepsBinding => "sve-trap-memory-branch-keeps-binding",
             KnownBug::PartialSveWriteZeroes => "partial-NT_ARM_SVE-write-zeroes",
             KnownBug::HypHostSaveLeavesFpType => "hyp-host-save-leaves-fp_type",
+            KnownBug::SyscallSaveDiscardsModifiedSve => "syscall-save-discards-modified-SVE",
+            KnownBug::KvmPrepareConvertsForeignState => "kvm-prepare-converts-foreign-state",
+            KnownBug::PtraceSveAtKvmEntryHitsBugOn => "ptrace-SVE-at-KVM_RUN-entry-BUG_ON",
+            KnownBug::KvmPrepareDiscardsTracerSve => "kvm-prepare-discards-tracer-SVE",
         }
     }
 
@@ -111,6 +147,16 @@ impl KnownBug {
             }
             KnownBug::SveTrapMemoryBranchKeepsBinding => !k.sve_trap_memory_branch_flushes(),
             KnownBug::PartialSveWriteZeroes => true,
+            KnownBug::SyscallSaveDiscardsModifiedSve => {
+                k.p6_sve_kept_on_syscall() && !k.syscall_to_save_window()
+            }
+            KnownBug::KvmPrepareConvertsForeignState => {
+                k.p6_sve_kept_on_syscall() && k.p1_fpsimd_kvm_prepare()
+            }
+            KnownBug::PtraceSveAtKvmEntryHitsBugOn => {
+                !k.p1_fpsimd_kvm_prepare() && !k.kvm_host_state_saved_at_vcpu_load()
+            }
+            KnownBug::KvmPrepareDiscardsTracerSve => k.p1_fpsimd_kvm_prepare(),
             KnownBug::HypHostSaveLeavesFpType => {
                 k.p2_fp_type()
                     && !k.p6_sve_kept_on_syscall()
@@ -131,27 +177,40 @@ impl KnownBug {
                 "vec_set_vector_length" => KnownBug::VlChangeResurrectsStaleData,
                 "sve_set_common" => KnownBug::PartialSveWriteZeroes,
                 "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
+                "fpsimd_kvm_prepare" => KnownBug::KvmPrepareConvertsForeignState,
                 _ => return None,
             },
+            // SVE untrapped with TIF_SVE clear. For a VMM, from patch 6 it is
+            // fpsimd_kvm_prepare() leaving the trap open; before, only the sticky flag can
+            // do it. A task that never ran a vCPU can only have been given the trap state
+            // of a VMM's put (the sticky flag, restored under VHE before a switch that does
+            // not reload).
             Rule::LiveAtEl0
-                if v.cause
-                    == (Cause::TrapMismatch {
+                if matches!(
+                    v.cause,
+                    Cause::TrapMismatch {
                         zen_el0en: true,
                         tif_sve: false,
-                    }) =>
+                        ..
+                    }
+                ) =>
             {
-                if k.p6_sve_kept_on_syscall() {
+                let vmm = matches!(v.cause, Cause::TrapMismatch { vmm: true, .. });
+                if vmm && k.p6_sve_kept_on_syscall() {
                     KnownBug::KvmSveUntrappedAfterGuestExit
                 } else {
                     KnownBug::StickyHostSveEnabled
                 }
             }
             Rule::LiveAtEl0
-                if v.cause
-                    == (Cause::TrapMismatch {
+                if matches!(
+                    v.cause,
+                    Cause::TrapMismatch {
                         zen_el0en: false,
                         tif_sve: true,
-                    }) =>
+                        ..
+                    }
+                ) =>
             {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
@@ -161,6 +220,9 @@ impl KnownBug {
             Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
             // The race leaves a binding made before sve_alloc(): its sve_state pointer is
             // NULL, and the next SVE-format save dereferences it.
+            Rule::KernelCrash if f == "kvm_arch_vcpu_load_fp" => {
+                KnownBug::PtraceSveAtKvmEntryHitsBugOn
+            }
             Rule::KernelCrash if f == "fpsimd_save" && v.cause == Cause::NullSveState => {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
@@ -192,6 +254,7 @@ mod tests {
         let untrapped = Cause::TrapMismatch {
             zen_el0en: true,
             tif_sve: false,
+            vmm: true,
         };
         let k = Kernel::V6_2;
         assert_eq!(
@@ -211,5 +274,17 @@ mod tests {
         );
         // The v5.19 release has the -rc3 fix: nothing to attribute it to.
         assert_eq!(KnownBug::explain(Kernel::V5_19, &b1(untrapped, "")), None);
+        // A task that never ran a vCPU: only the sticky flag, on the kernels that have it.
+        let bystander = Cause::TrapMismatch {
+            zen_el0en: true,
+            tif_sve: false,
+            vmm: false,
+        };
+        let p6 = Kernel::SeriesV1(crate::model::kernel::Patch::from_number(6).unwrap());
+        assert_eq!(
+            KnownBug::explain(p6, &b1(bystander, "")),
+            Some(KnownBug::StickyHostSveEnabled)
+        );
+        assert_eq!(KnownBug::explain(k, &b1(bystander, "")), None);
     }
 }

@@ -78,6 +78,31 @@ pub enum Sig {
     Ill,
 }
 
+/// What a task does with SIGUSR1/SIGUSR2 (`struct k_sigaction`'s handler).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SigAction {
+    /// `SIG_DFL`: SIGUSR1/SIGUSR2 terminate the task.
+    Default,
+    /// `SIG_IGN`: dropped when sent.
+    Ignore,
+    /// A handler: delivery builds a signal frame.
+    Handle,
+}
+
+impl SigAction {
+    /// Every action.
+    pub const ALL: [SigAction; 3] = [SigAction::Default, SigAction::Ignore, SigAction::Handle];
+
+    /// The DSL word.
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            SigAction::Default => "default",
+            SigAction::Ignore => "ignore",
+            SigAction::Handle => "handle",
+        }
+    }
+}
+
 impl Sig {
     /// Every signal the model knows.
     pub const ALL: [Sig; 5] = [Sig::Usr1, Sig::Usr2, Sig::Segv, Sig::Kill, Sig::Ill];
@@ -288,8 +313,15 @@ pub enum Event {
         /// Guest state loaded in SVE format.
         guest_sve: bool,
     },
-    /// Hyp injected UNDEF: SVE from a guest without SVE.
+    /// The host injected UNDEF (`handle_sve()` → `kvm_inject_undefined()`, after a full
+    /// guest exit): SVE from a guest without SVE.
     KvmInjectUndef {
+        /// Which vCPU.
+        vcpu: VcpuId,
+    },
+    /// `xfer_to_guest_mode_handle_work()` found a pending signal before the guest could run
+    /// again: `kvm_handle_signal_exit()` (`KVM_EXIT_INTR`), and `KVM_RUN` returns -EINTR.
+    KvmSignalExit {
         /// Which vCPU.
         vcpu: VcpuId,
     },
@@ -369,6 +401,7 @@ impl Event {
             Event::KvmGuestEnter { .. } => "kvm_arch_vcpu_ctxflush_fp",
             Event::KvmHypHandleFpsimd { .. } => "kvm_hyp_handle_fpsimd",
             Event::KvmInjectUndef { .. } => "kvm_inject_undefined",
+            Event::KvmSignalExit { .. } => "kvm_handle_signal_exit",
             Event::KvmGuestExit { .. } => "kvm_arch_vcpu_ctxsync_fp",
             Event::KvmVcpuPutFp { .. } => "kvm_arch_vcpu_put_fp",
             Event::KvmTifSveWrite { .. } => "update_thread_flag",

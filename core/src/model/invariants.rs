@@ -126,6 +126,7 @@ impl Machine {
             cause = Cause::TrapMismatch {
                 zen_el0en: cpu.cpacr_zen_el0en,
                 tif_sve: task.tif_sve,
+                vmm: task.ghost_ran_vcpu,
             };
             why.push(format!(
                 "CPACR_EL1.ZEN_EL0EN is {} but TIF_SVE is {}{}",

@@ -30,6 +30,9 @@ use crate::model::types::{CpuId, Format, FpType, Level, Owner, TaskId, VcpuId};
 use crate::model::vcpu::{FpOwner, KvmMode, Vcpu};
 use crate::model::violation::Violation;
 
+/// `EINTR`: `KVM_RUN` interrupted by a signal.
+pub const EINTR: i64 = 4;
+
 impl Machine {
     /// Creates a vCPU (`KVM_CREATE_VCPU` + `KVM_ARM_VCPU_FINALIZE`).
     pub fn add_vcpu(
@@ -110,6 +113,24 @@ impl Machine {
                 "exit it first",
             ));
         }
+        // KVM_RUN holds vcpu->mutex from its start: a run preempted before vcpu_load()
+        // keeps the vCPU.
+        let entering = self.tasks.iter().position(|o| {
+            o.state
+                == crate::model::machine::TaskState::Stopped(
+                    crate::model::machine::Resume::KvmRunEntry(v),
+                )
+        });
+        if let Some(o) = entering {
+            return Err(StepError::new(
+                format!(
+                    "vCPU {} is inside KVM_RUN of {}",
+                    self.vcpu(v).name,
+                    self.tasks[o].name
+                ),
+                "a vCPU runs in one thread at a time",
+            ));
+        }
         Ok(())
     }
 
@@ -162,8 +183,38 @@ impl Machine {
         // kvm_arch_vcpu_run_map_fp(): host_fpsimd_state := &current->thread.uw.fpsimd_state.
         self.vcpu_mut(v).vmm = Some(vmm);
         self.task_mut(vmm).level = Level::KvmRun(v);
+        self.task_mut(vmm).ghost_ran_vcpu = true;
         self.kvm_arch_vcpu_load_fp(c, vmm, v);
-        self.kvm_guest_enter(c, vmm, v);
+        self.kvm_run_loop_reenter(c, vmm, v);
+    }
+
+    /// The top of `kvm_arch_vcpu_ioctl_run()`'s loop: `xfer_to_guest_mode_handle_work()`
+    /// ends the run with -EINTR when a signal is pending; otherwise the guest is entered.
+    /// Returns whether the guest runs.
+    pub(crate) fn kvm_run_loop_reenter(&mut self, c: CpuId, vmm: TaskId, v: VcpuId) -> bool {
+        if self.task(vmm).pending.is_empty() {
+            self.kvm_guest_enter(c, vmm, v);
+            true
+        } else {
+            self.kvm_handle_signal_exit(c, vmm, v);
+            false
+        }
+    }
+
+    /// `kernel/entry/kvm.c:xfer_to_guest_mode_work()` saw `TIF_SIGPENDING`:
+    /// `kvm_handle_signal_exit()` sets `KVM_EXIT_INTR`, the loop ends with -EINTR,
+    /// `vcpu_put()`, and the ioctl returns through `do_notify_resume()`, which delivers it.
+    pub(crate) fn kvm_handle_signal_exit(&mut self, c: CpuId, vmm: TaskId, v: VcpuId) {
+        self.emit(Event::KvmSignalExit { vcpu: v });
+        self.kvm_run_return(c, vmm, v, -EINTR);
+    }
+
+    /// `kvm_arch_vcpu_ioctl_run()` returns `ret`: `vcpu_put()`, then the return to user.
+    fn kvm_run_return(&mut self, c: CpuId, vmm: TaskId, v: VcpuId, ret: i64) {
+        self.kvm_arch_vcpu_put_fp(c, vmm, v);
+        self.task_mut(vmm).level = Level::User;
+        self.task_mut(vmm).x0 = ret;
+        self.ret_to_user(c, vmm);
     }
 
     /// `fpsimd_kvm_prepare()` (patch 1/7): "discard any SVE state" of the VMM.
@@ -246,13 +297,18 @@ impl Machine {
 
     /// A guest instruction; a first FP/SVE use traps to hyp (`kvm_hyp_handle_fpsimd()`).
     fn guest_op(&mut self, c: CpuId, vmm: TaskId, v: VcpuId, insn: &UserInsn) {
-        if !self.vcpu(v).in_guest {
-            self.kvm_guest_enter(c, vmm, v);
+        if !self.vcpu(v).in_guest && !self.kvm_run_loop_reenter(c, vmm, v) {
+            return;
         }
         let has_sve = self.vcpu(v).has_sve;
         if insn.sve && !has_sve {
-            // SVE from a guest without SVE: not handled by hyp, handle_sve() injects UNDEF.
+            // SVE from a guest without SVE: hyp's kvm_hyp_handle_fpsimd() returns false ("Don't
+            // handle SVE traps for non-SVE vcpus here"), so the guest exits in full:
+            // kvm_arch_vcpu_ctxsync_fp(), then handle_exit() → handle_sve() →
+            // kvm_inject_undefined() returns 1 and the run loop goes round again.
+            self.kvm_guest_exit(c, vmm, v);
             self.emit(Event::KvmInjectUndef { vcpu: v });
+            self.kvm_run_loop_reenter(c, vmm, v);
             return;
         }
         if self.vcpu(v).fp_owner != FpOwner::Guest {
@@ -419,10 +475,7 @@ impl Machine {
                 }
                 if *to_user {
                     // vcpu_put(), then KVM_RUN returns: do_notify_resume().
-                    self.kvm_arch_vcpu_put_fp(c, vmm, *vcpu);
-                    self.task_mut(vmm).level = Level::User;
-                    self.task_mut(vmm).x0 = 0;
-                    self.ret_to_user(c, vmm);
+                    self.kvm_run_return(c, vmm, *vcpu, 0);
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! Anything that can be derived (who owns a CPU's registers, what a task would read) is
 //! computed in [`crate::model::view`], never stored twice.
 
-use crate::model::event::{Counters, Event, EventRecord, Sig, WarnSite};
+use crate::model::event::{Counters, Event, EventRecord, Sig, SigAction, WarnSite};
 
 use crate::model::kernel::Kernel;
 use crate::model::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
@@ -88,6 +88,9 @@ pub enum Resume {
     Fork,
     /// A VMM switched out inside `KVM_RUN`: the vCPU is reloaded when it runs again.
     KvmRun(VcpuId),
+    /// A VMM switched out inside `KVM_RUN` before `vcpu_load()`: the run starts (map,
+    /// load, guest entry) when it runs again.
+    KvmRunEntry(VcpuId),
     /// Switched out inside `do_notify_resume()` on its way back to EL0 (a reschedule in
     /// the return loop); resumes the loop, then retries the instruction, if any.
     Return(Option<crate::model::op::UserInsn>),
@@ -147,6 +150,18 @@ pub struct Task {
     pub ghost_v_newest: Format,
     /// Allocation counter for `sve_state` generations.
     pub sve_generation: u32,
+    /// Model-only (ghost): the task has run a vCPU (`KVM_RUN`). Not a kernel variable;
+    /// bug attribution reads it (a KVM path of its own, or the CPU a VMM left behind).
+    #[serde(default)]
+    pub ghost_ran_vcpu: bool,
+    /// The actions for SIGUSR1 and SIGUSR2 (`sighand->action[]`); the model's tasks start
+    /// with handlers installed. The other signals the model knows are fatal.
+    #[serde(default = "handlers_installed")]
+    pub sig_actions: [SigAction; 2],
+}
+
+fn handlers_installed() -> [SigAction; 2] {
+    [SigAction::Handle; 2]
 }
 
 impl Task {
@@ -172,12 +187,23 @@ impl Task {
             counters: Counters::default(),
             ghost_v_newest: Format::Fpsimd,
             sve_generation: 0,
+            ghost_ran_vcpu: false,
+            sig_actions: handlers_installed(),
         }
     }
 
     /// VQ of the task's SVE vector length.
     pub fn vq(&self) -> usize {
         sve_vq_from_vl(self.vl)
+    }
+
+    /// What the task does with `sig` (SIGUSR1/SIGUSR2 as set; the others are fatal).
+    pub fn sig_action(&self, sig: Sig) -> SigAction {
+        match sig {
+            Sig::Usr1 => self.sig_actions[0],
+            Sig::Usr2 => self.sig_actions[1],
+            _ => SigAction::Default,
+        }
     }
 
     /// Is the task alive?

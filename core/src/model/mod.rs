@@ -8,8 +8,10 @@
 //!    and [`op`], the operations as data;
 //! 4. the kernel's files: [`fpsimd`] (`arch/arm64/kernel/fpsimd.c`), then [`signal`],
 //!    [`syscall`], [`ptrace`] and [`kvm`] above it;
-//! 5. [`step`]: carrying out one operation in the kernel's order;
-//! 6. checks and views: [`invariants`], [`oracle`], [`view`], [`lazy`] (the lazy-restore
+//! 5. the kernel's paths across those files: [`sched`] (context switch, resume, exit) and
+//!    [`entry`] (entries from EL0, signals sent, the return to user);
+//! 6. [`step`]: validating one operation and carrying it out in the kernel's order;
+//! 7. checks and views: [`invariants`], [`oracle`], [`view`], [`lazy`] (the lazy-restore
 //!    state machine of a task, as the playground draws it), [`bugs`].
 
 pub mod kernel;
@@ -30,6 +32,9 @@ pub mod kvm;
 pub mod ptrace;
 pub mod signal;
 pub mod syscall;
+
+pub mod entry;
+pub mod sched;
 
 pub mod step;
 

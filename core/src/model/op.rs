@@ -167,6 +167,10 @@ pub enum TrapInterrupt {
 /// Where in `do_notify_resume()` a reschedule preempts a task on its way back to EL0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ReturnPoint {
+    /// Before a pending signal is delivered: the loop's first pass reschedules
+    /// (`_TIF_NEED_RESCHED`), so `do_signal()` (and its `forget_syscall()`) waits for the
+    /// next pass.
+    BeforeSignal,
     /// Before `fpsimd_restore_current_state()` (the loop's reschedule pass comes first).
     BeforeRestore,
     /// After it: an IRQ with IRQs unmasked sets `TIF_NEED_RESCHED`, the loop runs again.
@@ -203,6 +207,17 @@ pub enum Syscall {
     KernelNeon,
     /// `ioctl(KVM_RUN)` on a vCPU.
     KvmRun(crate::model::types::VcpuId),
+    /// `rt_sigaction(SIG, …)`: SIGUSR1/SIGUSR2 to the default action, ignored or handled.
+    Sigaction(Sig, super::event::SigAction),
+    /// `ioctl(KVM_RUN)` preempted after syscall entry and before `vcpu_load()`: the CPU
+    /// switches to `next`; the run (map, load, guest entry) goes on when the VMM is
+    /// switched back in.
+    KvmRunPreempted {
+        /// The vCPU.
+        vcpu: crate::model::types::VcpuId,
+        /// What runs instead.
+        next: Next,
+    },
 }
 
 impl Syscall {
@@ -216,10 +231,11 @@ impl Syscall {
             Syscall::Fork(_) => "clone",
             Syscall::Exec => "execve",
             Syscall::Sigreturn(_) => "rt_sigreturn",
+            Syscall::Sigaction(..) => "rt_sigaction",
             Syscall::Kill(..) => "kill",
             Syscall::Exit => "exit",
             Syscall::KernelNeon => "read",
-            Syscall::KvmRun(_) => "ioctl(KVM_RUN)",
+            Syscall::KvmRun(_) | Syscall::KvmRunPreempted { .. } => "ioctl(KVM_RUN)",
         }
     }
 }
@@ -268,6 +284,15 @@ pub enum Op {
         task: TaskId,
         /// Target CPU.
         cpu: CpuId,
+    },
+    /// The task's signal handler stores into its innermost signal frame (user memory, no
+    /// kernel code): V/FPSR/FPCR into `fpsimd_context`, Z/P/FFR into the `sve_context`
+    /// payload. `rt_sigreturn()` then restores what the frame holds.
+    FrameWrite {
+        /// Which task (running at EL0, with a frame).
+        task: TaskId,
+        /// The stores.
+        writes: Vec<RegWrite>,
     },
     /// A signal from outside (delivered at the task's next return to user).
     Signal {

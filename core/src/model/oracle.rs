@@ -147,6 +147,18 @@ impl AbiOracle {
                     _ => {}
                 }
             }
+            Op::FrameWrite { task, writes } => {
+                // sve.rst: on sigreturn V0–V31 (Z[127:0]) come from the fpsimd_context
+                // record; only the handler's V stores change what the task gets back.
+                let e = &mut self.tasks[usize::from(task.0)];
+                if let Some((f, _)) = e.frames.last_mut() {
+                    for w in writes {
+                        if let Reg::V(n) = w.reg {
+                            f[usize::from(n)] = low128(w, *task);
+                        }
+                    }
+                }
+            }
             Op::Ptrace { task, req } => {
                 let e = &mut self.tasks[usize::from(task.0)];
                 match req {

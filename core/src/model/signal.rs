@@ -170,6 +170,77 @@ impl Machine {
         frame.x0
     }
 
+    /// The handler's stores into its innermost frame (`frame-write`): user memory, no
+    /// kernel function. Validated: the frame exists and has the records written.
+    pub(crate) fn frame_write(&mut self, t: TaskId, writes: &[crate::model::op::RegWrite]) {
+        use crate::model::op::Reg;
+        use crate::model::regs::Origin;
+        let Some(f) = self.task_mut(t).frames.last_mut() else {
+            return;
+        };
+        let mut buf = [0u8; crate::model::regs::ZREG_MAX_BYTES];
+        for w in writes {
+            match w.reg {
+                Reg::V(_) | Reg::Fpsr | Reg::Fpcr => {
+                    let Some(fp) = f.fpsimd.as_mut() else {
+                        continue;
+                    };
+                    let width = if matches!(w.reg, Reg::V(_)) { 16 } else { 4 };
+                    let out = &mut buf[..width];
+                    if w.value.materialise(out, t, w.reg).is_err() {
+                        continue;
+                    }
+                    match w.reg {
+                        Reg::V(n) => {
+                            let mut b = [0u8; 16];
+                            b.copy_from_slice(out);
+                            fp.vregs[usize::from(n)] = u128::from_le_bytes(b);
+                            fp.origin[usize::from(n)] = Origin::Task(t);
+                        }
+                        Reg::Fpsr => fp.fpsr = u32::from_le_bytes([out[0], out[1], out[2], out[3]]),
+                        _ => fp.fpcr = u32::from_le_bytes([out[0], out[1], out[2], out[3]]),
+                    }
+                }
+                Reg::Z(n) | Reg::P(n) => {
+                    let Some(b) = f.sve.as_mut().and_then(|s| s.payload.as_mut()) else {
+                        continue;
+                    };
+                    let (len, z) = if matches!(w.reg, Reg::Z(_)) {
+                        (16 * b.vq, true)
+                    } else {
+                        (2 * b.vq, false)
+                    };
+                    let out = &mut buf[..len];
+                    if w.value.materialise(out, t, w.reg).is_err() {
+                        continue;
+                    }
+                    let n = usize::from(n);
+                    if z {
+                        b.zreg_mut(n).copy_from_slice(out);
+                        b.origin.z_lo[n] = Origin::Task(t);
+                        b.origin.z_hi[n] = Origin::Task(t);
+                    } else {
+                        b.preg_mut(n).copy_from_slice(out);
+                        b.origin.p[n] = Origin::Task(t);
+                    }
+                }
+                Reg::Ffr => {
+                    let Some(b) = f.sve.as_mut().and_then(|s| s.payload.as_mut()) else {
+                        continue;
+                    };
+                    let len = 2 * b.vq;
+                    let out = &mut buf[..len];
+                    if w.value.materialise(out, t, w.reg).is_err() {
+                        continue;
+                    }
+                    let off = b.ffr_offset();
+                    b.bytes[off..off + len].copy_from_slice(out);
+                    b.origin.ffr = Origin::Task(t);
+                }
+            }
+        }
+    }
+
     fn sigreturn_fail(&mut self, t: TaskId, why: &'static str) -> i64 {
         self.emit(Event::Sigreturn {
             outcome: why.into(),

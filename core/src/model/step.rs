@@ -3,23 +3,23 @@
 //! An [`Op`] is one thing that happens from the outside: a user instruction, a syscall, a
 //! scheduling decision, a signal, a ptrace request, a kernel-side event. [`Machine::apply`]
 //! checks that it is possible in the current state (otherwise a [`StepError`], with the
-//! machine unchanged), then runs the kernel paths it triggers, in kernel order:
+//! machine unchanged), then runs the kernel paths it triggers (in [`super::entry`],
+//! [`super::sched`] and the kernel's files), in kernel order:
 //!
 //! * user SVE instruction with the trap armed: `el0_sve_acc` → `do_sve_acc()` → return to
 //!   user (`do_notify_resume`) → the instruction retried;
 //! * syscall: `el0_svc` → `fp_user_discard()` (6.12: `fpsimd_syscall_enter()`) → the call
-//!   → `do_notify_resume()` (signals, then `fpsimd_restore_current_state()`) → (6.12)
+//!   → `do_notify_resume()` (one signal, then `fpsimd_restore_current_state()`, per pass) → (6.12)
 //!   `fpsimd_syscall_exit()`;
 //! * context switch: (KVM sched-out notifier) → `__switch_to()` → `fpsimd_thread_switch()`
 //!   → (KVM sched-in notifier) → the next task resumes where it stopped.
 
-use crate::model::event::{Event, Sig};
+use crate::model::event::Sig;
 use crate::model::machine::{Machine, Resume, Task, TaskState};
 use crate::model::op::{
     check_name, KvmOp, Next, Op, Outcome, Reg, ReturnPoint, StepError, Syscall, TrapInterrupt,
-    UserInsn,
 };
-use crate::model::regs::{sve_vq_from_vl, Origin};
+use crate::model::regs::sve_vq_from_vl;
 use crate::model::types::{CpuId, Curr, Level, TaskId};
 
 impl Machine {
@@ -119,6 +119,7 @@ impl Machine {
                 self.enter(None, None);
                 self.send_signal(*task, *sig, None);
             }
+            Op::FrameWrite { task, writes } => self.frame_write(*task, writes),
             Op::Ptrace { task, req } => {
                 self.enter(None, Some(*task));
                 out.ret = Some(self.ptrace(*task, req));
@@ -187,7 +188,9 @@ impl Machine {
                 TaskState::Stopped(Resume::SveTrap(_)) => {
                     "it is switched out inside the SVE access trap"
                 }
-                TaskState::Stopped(Resume::KvmRun(_)) => "it is switched out inside KVM_RUN",
+                TaskState::Stopped(Resume::KvmRun(_) | Resume::KvmRunEntry(_)) => {
+                    "it is switched out inside KVM_RUN"
+                }
                 TaskState::Stopped(_) => "it is not running",
                 _ => "it is not running",
             };
@@ -258,6 +261,10 @@ impl Machine {
                     Syscall::Yield(n) => next(n, &mut tasks),
                     Syscall::Kill(t, _) => tasks.push(*t),
                     Syscall::KvmRun(v) => vcpus.push(*v),
+                    Syscall::KvmRunPreempted { vcpu, next: n } => {
+                        vcpus.push(*vcpu);
+                        next(n, &mut tasks);
+                    }
                     _ => {}
                 }
             }
@@ -276,7 +283,9 @@ impl Machine {
                 tasks.push(*task);
                 cpus.push(*cpu);
             }
-            Op::Signal { task, .. } | Op::Ptrace { task, .. } => tasks.push(*task),
+            Op::Signal { task, .. } | Op::Ptrace { task, .. } | Op::FrameWrite { task, .. } => {
+                tasks.push(*task)
+            }
             Op::KernelNeon { cpu }
             | Op::CpuPm { cpu }
             | Op::CpuOffline { cpu }
@@ -390,6 +399,22 @@ impl Machine {
                     }
                     Syscall::Kill(target, _) => self.check_alive(*target),
                     Syscall::KvmRun(v) => self.validate_kvm_run(*task, *v),
+                    Syscall::Sigaction(sig, _) if !matches!(sig, Sig::Usr1 | Sig::Usr2) => {
+                        Err(StepError::new(
+                            format!("the model's {} is always fatal", sig.name()),
+                            "set the action of SIGUSR1 or SIGUSR2",
+                        ))
+                    }
+                    Syscall::KvmRunPreempted { vcpu, next } => {
+                        self.validate_kvm_run(*task, *vcpu)?;
+                        if *next == Next::Task(*task) {
+                            return Err(StepError::new(
+                                "a task cannot preempt itself",
+                                "name another task, idle or kthread",
+                            ));
+                        }
+                        self.check_next(c, *next)
+                    }
                     _ => Ok(()),
                 }
             }
@@ -405,13 +430,25 @@ impl Machine {
                 Ok(())
             }
             Op::CtxswPreemptReturn {
-                cpu, task, then, ..
+                cpu,
+                task,
+                then,
+                point,
             } => {
                 self.check_cpu(*cpu)?;
+                if *point == ReturnPoint::BeforeSignal && self.task(*task).pending.is_empty() {
+                    return Err(StepError::new(
+                        format!("no signal is pending for {}", self.task(*task).name),
+                        format!(
+                            "send one first (`signal {} SIGUSR1`), or use preempt-before-restore",
+                            self.task(*task).name
+                        ),
+                    ));
+                }
                 self.check_next(*cpu, Next::Task(*task))?;
                 if matches!(
                     self.task(*task).state,
-                    TaskState::Stopped(Resume::KvmRun(_))
+                    TaskState::Stopped(Resume::KvmRun(_) | Resume::KvmRunEntry(_))
                 ) {
                     return Err(StepError::new(
                         format!("{} does not return to user space when it resumes: it is inside KVM_RUN", self.task(*task).name),
@@ -467,7 +504,11 @@ impl Machine {
                 // (the model's "preempted at EL0", "inside a syscall", a new child); not in
                 // the middle of the SVE trap or of KVM_RUN.
                 match &self.task(*task).state {
-                    TaskState::Stopped(Resume::User | Resume::Syscall | Resume::Fork) => {}
+                    // KvmRunEntry: KVM_RUN's syscall-entry stop (syscall_trace_enter(), after
+                    // fp_user_discard(), before vcpu_load()).
+                    TaskState::Stopped(
+                        Resume::User | Resume::Syscall | Resume::Fork | Resume::KvmRunEntry(_),
+                    ) => {}
                     _ => {
                         return Err(StepError::new(
                             format!(
@@ -480,6 +521,52 @@ impl Machine {
                     }
                 }
                 self.validate_ptrace(req)
+            }
+            Op::FrameWrite { task, writes } => {
+                self.check_at_user(*task)?;
+                let t = self.task(*task);
+                let Some(f) = t.frames.last() else {
+                    return Err(StepError::new(
+                        format!("{} has no signal frame", t.name),
+                        format!("deliver a signal first: `signal {} SIGUSR1`", t.name),
+                    ));
+                };
+                let vq = f
+                    .sve
+                    .as_ref()
+                    .and_then(|s| s.payload.as_ref())
+                    .map(|b| b.vq);
+                for w in writes {
+                    let width = match (w.reg, vq) {
+                        (Reg::Z(_), Some(vq)) => 16 * vq,
+                        (Reg::P(_) | Reg::Ffr, Some(vq)) => 2 * vq,
+                        (Reg::Z(_) | Reg::P(_) | Reg::Ffr, None) => {
+                            return Err(StepError::new(
+                                format!("{}'s frame has no SVE register payload", t.name),
+                                "write v0–v31, fpsr or fpcr (the fpsimd_context record)",
+                            ))
+                        }
+                        (Reg::V(_), _) => 16,
+                        (Reg::Fpsr | Reg::Fpcr, _) => 4,
+                    };
+                    if f.fpsimd.is_none() && matches!(w.reg, Reg::V(_) | Reg::Fpsr | Reg::Fpcr) {
+                        return Err(StepError::new(
+                            format!("{}'s frame has no fpsimd_context record", t.name),
+                            "write the SVE registers only",
+                        ));
+                    }
+                    if w.value.literal_len() > width {
+                        return Err(StepError::new(
+                            format!(
+                                "value for {} has {} bytes but the frame holds {width}",
+                                w.reg,
+                                w.value.literal_len()
+                            ),
+                            "use a shorter literal, or fill(..)/pattern(..)",
+                        ));
+                    }
+                }
+                Ok(())
             }
             Op::KernelNeon { cpu } => self.check_cpu(*cpu),
             Op::CpuPm { cpu } | Op::CpuOffline { cpu } => {
@@ -519,323 +606,5 @@ impl Machine {
             }
             Op::Kvm(k) => self.validate_kvm(k),
         }
-    }
-
-    /// `schedule()` on `c` from whatever runs there: a task at EL0 is preempted by an IRQ
-    /// (`syscallno = NO_SYSCALL`); a VMM inside `KVM_RUN` is preempted in the kernel.
-    pub(crate) fn preempt_and_switch(&mut self, c: CpuId, next: Next) {
-        let resume = match self.cpu(c).curr {
-            Curr::Task(p) => {
-                self.enter(Some(c), Some(p));
-                match self.task(p).level {
-                    Level::User => {
-                        self.task_mut(p).in_syscall = false;
-                        self.emit(Event::IrqFromUser);
-                        Resume::User
-                    }
-                    Level::KvmRun(v) => Resume::KvmRun(v),
-                }
-            }
-            _ => Resume::User,
-        };
-        self.context_switch(c, next, resume);
-    }
-
-    /// `__schedule()` → `context_switch()` on `c`: KVM's sched-out notifier, then
-    /// `__switch_to()` → `fpsimd_thread_switch()`, then `next` resumes.
-    pub(crate) fn context_switch(&mut self, c: CpuId, next: Next, prev_resume: Resume) {
-        let prev = self.cpu(c).curr;
-        if let Curr::Task(p) = prev {
-            self.enter(Some(c), Some(p));
-            if let Level::KvmRun(v) = self.task(p).level {
-                // Preempt notifier kvm_sched_out() → kvm_arch_vcpu_put(), before switch_to.
-                self.kvm_arch_vcpu_put_fp(c, p, v);
-            }
-        } else {
-            self.enter(Some(c), None);
-        }
-        self.fpsimd_thread_switch(c, next.curr());
-        if let Curr::Task(p) = prev {
-            self.task_mut(p).state = TaskState::Stopped(prev_resume);
-        }
-        self.cpu_mut(c).curr = next.curr();
-        if let Next::Task(n) = next {
-            self.resume(c, n);
-        }
-    }
-
-    /// `next` continues on `c` from where it stopped.
-    fn resume(&mut self, c: CpuId, n: TaskId) {
-        self.enter(Some(c), Some(n));
-        let state = std::mem::replace(&mut self.task_mut(n).state, TaskState::Running);
-        let TaskState::Stopped(resume) = state else {
-            return;
-        };
-        match resume {
-            Resume::User | Resume::Fork => {
-                self.ret_to_user(c, n);
-            }
-            Resume::Syscall => {
-                // The syscall completes; the return path runs with syscallno still set.
-                self.ret_to_user(c, n);
-            }
-            Resume::SveTrap(insn) => {
-                self.do_sve_acc_finish(c, n);
-                if self.ret_to_user_retry(c, n, Some(&insn)) {
-                    self.execute_insn(c, n, &insn, 1);
-                }
-            }
-            Resume::Return(insn) => {
-                if self.ret_to_user_retry(c, n, insn.as_ref()) {
-                    if let Some(insn) = insn {
-                        self.execute_insn(c, n, &insn, 1);
-                    }
-                }
-            }
-            Resume::KvmRun(v) => {
-                // Preempt notifier kvm_sched_in() → kvm_arch_vcpu_load().
-                self.kvm_arch_vcpu_load_fp(c, n, v);
-            }
-        }
-    }
-
-    /// `exit_to_user_mode()` → `do_notify_resume()`: signals first, then the FP restore.
-    /// Returns whether the task got back to EL0 on `c`.
-    pub(crate) fn ret_to_user(&mut self, c: CpuId, t: TaskId) -> bool {
-        self.ret_to_user_retry(c, t, None)
-    }
-
-    /// A reschedule armed by `Op::CtxswPreemptReturn` for `t` at `point`.
-    fn take_return_preempt(&mut self, t: TaskId, point: ReturnPoint) -> Option<Next> {
-        match self.return_preempt {
-            Some((task, p, next)) if task == t && p == point => {
-                self.return_preempt = None;
-                Some(next)
-            }
-            _ => None,
-        }
-    }
-
-    /// [`Machine::ret_to_user`] for a task that will retry `retry` once back at EL0.
-    pub(crate) fn ret_to_user_retry(
-        &mut self,
-        c: CpuId,
-        t: TaskId,
-        retry: Option<&UserInsn>,
-    ) -> bool {
-        self.enter(Some(c), Some(t));
-        let mut retry = retry.cloned();
-        let had_retry = retry.is_some();
-        if !self.task(t).pending.is_empty() {
-            // do_signal(): forget_syscall() before get_signal().
-            self.task_mut(t).in_syscall = false;
-            let pending = std::mem::take(&mut self.task_mut(t).pending);
-            for sig in pending {
-                if sig.is_fatal() {
-                    self.do_exit(c, t);
-                    return false;
-                }
-                self.setup_rt_frame(c, t, sig);
-                // The frame records the interrupted PC: the instruction being retried runs
-                // after sigreturn, not in the handler.
-                if let Some(f) = self.task_mut(t).frames.last_mut() {
-                    if f.retry.is_none() {
-                        f.retry = retry.take();
-                    }
-                }
-            }
-        }
-        if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeRestore) {
-            self.context_switch(c, next, Resume::Return(retry));
-            return false;
-        }
-        self.fpsimd_restore_current_state(c, t);
-        if let Some(next) = self.take_return_preempt(t, ReturnPoint::AfterRestore) {
-            self.context_switch(c, next, Resume::Return(retry));
-            return false;
-        }
-        // el0_svc(): fpsimd_syscall_exit() after exit_to_user_mode() (6.12).
-        self.fpsimd_syscall_exit(c);
-        let task = self.task_mut(t);
-        task.in_syscall = false;
-        task.level = Level::User;
-        // Back at EL0: the caller runs its instruction unless a signal frame took it.
-        !had_retry || retry.is_some()
-    }
-
-    /// `do_exit()`: the task schedules away for the last time and its state is released.
-    pub(crate) fn do_exit(&mut self, c: CpuId, t: TaskId) {
-        self.emit(Event::TaskExit { task: t });
-        self.context_switch(c, Next::Idle, Resume::User);
-        self.enter(Some(c), Some(t));
-        let task = self.task_mut(t);
-        task.state = TaskState::Exited;
-        task.pending.clear();
-        // fpsimd_release_task(): __sve_free().
-        if task.sve_state.take().is_some() {
-            self.emit(Event::ReleaseTask);
-        }
-    }
-
-    fn user_insn(&mut self, c: CpuId, t: TaskId, insn: &UserInsn, interrupt: TrapInterrupt) {
-        self.enter(Some(c), Some(t));
-        if insn.sve && !self.cpu(c).cpacr_zen_el0en {
-            // el0_sve_acc: entry from EL0 (syscallno = NO_SYSCALL), IRQs unmasked.
-            self.task_mut(t).in_syscall = false;
-            self.do_sve_acc_alloc(t);
-            match interrupt {
-                TrapInterrupt::None => {}
-                TrapInterrupt::KernelNeon => self.kernel_neon(c),
-                TrapInterrupt::Preempt(next) => {
-                    self.context_switch(c, next, Resume::SveTrap(insn.clone()));
-                    return;
-                }
-            }
-            self.enter(Some(c), Some(t));
-            self.do_sve_acc_finish(c, t);
-            if !self.ret_to_user_retry(c, t, Some(insn)) {
-                return;
-            }
-        }
-        self.execute_insn(c, t, insn, 1);
-    }
-
-    /// Executes a user instruction at EL0; an SVE one traps again if SVE is still
-    /// disabled (which only a kernel bug can cause after a trap).
-    pub(crate) fn execute_insn(&mut self, c: CpuId, t: TaskId, insn: &UserInsn, attempt: u32) {
-        self.enter(Some(c), Some(t));
-        if insn.sve && !self.cpu(c).cpacr_zen_el0en {
-            if attempt >= 3 {
-                self.step_violations
-                    .push(crate::model::violation::Violation::kernel_crash(
-                        "do_sve_acc",
-                        format!(
-                            "{}'s SVE instruction still traps after {attempt} traps",
-                            self.task(t).name
-                        ),
-                    ));
-                return;
-            }
-            self.task_mut(t).in_syscall = false;
-            self.do_sve_acc_alloc(t);
-            self.do_sve_acc_finish(c, t);
-            if !self.ret_to_user_retry(c, t, Some(insn)) {
-                return;
-            }
-            return self.execute_insn(c, t, insn, attempt + 1);
-        }
-        let vl = usize::from(self.rdvl(c));
-        let mut buf = [0u8; crate::model::regs::ZREG_MAX_BYTES];
-        for w in &insn.writes {
-            let origin = Origin::Task(t);
-            let regs = &mut self.cpus[usize::from(c.0)].regs;
-            match w.reg {
-                Reg::Z(n) => {
-                    let out = &mut buf[..vl];
-                    if w.value.materialise(out, t, w.reg).is_ok() {
-                        regs.write_z(usize::from(n), out, origin);
-                    }
-                }
-                Reg::P(n) => {
-                    let out = &mut buf[..vl / 8];
-                    if w.value.materialise(out, t, w.reg).is_ok() {
-                        regs.write_p(usize::from(n), out, origin);
-                    }
-                }
-                Reg::Ffr => {
-                    let out = &mut buf[..vl / 8];
-                    if w.value.materialise(out, t, w.reg).is_ok() {
-                        regs.write_ffr(out, origin);
-                    }
-                }
-                Reg::V(n) => {
-                    let out = &mut buf[..16];
-                    if w.value.materialise(out, t, w.reg).is_ok() {
-                        let mut b = [0u8; 16];
-                        b.copy_from_slice(out);
-                        regs.write_v(usize::from(n), u128::from_le_bytes(b), origin);
-                    }
-                }
-                Reg::Fpsr | Reg::Fpcr => {
-                    let out = &mut buf[..4];
-                    if w.value.materialise(out, t, w.reg).is_ok() {
-                        let v = u32::from_le_bytes([out[0], out[1], out[2], out[3]]);
-                        if w.reg == Reg::Fpsr {
-                            regs.fpsr = v;
-                        } else {
-                            regs.fpcr = v;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// A softirq using kernel-mode NEON on top of whatever runs on `c`.
-    fn softirq_kernel_neon(&mut self, c: CpuId) {
-        match self.cpu(c).curr {
-            Curr::Task(t) => {
-                self.enter(Some(c), Some(t));
-                match self.task(t).level {
-                    Level::User => {
-                        // IRQ from EL0, softirq on its exit, then back to user.
-                        self.task_mut(t).in_syscall = false;
-                        self.emit(Event::IrqFromUser);
-                        self.kernel_neon(c);
-                        self.ret_to_user(c, t);
-                    }
-                    Level::KvmRun(v) => {
-                        // On top of a VMM inside KVM_RUN: the IRQ exits the guest first,
-                        // then the softirq runs (the guest's state may be bound).
-                        if self.vcpu(v).in_guest {
-                            self.kvm_guest_exit(c, t, v);
-                        }
-                        self.kernel_neon(c);
-                    }
-                }
-            }
-            _ => {
-                self.enter(Some(c), None);
-                self.kernel_neon(c);
-            }
-        }
-    }
-
-    /// `send_signal()`: queue `sig` for `target`; a target running at EL0 on another CPU
-    /// is interrupted (IPI) and takes it on its way back to user. `from` is the sending
-    /// task when it is `target` itself inside a syscall.
-    pub(crate) fn send_signal(&mut self, target: TaskId, sig: Sig, from: Option<TaskId>) {
-        self.emit_at(
-            self.ctx.0,
-            Some(target),
-            Event::SignalSent {
-                task: target,
-                sig,
-                forced: false,
-            },
-        );
-        self.task_mut(target).pending.push(sig);
-        if from == Some(target) {
-            return;
-        }
-        if let Some(c) = self.running_on(target) {
-            if self.task(target).level == Level::User {
-                let saved = self.enter(Some(c), Some(target));
-                self.task_mut(target).in_syscall = false;
-                self.emit(Event::IrqFromUser);
-                self.ret_to_user(c, target);
-                self.ctx = saved;
-            }
-        }
-    }
-
-    /// `force_signal_inject()` on the current task: queued, acted on at return to user.
-    pub(crate) fn send_signal_event(&mut self, t: TaskId, sig: Sig) {
-        self.emit(Event::SignalSent {
-            task: t,
-            sig,
-            forced: true,
-        });
-        self.task_mut(t).pending.push(sig);
     }
 }

@@ -3,7 +3,7 @@
 //! `fpsimd_syscall_enter()`), the calls, and the return.
 //! fork/clone (`arch_dup_task_struct()`, `copy_thread()` in `process.c`) lives here too.
 
-use crate::model::event::Event;
+use crate::model::event::{Event, Sig, SigAction};
 
 use crate::model::fpsimd::{EINVAL, PR_SVE_VL_LEN_MASK};
 use crate::model::machine::{Machine, Resume, TaskState};
@@ -95,6 +95,17 @@ impl Machine {
                 self.fpsimd_flush_thread(t);
                 let task = self.task_mut(t);
                 task.frames.clear();
+                // flush_signal_handlers(current, 0): handlers back to SIG_DFL, SIG_IGN kept.
+                for a in &mut task.sig_actions {
+                    if *a == SigAction::Handle {
+                        *a = SigAction::Default;
+                    }
+                }
+                0
+            }
+            Syscall::Sigaction(sig, action) => {
+                let i = usize::from(*sig == Sig::Usr2);
+                self.task_mut(t).sig_actions[i] = *action;
                 0
             }
             Syscall::Sigreturn(edit) => self.rt_sigreturn(c, t, edit),
@@ -112,6 +123,13 @@ impl Machine {
             }
             Syscall::KvmRun(v) => {
                 self.kvm_run_enter(c, t, *v);
+                return None;
+            }
+            Syscall::KvmRunPreempted { vcpu, next } => {
+                // Preempted in kvm_vcpu_ioctl() before kvm_arch_vcpu_ioctl_run()'s
+                // vcpu_load(): the switch saves the VMM's state as any switch inside a
+                // syscall does.
+                self.context_switch(c, *next, Resume::KvmRunEntry(*vcpu));
                 return None;
             }
         };
@@ -149,6 +167,7 @@ impl Machine {
             task.fp_type = FpType::Fpsimd;
         }
         task.ghost_v_newest = Format::Fpsimd;
+        task.ghost_ran_vcpu = false;
         task.pending.clear();
         task.counters = Default::default();
         // The child's copy of the FPSIMD state (and of the signal frames on its stack) is

@@ -305,6 +305,10 @@ impl Machine {
                 crate::model::machine::Resume::Return(_) => {
                     "switched out on its way back to user space".into()
                 }
+                crate::model::machine::Resume::KvmRunEntry(v) => format!(
+                    "switched out inside KVM_RUN before vcpu_load (vCPU {})",
+                    self.vcpu(*v).name
+                ),
                 crate::model::machine::Resume::KvmRun(v) => {
                     format!("switched out inside KVM_RUN (vCPU {})", self.vcpu(*v).name)
                 }

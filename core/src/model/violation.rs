@@ -123,6 +123,9 @@ pub enum Cause {
         zen_el0en: bool,
         /// The task's `TIF_SVE`.
         tif_sve: bool,
+        /// The task has run a vCPU (`Task::ghost_ran_vcpu`): a KVM path of its own could
+        /// have left the trap wrong. A task that never did was hit through the CPU.
+        vmm: bool,
     },
     /// A kernel crash: a NULL `sve_state` pointer dereferenced.
     NullSveState,

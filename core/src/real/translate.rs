@@ -227,6 +227,16 @@ impl Tr<'_> {
                     "a real program cannot interrupt its own SVE trap at a chosen point",
                     "drop `preempt -> …` / `softirq-neon`",
                 )),
+                StmtKind::FrameWrite { .. } => Some((
+                    "the runner's signal handlers do not edit their frames",
+                    "drop `frame-write` (the frame's values can be shown: frame.sve, frame.sve_vl)",
+                )),
+                StmtKind::KvmEnter {
+                    preempt: Some(_), ..
+                } => Some((
+                    "a real program cannot have its KVM_RUN preempted between syscall entry and vcpu_load() at will",
+                    "drop `preempt -> …`: plain `kvm-enter`",
+                )),
                 StmtKind::Ctxsw {
                     on_return: Some(_),
                     ..
@@ -241,6 +251,13 @@ impl Tr<'_> {
                 StmtKind::CpuPm(_) | StmtKind::CpuOffline(_) | StmtKind::CpuOnline(_) => Some((
                     "CPU power management and hotplug are not driven by real programs",
                     "leave it to the model",
+                )),
+                StmtKind::Svc {
+                    call: SvcSpec::Sigaction(..),
+                    ..
+                } => Some((
+                    "the runner's tasks keep the SIGUSR1/SIGUSR2 handlers it installs",
+                    "drop `sigaction` (the model's tasks start with handlers too)",
                 )),
                 StmtKind::Svc {
                     call: SvcSpec::Sigreturn(FrameEdit::BadVl | FrameEdit::Truncated),
@@ -399,7 +416,7 @@ impl Tr<'_> {
     fn find_vmms(&mut self, stmts: &[Stmt]) {
         for s in stmts {
             match &s.kind {
-                StmtKind::KvmEnter { task, vcpu }
+                StmtKind::KvmEnter { task, vcpu, .. }
                 | StmtKind::Svc {
                     task,
                     call: SvcSpec::KvmRun(vcpu),
@@ -672,7 +689,7 @@ impl Tr<'_> {
                         self.push(RealStep::new(me, "sigreturn").arg(0, a));
                     }
                     SvcSpec::ReadNeon => self.push(RealStep::new(me, "read-neon")),
-                    SvcSpec::KvmRun(_) => {}
+                    SvcSpec::KvmRun(_) | SvcSpec::Sigaction(..) => {}
                 }
                 self.op_done(i);
                 if let Some(x) = self.x0_ok.get_mut(usize::from(i)) {

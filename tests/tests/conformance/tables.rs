@@ -192,8 +192,8 @@ pub(crate) const HOLDS: &[Holds] = &[
               since patch 6 no longer disables EL0 SVE at syscall entry, leaves \
               CPACR_EL1.ZEN_EL0EN set; with the guest not using FP nothing reloads, so the \
               VMM runs SVE untrapped with TIF_SVE clear and fpsimd_save() keeps only V at the \
-              next switch (fixed 2025, \"KVM: arm64/sve: Ensure SVE is trapped after guest \
-              exit\"). Before p6 the syscall entry disabled SVE, so the next SVE use trapped. \
+              next switch (fixed 2025 by fbc7e61195e2 \"KVM: arm64: Unconditionally \
+              save+flush host FPSIMD/SVE/SME state\"). Before p6 the syscall entry disabled SVE, so the next SVE use trapped. \
               6.1/6.12 have the 2025 rework instead (fbc7e61195e2): kvm_arch_vcpu_load_fp() \
               saves and unbinds the VMM, so KVM_RUN returns through a reload that re-arms the trap",
     },

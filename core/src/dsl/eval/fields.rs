@@ -216,6 +216,7 @@ pub(super) fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, E
                 Resume::SveTrap(_) => "sve-trap",
                 Resume::Fork => "fork",
                 Resume::KvmRun(_) => "kvm-run",
+                Resume::KvmRunEntry(_) => "kvm-run-entry",
                 Resume::Return(_) => "return",
             },
             _ => "none",
@@ -235,6 +236,24 @@ pub(super) fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, E
         ("ghost_v_newest", []) => format_word(task.ghost_v_newest),
         ("pending", []) => Val::Int(task.pending.len() as i128),
         ("frames", []) => Val::Int(task.frames.len() as i128),
+        ("frame", ["fpsimd", rest @ ..]) if !rest.is_empty() => {
+            let what = format!("{}.frame.fpsimd", task.name);
+            return match task.frames.last().and_then(|f| f.fpsimd.as_ref()) {
+                Some(st) => fpsimd_field(m, st, rest, &what),
+                None => err(
+                    format!("{what}: no frame with an fpsimd_context record"),
+                    "deliver a signal first; frame.fpsimd says whether the record is there",
+                ),
+            };
+        }
+        ("frame", ["sve", rest @ ..]) if !rest.is_empty() => {
+            let payload = task
+                .frames
+                .last()
+                .and_then(|f| f.sve.as_ref())
+                .and_then(|s| s.payload.clone());
+            return buf_field(m, &payload, rest, &format!("{}.frame.sve", task.name));
+        }
         ("frame", [g]) => {
             let Some(fr) = task.frames.last() else {
                 return Ok(w("none"));

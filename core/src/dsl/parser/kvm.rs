@@ -4,11 +4,21 @@ use super::lex::WriteSet;
 use super::lex::{PResult, StmtParser};
 use crate::dsl::ast::*;
 
-/// `kvm-enter TASK VCPU`.
+/// `kvm-enter TASK VCPU [preempt -> NEXT]`.
 pub(super) fn kvm_enter(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
     let task = p.name("the VMM task")?;
     let vcpu = p.name("a vCPU")?;
-    Ok(StmtKind::KvmEnter { task, vcpu })
+    let preempt = if p.eat_word("preempt").is_some() {
+        p.punct("->")?;
+        Some(p.next_spec()?)
+    } else {
+        None
+    };
+    Ok(StmtKind::KvmEnter {
+        task,
+        vcpu,
+        preempt,
+    })
 }
 
 /// `guest-sve-op VCPU [REG=VALUE …]` and `guest-fp-op VCPU [REG=VALUE …]`.

@@ -42,6 +42,7 @@ const STATEMENT_PARSERS: [(&str, StmtFn); STATEMENTS.len()] = [
     ("ctxsw", sched::ctxsw),
     ("migrate", sched::migrate),
     ("signal", user::signal),
+    ("frame-write", user::frame_write),
     ("ptrace", user::ptrace),
     ("kernel-neon", user::kernel_neon),
     ("cpu-pm", sched::cpu_pm),

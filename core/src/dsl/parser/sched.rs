@@ -4,11 +4,13 @@ use super::lex::{PResult, StmtParser};
 use crate::dsl::ast::*;
 use crate::model::op::ReturnPoint;
 
-/// `ctxsw cpuN NEXT [preempt-before-restore|preempt-after-restore -> NEXT]`.
+/// `ctxsw cpuN NEXT [preempt-before-signal|preempt-before-restore|preempt-after-restore -> NEXT]`.
 pub(super) fn ctxsw(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
     let cpu = p.cpu()?;
     let next = p.next_spec()?;
-    let point = if p.eat_word("preempt-before-restore").is_some() {
+    let point = if p.eat_word("preempt-before-signal").is_some() {
+        Some(ReturnPoint::BeforeSignal)
+    } else if p.eat_word("preempt-before-restore").is_some() {
         Some(ReturnPoint::BeforeRestore)
     } else if p.eat_word("preempt-after-restore").is_some() {
         Some(ReturnPoint::AfterRestore)

@@ -112,7 +112,7 @@ fn user_operation_errors() {
         check("fp-op A z0=1 preempt -> idle\nsvc A getpdi\nsve-op A q9=1 z0=-1\nptrace A peek NT_PRFPREG"),
         "\
 error 1:9 [8..10] z0 cannot be written here | an FP/AdvSIMD instruction cannot write SVE registers; use `sve-op`
-error 2:7 [35..41] unknown syscall `getpdi` | did you mean `getpid`? Syscalls: getpid, yield, prctl-set-vl, prctl-get-vl, fork, exec, sigreturn, kill, exit, read-neon, kvm-run
+error 2:7 [35..41] unknown syscall `getpdi` | did you mean `getpid`? Syscalls: getpid, yield, prctl-set-vl, prctl-get-vl, fork, exec, sigreturn, kill, sigaction, exit, read-neon, kvm-run
 error 3:10 [51..53] unknown register q9 | registers are z0–z31, p0–p15, ffr, v0–v31, fpsr, fpcr
 error 3:18 [59..61] register values are not signed | write the two's complement in hex, or use ones
 error 4:10 [71..75] expected `get` or `set` | `ptrace A get NT_ARM_SVE`, `ptrace A set NT_PRFPREG v0=1`
@@ -141,7 +141,7 @@ fn kvm_statements() {
     assert_eq!(
         check("kvm-enter VMM V0\nguest-sve-op V0 z1=fill(0x33)\nguest-fp-op V0 v1=0x44\nkvm-exit V0 to-user\nguest-fp-op V0 p0=1\nkvm-enter VMM"),
         "\
-0..16 KvmEnter { task: VMM@10..13, vcpu: V0@14..16 }
+0..16 KvmEnter { task: VMM@10..13, vcpu: V0@14..16, preempt: None }
 17..46 GuestOp { vcpu: V0@30..32, sve: true, writes: [RegWrite { reg: Z(1), value: Fill(51) }] }
 47..69 GuestOp { vcpu: V0@59..61, sve: false, writes: [RegWrite { reg: V(1), value: Hex([68]) }] }
 70..89 KvmExit { vcpu: V0@79..81, to_user: true }
@@ -189,7 +189,7 @@ fn recovery_goes_on_after_bad_statements() {
 33..43 Repeat { count: 2, body: [Stmt { span: 44..51, kind: UserOp { task: A@50..51, sve: false, writes: [], interrupt: None } }] }
 error 3:16 [31..32] unmatched `}` | a block is `repeat N { … }`; remove this brace or add the opening one
 error 4:10 [42..43] unclosed `{` | close the block with `}`
-error 1:1 [0..4] unknown statement `taks` | did you mean `task`? Statements: kernel, cpus, vls, kvm-mode, sysctl, task, vcpu, sve-op, fp-op, svc, ctxsw, migrate, signal, ptrace, kernel-neon, cpu-pm, cpu-offline, cpu-online, kvm-enter, guest-sve-op, guest-fp-op, kvm-exit, expect, show, repeat
+error 1:1 [0..4] unknown statement `taks` | did you mean `task`? Statements: kernel, cpus, vls, kvm-mode, sysctl, task, vcpu, sve-op, fp-op, svc, ctxsw, migrate, signal, frame-write, ptrace, kernel-neon, cpu-pm, cpu-offline, cpu-online, kvm-enter, guest-sve-op, guest-fp-op, kvm-exit, expect, show, repeat
 error 2:8 [14..15] unexpected text at the end of the statement | remove it, or separate statements with `;` or a new line
 error 5:1 [52..55] unexpected character `€` | statements use words, numbers, `=`, `->`, `( )`, `[ : ]` and comparison operators
 "

@@ -54,6 +54,22 @@ pub(super) fn svc(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
     Ok(StmtKind::Svc { task, call })
 }
 
+/// `frame-write TASK REG=VALUE …`.
+pub(super) fn frame_write(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
+    let task = p.name("a task name")?;
+    let at = p.here();
+    let writes = p.writes(WriteSet::Any)?;
+    if writes.is_empty() {
+        p.err(
+            at,
+            "a frame write names the registers it changes",
+            "e.g. `frame-write A v0=0x1` (fpsimd_context) or `frame-write A z0=fill(0x2)` (sve_context)",
+        );
+        return Err(());
+    }
+    Ok(StmtKind::FrameWrite { task, writes })
+}
+
 /// `signal TASK SIG`.
 pub(super) fn signal(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
     let task = p.name("a task name")?;
@@ -165,6 +181,22 @@ impl StmtParser<'_> {
                 let t = self.name("the target task")?;
                 let s = self.sig()?;
                 SvcSpec::Kill(t, s)
+            }
+            "sigaction" => {
+                let s = self.sig()?;
+                let w = self.word("`default`, `ignore` or `handle`")?;
+                let Some(a) = crate::model::event::SigAction::ALL
+                    .into_iter()
+                    .find(|a| a.keyword() == w.name)
+                else {
+                    self.err(
+                        w.span,
+                        format!("unknown signal action `{}`", w.name),
+                        "actions: default, ignore, handle",
+                    );
+                    return Err(());
+                };
+                SvcSpec::Sigaction(s, a)
             }
             "exit" => SvcSpec::Exit,
             "read-neon" => SvcSpec::ReadNeon,
