@@ -16,7 +16,7 @@ use svelab_core::model::op::{
 use svelab_core::model::oracle::AbiOracle;
 use svelab_core::model::types::{CpuId, TaskId};
 use svelab_core::model::vcpu::KvmMode;
-use svelab_core::model::violation::{Rule, Violation};
+use svelab_core::model::violation::{RegSlot, Rule, Violation};
 use svelab_tests::*;
 
 /// Runs `ops` on `k`, checking after every step; returns every violation (model checks and
@@ -180,10 +180,12 @@ fn a_header_only_nt_arm_sve_write_zeroes_the_tracee_on_every_kernel() {
                 },
             ],
         );
-        assert!(
-            v.iter().any(|v| v.rule == Rule::VPreserved),
-            "{k}: V0 zeroed: {v:#?}"
-        );
+        let lost = v
+            .iter()
+            .find(|v| v.rule == Rule::VPreserved)
+            .unwrap_or_else(|| panic!("{k}: V0 zeroed: {v:#?}"));
+        // The oracle says which register, as data: V0 (the only one written).
+        assert_eq!(lost.register(), Some(RegSlot::V(0)), "{k}: {lost:?}");
         assert_eq!(m.user_view(A).unwrap().v(0), 0, "{k}");
     }
 }

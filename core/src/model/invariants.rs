@@ -8,7 +8,7 @@ use crate::model::regs::{Origin, Origins};
 use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId, VcpuId};
 use crate::model::vcpu::FpOwner;
 
-use crate::model::violation::{Cause, Rule, Violation};
+use crate::model::violation::{Cause, RegSlot, Rule, Violation};
 
 impl Machine {
     /// Everything wrong with the state now, plus what went wrong during the last step
@@ -169,9 +169,9 @@ impl Machine {
         let r = &cpu.regs.origin;
         let mut leaks = leaked(r, own, true, cpu.cpacr_zen_el0en);
         leaks.truncate(4);
-        if !leaks.is_empty() {
+        if let Some(&(slot, _)) = leaks.first() {
             out.push(Violation {
-                cause: Cause::Stated,
+                cause: Cause::Leak { slot },
                 rule: Rule::NoLeak,
                 task: Some(t),
                 cpu: Some(c),
@@ -196,9 +196,9 @@ impl Machine {
         }
         let own = |o: Origin| o == Origin::Zero || o == Origin::Vcpu(v);
         let leaks = leaked(&self.cpu(c).regs.origin, own, true, vc.has_sve);
-        if let Some((reg, o)) = leaks.first() {
+        if let Some(&(reg, o)) = leaks.first() {
             out.push(Violation {
-                cause: Cause::Stated,
+                cause: Cause::Leak { slot: reg },
                 rule: Rule::NoLeak,
                 task: None,
                 cpu: Some(c),
@@ -206,7 +206,7 @@ impl Machine {
                 detail: format!(
                     "guest of vCPU {} on {c} can read {reg} = {}'s value",
                     vc.name,
-                    self.origin_name(*o)
+                    self.origin_name(o)
                 ),
             });
         }
@@ -228,25 +228,72 @@ fn leaked(
     own: impl Fn(Origin) -> bool,
     v_readable: bool,
     sve_readable: bool,
-) -> Vec<(String, Origin)> {
+) -> Vec<(RegSlot, Origin)> {
     let mut out = Vec::new();
-    for n in 0..32 {
-        if v_readable && !own(r.z_lo[n]) {
-            out.push((format!("V{n}"), r.z_lo[n]));
+    for n in 0..32u8 {
+        if v_readable && !own(r.z_lo[usize::from(n)]) {
+            out.push((RegSlot::V(n), r.z_lo[usize::from(n)]));
         }
-        if sve_readable && !own(r.z_hi[n]) {
-            out.push((format!("Z{n}[high]"), r.z_hi[n]));
+        if sve_readable && !own(r.z_hi[usize::from(n)]) {
+            out.push((RegSlot::ZHigh(n), r.z_hi[usize::from(n)]));
         }
     }
     if sve_readable {
-        for n in 0..16 {
-            if !own(r.p[n]) {
-                out.push((format!("P{n}"), r.p[n]));
+        for n in 0..16u8 {
+            if !own(r.p[usize::from(n)]) {
+                out.push((RegSlot::P(n), r.p[usize::from(n)]));
             }
         }
         if !own(r.ffr) {
-            out.push(("FFR".into(), r.ffr));
+            out.push((RegSlot::Ffr, r.ffr));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::kernel::Kernel;
+    use crate::model::machine::{Config, Machine};
+    use crate::model::op::{Op, Reg, RegWrite, TrapInterrupt, UserInsn, Value};
+    use crate::model::regs::Origin;
+    use crate::model::types::CpuId;
+    use crate::model::violation::{Cause, RegSlot, Rule};
+
+    /// B8 names the register slot that leaks as data, not only in its words.
+    #[test]
+    fn a_leak_names_its_register_slot() {
+        let mut m = Machine::new(Config {
+            kernel: Kernel::V6_2,
+            vls: vec![16, 64],
+            ..Config::default()
+        });
+        let a = m.add_task("A", Some(64), Some(CpuId(0))).unwrap();
+        let b = m.add_task("B", Some(64), None).unwrap();
+        m.apply(&Op::User {
+            task: a,
+            insn: UserInsn {
+                sve: true,
+                writes: vec![RegWrite {
+                    reg: Reg::Z(0),
+                    value: Value::Fill(1),
+                }],
+            },
+            interrupt: TrapInterrupt::None,
+        })
+        .unwrap();
+        assert!(m.check().iter().all(|v| v.rule != Rule::NoLeak));
+        // Pretend B's value were left in P3 of A's live registers.
+        m.cpus[0].regs.origin.p[3] = Origin::Task(b);
+        let v = m.check();
+        let leak = v.iter().find(|v| v.rule == Rule::NoLeak).expect("a leak");
+        assert_eq!(
+            leak.cause,
+            Cause::Leak {
+                slot: RegSlot::P(3)
+            }
+        );
+        assert_eq!(leak.register(), Some(RegSlot::P(3)));
+        assert!(leak.detail.contains("P3 = B's value"), "{}", leak.detail);
+    }
 }

@@ -20,7 +20,7 @@ use crate::model::machine::{Machine, Resume, TaskState};
 use crate::model::op::{KvmOp, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, UserInsn};
 use crate::model::types::{Owner, TaskId, VcpuId};
 use crate::model::vcpu::FpOwner;
-use crate::model::violation::{Cause, Rule, Violation};
+use crate::model::violation::{Cause, RegSlot, Rule, Violation};
 
 type VRegs = [Option<u128>; 32];
 
@@ -315,7 +315,10 @@ impl AbiOracle {
                 .collect();
             if let Some(&n) = bad.first() {
                 out.push(Violation {
-                    cause: Cause::Stated,
+                    cause: Cause::VDiffers {
+                        slot: RegSlot::V(n as u8),
+                        count: bad.len() as u8,
+                    },
                     rule: Rule::VPreserved,
                     task: Some(t),
                     cpu: None,
@@ -334,9 +337,15 @@ impl AbiOracle {
         }
         for (i, exp) in self.vcpus.iter().enumerate() {
             let v = VcpuId(i as u16);
-            if let Some(n) = (0..32).find(|&n| exp[n].is_some_and(|x| x != guest_v(m, v, n))) {
+            let bad: Vec<usize> = (0..32)
+                .filter(|&n| exp[n].is_some_and(|x| x != guest_v(m, v, n)))
+                .collect();
+            if let Some(&n) = bad.first() {
                 out.push(Violation {
-                    cause: Cause::Stated,
+                    cause: Cause::VDiffers {
+                        slot: RegSlot::V(n as u8),
+                        count: bad.len() as u8,
+                    },
                     rule: Rule::GuestStatePreserved,
                     task: None,
                     cpu: None,

@@ -129,9 +129,56 @@ pub enum Cause {
     },
     /// A kernel crash: a NULL `sve_state` pointer dereferenced.
     NullSveState,
+    /// B8: a context can read a register slot holding another context's value (the first
+    /// such slot; the detail lists up to four).
+    Leak {
+        /// The slot.
+        slot: RegSlot,
+    },
+    /// The ABI oracle: a V register reads other than the context's own history promises
+    /// (the first such register, and how many differ).
+    VDiffers {
+        /// The first V register that differs.
+        slot: RegSlot,
+        /// How many of V0–V31 differ.
+        count: u8,
+    },
+}
+
+/// A register slot, at the granularity the model tracks where values come from: a V
+/// register (Z bits [127:0]), the bits of a Z register above 127, a P register, FFR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RegSlot {
+    /// `Vn` = `Zn[127:0]`.
+    V(u8),
+    /// `Zn` above bit 127.
+    ZHigh(u8),
+    /// `Pn`.
+    P(u8),
+    /// `FFR`.
+    Ffr,
+}
+
+impl fmt::Display for RegSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegSlot::V(n) => write!(f, "V{n}"),
+            RegSlot::ZHigh(n) => write!(f, "Z{n}[high]"),
+            RegSlot::P(n) => write!(f, "P{n}"),
+            RegSlot::Ffr => f.write_str("FFR"),
+        }
+    }
 }
 
 impl Violation {
+    /// The register slot the violation is about, if it is about one.
+    pub fn register(&self) -> Option<RegSlot> {
+        match self.cause {
+            Cause::Leak { slot } | Cause::VDiffers { slot, .. } => Some(slot),
+            _ => None,
+        }
+    }
+
     /// The same violation with its cause as data.
     pub(crate) fn because(mut self, cause: Cause) -> Violation {
         self.cause = cause;
