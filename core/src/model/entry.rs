@@ -35,7 +35,8 @@ impl Machine {
         retry: Option<&UserInsn>,
     ) -> bool {
         self.enter(Some(c), Some(t));
-        let mut retry = retry.cloned();
+        // Borrowed: cloned only where it is kept (a frame, a switch), not on every return.
+        let mut retry = retry;
         let had_retry = retry.is_some();
         // do_notify_resume(): each pass of its loop delivers at most one signal
         // (do_signal() → get_signal() → handle_signal() → setup_rt_frame()) and then, in the
@@ -46,7 +47,7 @@ impl Machine {
             if !self.task(t).pending.is_empty() {
                 if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeSignal) {
                     // A reschedule pass: schedule() alone, before do_signal().
-                    self.context_switch(c, next, Resume::Return(retry));
+                    self.context_switch(c, next, Resume::Return(retry.cloned()));
                     return false;
                 }
             }
@@ -66,19 +67,19 @@ impl Machine {
                 // after sigreturn, not in the handler.
                 if let Some(f) = self.task_mut(t).frames.last_mut() {
                     if f.retry.is_none() {
-                        f.retry = retry.take();
+                        f.retry = retry.take().cloned();
                     }
                 }
             }
             if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeRestore) {
-                self.context_switch(c, next, Resume::Return(retry));
+                self.context_switch(c, next, Resume::Return(retry.cloned()));
                 return false;
             }
             if foreign_at_top {
                 self.fpsimd_restore_current_state(c, t);
             }
             if let Some(next) = self.take_return_preempt(t, ReturnPoint::AfterRestore) {
-                self.context_switch(c, next, Resume::Return(retry));
+                self.context_switch(c, next, Resume::Return(retry.cloned()));
                 return false;
             }
             let task = self.task(t);

@@ -5,7 +5,7 @@
 //! Anything that can be derived (who owns a CPU's registers, what a task would read) is
 //! computed in [`crate::model::view`], never stored twice.
 
-use crate::model::event::{Counters, Event, EventRecord, Sig, SigAction, WarnSite};
+use crate::model::event::{Counter, Counters, Event, EventRecord, Sig, SigAction, WarnSite};
 
 use crate::model::kernel::Kernel;
 use crate::model::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
@@ -494,11 +494,22 @@ impl Machine {
 
     /// Records an event with an explicit context and counts it.
     pub(crate) fn emit_at(&mut self, cpu: Option<CpuId>, task: Option<TaskId>, event: Event) {
+        // What the event counts, worked out once for both sets of counters.
+        let counter = event.counter();
+        let bytes = event.bytes_moved() as u64;
+        let count = |counters: &mut Counters| {
+            if let Some(k) = counter {
+                counters.add(k, 1);
+            }
+            if bytes != 0 {
+                counters.add(Counter::BytesMoved, bytes);
+            }
+        };
         if let Some(c) = cpu {
-            self.cpus[usize::from(c.0)].counters.count(&event);
+            count(&mut self.cpus[usize::from(c.0)].counters);
         }
         if let Some(t) = task {
-            self.tasks[usize::from(t.0)].counters.count(&event);
+            count(&mut self.tasks[usize::from(t.0)].counters);
         }
         self.events.push(EventRecord { cpu, task, event });
     }

@@ -166,10 +166,25 @@ impl RegFile {
     /// when VQ > 1), P0–P15, and FFR if asked. V, FPSR and FPCR are kept.
     pub fn sve_flush_live(&mut self, flush_ffr: bool, vq: usize) {
         if vq > 1 {
-            for (n, z) in self.z.iter_mut().enumerate() {
-                z[16..vq * 16].fill(0);
-                self.origin.z_hi[n] = Origin::Zero;
+            // The common vector lengths get a fill of a fixed size, which the compiler
+            // unrolls (the getpid loop runs this at every trap); the others a loop.
+            fn zero_high<const END: usize>(z: &mut [[u8; ZREG_MAX_BYTES]; 32]) {
+                for r in z.iter_mut() {
+                    r[16..END].fill(0);
+                }
             }
+            match vq {
+                2 => zero_high::<32>(&mut self.z),
+                4 => zero_high::<64>(&mut self.z),
+                8 => zero_high::<128>(&mut self.z),
+                16 => zero_high::<256>(&mut self.z),
+                _ => {
+                    for r in self.z.iter_mut() {
+                        r[16..vq * 16].fill(0);
+                    }
+                }
+            }
+            self.origin.z_hi = [Origin::Zero; 32];
         }
         for p in &mut self.p {
             p.fill(0);

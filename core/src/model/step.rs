@@ -20,7 +20,7 @@ use crate::model::op::{
     check_name, KvmOp, Next, Op, Outcome, Reg, ReturnPoint, StepError, Syscall, TrapInterrupt,
 };
 use crate::model::regs::sve_vq_from_vl;
-use crate::model::types::{CpuId, Curr, Level, TaskId};
+use crate::model::types::{CpuId, Curr, Level, TaskId, VcpuId};
 
 impl Machine {
     /// Creates a task as `execve()` leaves it, with VL `vl` bytes (default: the system
@@ -238,10 +238,11 @@ impl Machine {
 
     /// Every id an op names must exist (ops built by hand, not by the DSL, may be wrong).
     fn check_ids(&self, op: &Op) -> Result<(), StepError> {
-        let mut tasks = Vec::new();
-        let mut cpus = Vec::new();
-        let mut vcpus = Vec::new();
-        let next = |n: &Next, tasks: &mut Vec<TaskId>| {
+        // On the stack: this runs on every step (an operation names at most two tasks).
+        let mut tasks = Few::<TaskId, 3>::default();
+        let mut cpus = Few::<CpuId, 1>::default();
+        let mut vcpus = Few::<VcpuId, 1>::default();
+        let next = |n: &Next, tasks: &mut Few<TaskId, 3>| {
             if let Next::Task(t) = n {
                 tasks.push(*t);
             }
@@ -606,5 +607,31 @@ impl Machine {
             }
             Op::Kvm(k) => self.validate_kvm(k),
         }
+    }
+}
+
+/// A few ids, on the stack: what one operation names ([`Machine::check_ids`]).
+struct Few<T: Copy, const N: usize> {
+    items: [Option<T>; N],
+    len: usize,
+}
+
+impl<T: Copy, const N: usize> Default for Few<T, N> {
+    fn default() -> Self {
+        Few {
+            items: [None; N],
+            len: 0,
+        }
+    }
+}
+
+impl<T: Copy, const N: usize> Few<T, N> {
+    fn push(&mut self, x: T) {
+        self.items[self.len] = Some(x);
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.items.iter().flatten()
     }
 }
