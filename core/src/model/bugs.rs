@@ -301,4 +301,28 @@ mod tests {
         );
         assert_eq!(KnownBug::explain(k, &b1(bystander, "")), None);
     }
+
+    /// The VL WARN of fpsimd_save() is attributed by its cause, on the kernels without the
+    /// eager ZCR switch.
+    #[test]
+    fn the_save_vl_warn_is_the_guests_zcr_before_the_eager_switch() {
+        let warn = Violation {
+            rule: Rule::Warn,
+            task: Some(TaskId(0)),
+            cpu: Some(CpuId(0)),
+            function: Some(WarnSite::FpsimdSaveVlMismatch.function().into()),
+            detail: "any wording".into(),
+            cause: Cause::SaveVlMismatch,
+        };
+        assert_eq!(
+            KnownBug::explain(Kernel::V6_2, &warn),
+            Some(KnownBug::KvmGuestZcrLiveInHost)
+        );
+        assert_eq!(KnownBug::explain(Kernel::V6_12, &warn), None);
+        let stated = Violation {
+            cause: Cause::Stated,
+            ..warn
+        };
+        assert_eq!(KnownBug::explain(Kernel::V6_2, &stated), None);
+    }
 }
