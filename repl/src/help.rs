@@ -30,6 +30,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("kvm-enter", "kvm-enter VMM V0 preempt -> B"),
     ("guest-sve-op", "guest-sve-op V0 z0=fill(0x33)"),
     ("guest-fp-op", "guest-fp-op V0 v0=0x1"),
+    ("guest-zcr", "guest-zcr V0 vl=128"),
     ("kvm-exit", "kvm-exit V0 to-user"),
     ("expect", "expect A.z0[255:128] == fill(0xaa)"),
     ("show", "show cpu0"),

@@ -272,7 +272,10 @@ fn stmt_candidates(words: &[&str], cur: &str, n: &Names) -> Vec<String> {
             v
         }
         ("cpu-pm" | "cpu-offline" | "cpu-online", 1) => cpus(),
-        ("kvm-enter", 2) | ("guest-sve-op" | "guest-fp-op" | "kvm-exit", 1) => vcpus(),
+        ("kvm-enter", 2) | ("guest-sve-op" | "guest-fp-op" | "guest-zcr" | "kvm-exit", 1) => {
+            vcpus()
+        }
+        ("guest-zcr", 2) => n.vls.iter().map(|b| format!("vl={b}")).collect(),
         ("guest-sve-op", _) => writes(true, false),
         ("guest-fp-op", _) => writes(false, true),
         ("kvm-exit", 2) => s(&["to-user"]),

@@ -78,6 +78,7 @@ const VOCAB: &[&str] = &[
     "kvm-enter",
     "frame-write",
     "guest-sve-op",
+    "guest-zcr",
     "kvm-exit",
     "to-user",
     "show",

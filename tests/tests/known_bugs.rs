@@ -627,3 +627,37 @@ fn a_reschedule_before_the_signal_is_delivered_saves_inside_the_syscall() {
         }
     }
 }
+
+#[test]
+fn a_guests_lowered_zcr_el1_is_live_in_an_nvhe_host_until_the_put() {
+    // v5.19 arch/arm64/kvm/fpsimd.c:kvm_arch_vcpu_put_fp() restores the guest's maximum VL
+    // in ZCR_EL1 only at the put (nVHE); until then the host at EL1 runs at the VL the
+    // guest set. Kernel-mode NEON in between: fpsimd_save() (kernel/fpsimd.c) finds
+    // sve_get_vl() != last->sve_vl, WARNs and SIGKILLs the VMM. Fixed by 59419f10045b
+    // "KVM: arm64: Eagerly switch ZCR_EL{1,2}" (6.1, 6.12). VHE hosts: never.
+    let v0 = svelab_core::VcpuId(0);
+    let ops = [
+        kvm_enter(),
+        Op::Kvm(svelab_core::model::op::KvmOp::GuestZcr { vcpu: v0, vl: 16 }),
+        Op::Kvm(svelab_core::model::op::KvmOp::Exit {
+            vcpu: v0,
+            to_user: false,
+        }),
+        Op::KernelNeon { cpu: CpuId(0) },
+        kvm_exit_to_user(),
+    ];
+    reproduce(KnownBug::KvmGuestZcrLiveInHost, KvmMode::Nvhe, vmm, &ops);
+    for k in Kernel::ALL {
+        let (v, m) = run(k, KvmMode::Vhe, vmm, &ops);
+        assert!(v.is_empty(), "{k}: VHE: {v:#?}");
+        assert!(m.task(Q).alive(), "{k}");
+        // Without the kernel-mode NEON, the nVHE put restores the VL first.
+        let quiet: Vec<Op> = ops
+            .iter()
+            .filter(|o| !matches!(o, Op::KernelNeon { .. }))
+            .cloned()
+            .collect();
+        let (v, _) = run(k, KvmMode::Nvhe, vmm, &quiet);
+        assert!(v.is_empty(), "{k}: nVHE without NEON: {v:#?}");
+    }
+}

@@ -530,3 +530,98 @@ fn a_pending_signal_ends_kvm_run_with_eintr_before_the_guest_runs_again() {
         assert_eq!(m.task(Q).frames.len(), 1, "{k}");
     }
 }
+
+fn guest_zcr(vl: u16) -> Op {
+    Op::Kvm(KvmOp::GuestZcr { vcpu: V0, vl })
+}
+
+#[test]
+fn a_guest_that_lowers_its_zcr_el1_runs_at_that_vl_and_the_put_saves_it() {
+    // A guest's ZCR_EL1 access traps to hyp like an SVE instruction while its FP state is
+    // not loaded (v5.19 hyp/nvhe/hyp-main.c and hyp/include/hyp/switch.h: ESR_ELx_EC_SVE
+    // → kvm_hyp_handle_fpsimd(), whose __hyp_sve_restore_guest() writes the guest's saved
+    // ZCR_EL1 after loading at the maximum VL). Its SVE writes then run at its VL, and
+    // kvm_arch_vcpu_put_fp() saves its ZCR_EL1 (read_sysreg_el1(SYS_ZCR), v5.19
+    // kvm/fpsimd.c; from 6.1/6.12 fpsimd_lazy_switch_to_host() does it at every exit).
+    // Without anything between the exit and the put, every kernel and mode is fine.
+    for k in Kernel::ALL {
+        for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+            let mut m = vm(k, mode);
+            assert_eq!(m.vcpu(V0).zcr_el1, 0, "{k}: reset value");
+            step(&mut m, enter());
+            step(&mut m, guest(true, Reg::Z(0), 0x11));
+            step(&mut m, guest_zcr(16));
+            assert!(!has(&m, "kvm_hyp_handle_fpsimd"), "{k}: already loaded");
+            step(&mut m, guest(true, Reg::Z(1), 0x22));
+            let z = &m.cpu(CpuId(0)).regs.z;
+            assert!(z[1][..16].iter().all(|&b| b == 0x22), "{k} {mode:?}");
+            assert!(z[1][16..64].iter().all(|&b| b == 0), "{k} {mode:?}: VL 128");
+            assert!(
+                z[0][16..64].iter().all(|&b| b == 0),
+                "{k} {mode:?}: above the VL"
+            );
+            step(&mut m, exit(false));
+            // nVHE: the host at EL1 runs under the guest's ZCR_EL1 until the put, unless
+            // hyp switched it back at exit (59419f10045b, 6.1 and 6.12). VHE: ZCR_EL2.
+            let shared = mode == KvmMode::Nvhe && !k.kvm_eager_zcr_switch();
+            assert_eq!(
+                m.rdvl(CpuId(0)),
+                if shared { 16 } else { 64 },
+                "{k} {mode:?}"
+            );
+            step(&mut m, exit(true));
+            assert_eq!(m.vcpu(V0).zcr_el1, 0, "{k} {mode:?}: LEN of 128 bits saved");
+            assert_eq!(m.vcpu(V0).guest_sve_vl(), 16, "{k} {mode:?}");
+            let buf = m.vcpu(V0).sve_state.as_ref().unwrap();
+            assert!(buf.zreg(1)[..16].iter().all(|&b| b == 0x22), "{k} {mode:?}");
+            assert!(m.check().is_empty(), "{k} {mode:?}: {:?}", m.check());
+            // The next run traps, reloads, restores the guest's ZCR_EL1: still VL 128.
+            step(&mut m, enter());
+            step(&mut m, guest(true, Reg::Z(2), 0x33));
+            let z = &m.cpu(CpuId(0)).regs.z;
+            assert!(
+                z[1][..16].iter().all(|&b| b == 0x22),
+                "{k} {mode:?}: reloaded"
+            );
+            assert!(
+                z[2][16..64].iter().all(|&b| b == 0),
+                "{k} {mode:?}: VL 128 again"
+            );
+            assert!(m.task(Q).alive(), "{k} {mode:?}");
+        }
+    }
+}
+
+#[test]
+fn kernel_neon_between_exit_and_put_meets_the_guests_vl_on_an_nvhe_host() {
+    // v5.19 arch/arm64/kernel/fpsimd.c: kernel_neon_begin() → fpsimd_save(), which saves
+    // the bound guest state in SVE format and first checks sve_get_vl() against the
+    // binding's sve_vl (the guest's maximum): WARN_ON + force_signal_inject(SIGKILL) to
+    // current, the VMM, and nothing is saved. Only the nVHE host shares ZCR_EL1 with the
+    // guest (kvm_arch_vcpu_put_fp() restores it only `if (!has_vhe())`); 6.1 and 6.12 have
+    // "KVM: arm64: Eagerly switch ZCR_EL{1,2}" (fpsimd_lazy_switch_to_host()).
+    for k in Kernel::ALL {
+        for mode in [KvmMode::Vhe, KvmMode::Nvhe] {
+            let mut m = vm(k, mode);
+            step(&mut m, enter());
+            step(&mut m, guest_zcr(16));
+            step(&mut m, guest(true, Reg::Z(1), 0x22));
+            step(&mut m, exit(false));
+            step(&mut m, Op::KernelNeon { cpu: CpuId(0) });
+            let hit = mode == KvmMode::Nvhe && !k.kvm_eager_zcr_switch();
+            let warned = m.events().iter().any(|e| {
+                e.event
+                    == Event::Warn {
+                        site: svelab_core::model::event::WarnSite::FpsimdSaveVlMismatch,
+                    }
+            });
+            assert_eq!(warned, hit, "{k} {mode:?}");
+            let saved = m.vcpu(V0).sve_state.as_ref().unwrap().zreg(1)[..16]
+                .iter()
+                .all(|&b| b == 0x22);
+            assert_eq!(saved, !hit, "{k} {mode:?}: the guest's Z1 saved");
+            step(&mut m, exit(true));
+            assert_eq!(m.task(Q).alive(), !hit, "{k} {mode:?}: SIGKILL to the VMM");
+        }
+    }
+}

@@ -44,6 +44,7 @@ fn every_statement_a_real_program_cannot_do_is_an_error_at_its_line() {
         ("task V vl=512 on=cpu0\ntask B vl=512\nvcpu G sve\nkvm-enter V G preempt -> B\n", "vcpu_load"),
         ("task A vl=512 on=cpu0\nsignal A SIGUSR1\nframe-write A v0=0x1\n", "do not edit their frames"),
         ("task A vl=512 on=cpu0\nsvc A sigaction SIGUSR1 ignore\n", "keep the SIGUSR1/SIGUSR2 handlers"),
+        ("task V vl=512 on=cpu0\nvcpu G sve\nkvm-enter V G\nguest-zcr G vl=128\n", "never writes its ZCR_EL1"),
         ("task V vl=512 on=cpu0\nvcpu G sve\nkvm-enter V G\nguest-sve-op G z0=0x1\nkvm-exit G to-user\nexpect G.v0 == 1\n", "FPSIMD buffer"),
         ("task V vl=512 on=cpu0\nvcpu G sve\nkvm-enter V G\nguest-sve-op G z0=0x1\nkvm-exit G to-user\nexpect G.fp_owner == free\n", "bookkeeping"),
         ("task V vl=512 on=cpu0\nvcpu G sve\nkvm-enter V G\nguest-fp-op G v0=0x1\nkvm-exit G to-user\nexpect G.z0 == 1\n", "ends with its register operation"),

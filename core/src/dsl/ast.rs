@@ -377,6 +377,13 @@ pub enum StmtKind {
         /// Registers written.
         writes: Vec<RegWrite>,
     },
+    /// `guest-zcr VCPU vl=BITS`.
+    GuestZcr {
+        /// vCPU.
+        vcpu: Ident,
+        /// The VL the guest sets, in bits.
+        bits: u32,
+    },
     /// `kvm-exit VCPU [to-user]`.
     KvmExit {
         /// vCPU.
@@ -432,6 +439,7 @@ impl StmtKind {
             StmtKind::KvmEnter { .. } => "kvm-enter",
             StmtKind::GuestOp { sve: true, .. } => "guest-sve-op",
             StmtKind::GuestOp { sve: false, .. } => "guest-fp-op",
+            StmtKind::GuestZcr { .. } => "guest-zcr",
             StmtKind::KvmExit { .. } => "kvm-exit",
             StmtKind::Expect(_) => "expect",
             StmtKind::Show(_) => "show",

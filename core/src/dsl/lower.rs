@@ -315,6 +315,10 @@ pub fn lower(m: &Machine, kind: &StmtKind) -> Result<Action, LowerError> {
                 writes: writes.clone(),
             },
         }),
+        StmtKind::GuestZcr { vcpu: v, bits } => Op::Kvm(KvmOp::GuestZcr {
+            vcpu: vcpu(m, v)?,
+            vl: (bits / 8) as u16,
+        }),
         StmtKind::KvmExit { vcpu: v, to_user } => Op::Kvm(KvmOp::Exit {
             vcpu: vcpu(m, v)?,
             to_user: *to_user,

@@ -51,7 +51,7 @@ const fn stmt(
 }
 
 /// Every statement of the language, in the order `docs/dsl.md` describes them.
-pub const STATEMENTS: [Statement; 26] = [
+pub const STATEMENTS: [Statement; 27] = [
     stmt("kernel", "v5.19-rc1 | series-v1/p1 … p7 | series-v1 | v5.19 | v6.1 | v6.2 | v6.12", "choose the kernel (configuration: before any task)", "kernel series-v1/p6", "", true),
     stmt("cpus", "N", "number of CPUs (configuration)", "cpus 2", "", true),
     stmt("vls", "BITS,BITS,…", "supported vector lengths in bits (configuration)", "vls 128,256,512", "", true),
@@ -74,6 +74,7 @@ pub const STATEMENTS: [Statement; 26] = [
     stmt("kvm-enter", "TASK VCPU [preempt -> NEXT]", "the VMM task enters KVM_RUN with a vCPU (preempt: switched out after syscall entry, before vcpu_load)", "kvm-enter VMM V0 preempt -> idle", "ctxsw cpu0 VMM", false),
     stmt("guest-sve-op", "VCPU [REG=VALUE …]", "the guest executes an SVE instruction", "guest-sve-op V0 z1=fill(0x33)", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
     stmt("guest-fp-op", "VCPU [REG=VALUE …]", "the guest executes an FP instruction", "guest-fp-op V0 v1=0x44", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
+    stmt("guest-zcr", "VCPU vl=BITS", "the guest writes its own ZCR_EL1: its SVE instructions run at that VL (at most its maximum)", "guest-zcr V0 vl=128", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
     stmt("kvm-exit", "VCPU [to-user]", "the guest exits (to-user: back to the VMM's user space)", "kvm-exit V0 to-user", "ctxsw cpu0 VMM\nkvm-enter VMM V0", false),
     stmt("expect", "PATH OP VALUE | no-violations | violation CODE", "check something (batch mode exits 1 if it fails)", "expect A.TIF_SVE == 0", "", false),
     stmt("show", "TASK | cpuN | VCPU | PATH | counters | events | violations | config | machine", "print part of the model", "show cpu0", "", false),

@@ -314,6 +314,7 @@ impl Perm {
             fp_regs,
             sve_state,
             zcr_el1: _,
+            guest_vl: _,
             fp_type: _,
             fp_owner: _,
             host_sve_enabled: _,

@@ -83,11 +83,19 @@ pub enum KnownBug {
     /// V (P, FFR, Z above 128 bits). Named in the 2025 fix's text; gone with `fbc7e61195e2`
     /// (vcpu load saves and flushes instead). No rule flags it: the test compares P0.
     KvmPrepareDiscardsTracerSve,
+    /// Under nVHE the host runs at EL1 and shares `ZCR_EL1` with the guest, switched lazily
+    /// with the FP state: after an exit with the guest's state live, a guest that lowered
+    /// its own `ZCR_EL1` leaves the host at its VL until `kvm_arch_vcpu_put_fp()` restores
+    /// the guest's maximum. Kernel-mode NEON (anything that runs `fpsimd_save()`) in between
+    /// saves the bound guest state in SVE format, finds `sve_get_vl() != sve_vl`, WARNs and
+    /// SIGKILLs the VMM; the guest's state is lost. Fixed in 2025 by `59419f10045b` "KVM:
+    /// arm64: Eagerly switch ZCR_EL{1,2}" (Mark Rutland; backported to 6.1 and 6.12).
+    KvmGuestZcrLiveInHost,
 }
 
 impl KnownBug {
     /// Every known bug.
-    pub const ALL: [KnownBug; 13] = [
+    pub const ALL: [KnownBug; 14] = [
         KnownBug::SignalTrustsTifSve,
         KnownBug::PtraceHeaderTrustsTifSve,
         KnownBug::PtraceFprSyncTrustsTifSve,
@@ -101,6 +109,7 @@ impl KnownBug {
         KnownBug::KvmPrepareConvertsForeignState,
         KnownBug::PtraceSveAtKvmEntryHitsBugOn,
         KnownBug::KvmPrepareDiscardsTracerSve,
+        KnownBug::KvmGuestZcrLiveInHost,
     ];
 
     /// Short name.
@@ -119,6 +128,7 @@ impl KnownBug {
             KnownBug::KvmPrepareConvertsForeignState => "kvm-prepare-converts-foreign-state",
             KnownBug::PtraceSveAtKvmEntryHitsBugOn => "ptrace-SVE-at-KVM_RUN-entry-BUG_ON",
             KnownBug::KvmPrepareDiscardsTracerSve => "kvm-prepare-discards-tracer-SVE",
+            KnownBug::KvmGuestZcrLiveInHost => "kvm-guest-ZCR_EL1-live-in-nVHE-host",
         }
     }
 
@@ -157,6 +167,7 @@ impl KnownBug {
                 !k.p1_fpsimd_kvm_prepare() && !k.kvm_host_state_saved_at_vcpu_load()
             }
             KnownBug::KvmPrepareDiscardsTracerSve => k.p1_fpsimd_kvm_prepare(),
+            KnownBug::KvmGuestZcrLiveInHost => !k.kvm_eager_zcr_switch(),
             KnownBug::HypHostSaveLeavesFpType => {
                 k.p2_fp_type()
                     && !k.p6_sve_kept_on_syscall()
@@ -218,6 +229,9 @@ impl KnownBug {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
             Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
+            // The only way the model reaches this WARN: a guest's lowered ZCR_EL1 still live
+            // in the nVHE host when the bound guest state is saved.
+            Rule::Warn if v.cause == Cause::SaveVlMismatch => KnownBug::KvmGuestZcrLiveInHost,
             // The race leaves a binding made before sve_alloc(): its sve_state pointer is
             // NULL, and the next SVE-format save dereferences it.
             Rule::KernelCrash if f == "kvm_arch_vcpu_load_fp" => {
@@ -286,5 +300,29 @@ mod tests {
             Some(KnownBug::StickyHostSveEnabled)
         );
         assert_eq!(KnownBug::explain(k, &b1(bystander, "")), None);
+    }
+
+    /// The VL WARN of fpsimd_save() is attributed by its cause, on the kernels without the
+    /// eager ZCR switch.
+    #[test]
+    fn the_save_vl_warn_is_the_guests_zcr_before_the_eager_switch() {
+        let warn = Violation {
+            rule: Rule::Warn,
+            task: Some(TaskId(0)),
+            cpu: Some(CpuId(0)),
+            function: Some(WarnSite::FpsimdSaveVlMismatch.function().into()),
+            detail: "any wording".into(),
+            cause: Cause::SaveVlMismatch,
+        };
+        assert_eq!(
+            KnownBug::explain(Kernel::V6_2, &warn),
+            Some(KnownBug::KvmGuestZcrLiveInHost)
+        );
+        assert_eq!(KnownBug::explain(Kernel::V6_12, &warn), None);
+        let stated = Violation {
+            cause: Cause::Stated,
+            ..warn
+        };
+        assert_eq!(KnownBug::explain(Kernel::V6_2, &stated), None);
     }
 }

@@ -2,7 +2,7 @@
 //! kernel itself checks, and the model's own oracles (no task sees another's registers; no
 //! consumer trusts a stale `sve_state`), reported as data — never a panic.
 
-use crate::model::event::Event;
+use crate::model::event::{Event, WarnSite};
 use crate::model::machine::{Machine, TaskState};
 use crate::model::regs::{Origin, Origins};
 use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId, VcpuId};
@@ -18,7 +18,11 @@ impl Machine {
         for e in &self.events {
             if let Event::Warn { site } = e.event {
                 out.push(Violation {
-                    cause: Cause::Stated,
+                    cause: if site == WarnSite::FpsimdSaveVlMismatch {
+                        Cause::SaveVlMismatch
+                    } else {
+                        Cause::Stated
+                    },
                     rule: Rule::Warn,
                     task: e.task,
                     cpu: e.cpu,

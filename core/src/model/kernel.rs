@@ -344,6 +344,18 @@ impl Kernel {
         matches!(self, Kernel::V6_1 | Kernel::V6_12)
     }
 
+    /// `59419f10045b` "KVM: arm64: Eagerly switch ZCR_EL{1,2}" (Mark Rutland, 2025, part of
+    /// the rework above): hyp's `fpsimd_lazy_switch_to_host()` saves the guest's `ZCR_EL1`
+    /// at every exit and gives the host the guest's maximum VL (nVHE: `ZCR_EL1`), so the
+    /// host never runs with the guest's own, lower `ZCR_EL1`. Before it (v5.19 to v6.2) the
+    /// nVHE host shares `ZCR_EL1` with a guest whose FP state is live until
+    /// `kvm_arch_vcpu_put_fp()` restores it. Backported to 6.12 ("[PATCH 6.12 8/8]",
+    /// March 2025) and 6.1 (patch 12/12 of Mark Brown's "stable-sve-6-1" series, March
+    /// 2025), so in both Debian kernels (`kvm/hyp/include/hyp/switch.h`).
+    pub fn kvm_eager_zcr_switch(self) -> bool {
+        matches!(self, Kernel::V6_1 | Kernel::V6_12)
+    }
+
     /// `398edaa12f9c` "arm64/fpsimd: Do not discard modified SVE state" (2025, Debian
     /// 6.12.35): syscall entry is `el0_svc()` → `fpsimd_syscall_enter()` (flush if
     /// `TIF_SVE`, then this CPU's `fpsimd_last_state.to_save := FP_STATE_FPSIMD`), and
@@ -406,6 +418,7 @@ mod tests {
         assert!(!k61.p1_fpsimd_kvm_prepare() && !k61.p5_load_by_fp_type());
         assert!(!k61.p6_sve_kept_on_syscall() && !k61.v3_sve_sync_to_fpsimd_by_fp_type());
         assert!(k61.kvm_host_state_saved_at_vcpu_load() && k61.sve_trap_memory_branch_flushes());
+        assert!(k61.kvm_eager_zcr_switch() && Kernel::V6_12.kvm_eager_zcr_switch());
         assert!(!k61.signal_frame_by_fp_type() && !k61.syscall_to_save_window());
         let k612 = Kernel::V6_12;
         assert!(k612.p5_load_by_fp_type() && k612.p6_sve_kept_on_syscall());
@@ -419,7 +432,7 @@ mod tests {
             }
             assert!(!k.signal_frame_by_fp_type() && !k.ptrace_sve_header_by_fp_type());
             assert!(!k.sve_trap_memory_branch_flushes() && !k.syscall_to_save_window());
-            assert!(!k.kvm_host_state_saved_at_vcpu_load());
+            assert!(!k.kvm_host_state_saved_at_vcpu_load() && !k.kvm_eager_zcr_switch());
             assert!(!k.vl_change_reallocates_sve_state() && !k.update_current_state_by_fp_type());
         }
     }

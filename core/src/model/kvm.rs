@@ -68,6 +68,7 @@ impl Machine {
             // kvm_reset_vcpu(): ZCR_EL1 takes its reset value 0 (sys_regs.c reset_val);
             // the zeroed vcpu leaves fp_type at its enum's first value.
             zcr_el1: 0,
+            guest_vl: None,
             fp_type: if self.kernel().p3_to_save() {
                 FpType::Current
             } else {
@@ -136,7 +137,9 @@ impl Machine {
 
     pub(crate) fn validate_kvm(&self, op: &KvmOp) -> Result<(), StepError> {
         let v = match op {
-            KvmOp::GuestOp { vcpu, .. } | KvmOp::Exit { vcpu, .. } => *vcpu,
+            KvmOp::GuestOp { vcpu, .. }
+            | KvmOp::GuestZcr { vcpu, .. }
+            | KvmOp::Exit { vcpu, .. } => *vcpu,
         };
         let name = &self.vcpu(v).name;
         if self.vcpu_loaded_on(v).is_none() {
@@ -156,8 +159,30 @@ impl Machine {
                 format!("the guest of {name} is not running (it already exited)"),
                 format!("a guest instruction re-enters it; `kvm-exit {name} to-user` returns to the VMM"),
             )),
+            KvmOp::GuestZcr { vl, .. } => {
+                let vc = self.vcpu(v);
+                if !vc.has_sve {
+                    return Err(StepError::new(
+                        format!("vCPU {name} has no SVE: its ZCR_EL1 access is UNDEFINED"),
+                        "create it with `vcpu NAME sve`",
+                    ));
+                }
+                if !self.config.vls.contains(vl) || *vl > vc.sve_max_vl {
+                    return Err(StepError::new(
+                        format!(
+                            "vl={} is not a vector length of {name}",
+                            u32::from(*vl) * 8
+                        ),
+                        format!(
+                            "a supported VL up to its maximum, {} bits",
+                            u32::from(vc.sve_max_vl) * 8
+                        ),
+                    ));
+                }
+                Ok(())
+            }
             KvmOp::GuestOp { insn, .. } => {
-                let vl = usize::from(self.vcpu(v).sve_max_vl.max(16));
+                let vl = usize::from(self.vcpu(v).guest_sve_vl().max(16));
                 for w in &insn.writes {
                     let width = match w.reg {
                         crate::model::op::Reg::Z(_) => vl,
@@ -333,6 +358,11 @@ impl Machine {
                 if let Some(buf) = vc.sve_state.as_ref() {
                     self.cpus[usize::from(c.0)].regs.load_sve(buf, &vc.fp_regs);
                 }
+                // ... then write_sysreg_el1(guest ZCR_EL1): a guest that lowered its VL
+                // runs at it again.
+                if self.vcpu(v).guest_vl.is_some() {
+                    self.guest_zcr_live(c, v);
+                }
             } else {
                 let vc = &self.vcpus[usize::from(v.0)];
                 self.cpus[usize::from(c.0)].regs.load_fpsimd(&vc.fp_regs);
@@ -348,7 +378,7 @@ impl Machine {
             });
         }
         let vl = if has_sve {
-            usize::from(self.vcpu(v).sve_max_vl)
+            usize::from(self.vcpu(v).guest_sve_vl())
         } else {
             16
         };
@@ -382,6 +412,40 @@ impl Machine {
                     regs.fpcr = u32::from_le_bytes([out[0], out[1], out[2], out[3]])
                 }
             }
+        }
+    }
+
+    /// The guest writes its `ZCR_EL1` (`guest-zcr`). Under nVHE and VHE alike the access
+    /// traps to hyp while the guest's FP state is not loaded (`ESR_ELx_EC_SVE`, handled by
+    /// `kvm_hyp_handle_fpsimd()` like an SVE instruction); then the write takes effect.
+    fn guest_write_zcr(&mut self, c: CpuId, vmm: TaskId, v: VcpuId, vl: u16) {
+        let access = UserInsn {
+            sve: true,
+            writes: Vec::new(),
+        };
+        self.guest_op(c, vmm, v, &access);
+        if !self.vcpu(v).in_guest {
+            // A pending signal ended the run before the guest got back in.
+            return;
+        }
+        self.vcpu_mut(v).guest_vl = Some(vl);
+        self.guest_zcr_live(c, v);
+    }
+
+    /// The guest's own `ZCR_EL1` is live on `c` (the guest owns the FP registers). Bytes
+    /// above its VL become inaccessible (zeroed: the model's choice for Arm's UNKNOWN).
+    /// Under nVHE the host runs at EL1 and shares `ZCR_EL1`: until
+    /// `kvm_arch_vcpu_put_fp()` restores it (v5.19 `kvm/fpsimd.c`), `RDVL` in the host after
+    /// an exit gives the guest's VL — unless hyp switches `ZCR_EL{1,2}` eagerly at exit
+    /// (`fpsimd_lazy_switch_to_host()`, [`crate::Kernel::kvm_eager_zcr_switch`]). Under VHE
+    /// the host runs at EL2 under `ZCR_EL2`, which stays at the guest's maximum.
+    fn guest_zcr_live(&mut self, c: CpuId, v: VcpuId) {
+        let vq = sve_vq_from_vl(self.vcpu(v).guest_sve_vl());
+        let shared = self.config.kvm_mode == KvmMode::Nvhe && !self.kernel().kvm_eager_zcr_switch();
+        let cpu = self.cpu_mut(c);
+        cpu.regs.set_vq(vq);
+        if shared {
+            cpu.zcr_len = (vq - 1) as u8;
         }
     }
 
@@ -438,7 +502,11 @@ impl Machine {
         self.emit(Event::KvmVcpuPutFp { vcpu: v });
         if self.vcpu(v).fp_owner == FpOwner::Guest {
             if self.vcpu(v).has_sve {
-                let zcr = self.cpu(c).zcr_len;
+                // read_sysreg_el1(SYS_ZCR): the guest's own ZCR_EL1 (ZCR_EL12 under VHE).
+                let zcr = match self.vcpu(v).guest_vl {
+                    Some(vl) => (sve_vq_from_vl(vl) - 1) as u8,
+                    None => self.cpu(c).zcr_len,
+                };
                 self.vcpu_mut(v).zcr_el1 = zcr;
                 if self.config.kvm_mode == KvmMode::Nvhe {
                     // "Restore the VL that was saved when bound to the CPU".
@@ -466,6 +534,11 @@ impl Machine {
                 let (c, vmm) = self.vcpu_loaded_on(*vcpu).expect("validated");
                 self.enter(Some(c), Some(vmm));
                 self.guest_op(c, vmm, *vcpu, insn);
+            }
+            KvmOp::GuestZcr { vcpu, vl } => {
+                let (c, vmm) = self.vcpu_loaded_on(*vcpu).expect("validated");
+                self.enter(Some(c), Some(vmm));
+                self.guest_write_zcr(c, vmm, *vcpu, *vl);
             }
             KvmOp::Exit { vcpu, to_user } => {
                 let (c, vmm) = self.vcpu_loaded_on(*vcpu).expect("validated");

@@ -392,6 +392,15 @@ pub enum KvmOp {
         /// The instruction.
         insn: UserInsn,
     },
+    /// The guest writes its own `ZCR_EL1` (an SVE-class access: the first one traps to hyp
+    /// like an SVE instruction), setting its VL to `vl` bytes; re-enters the guest if it
+    /// exited.
+    GuestZcr {
+        /// Which vCPU.
+        vcpu: VcpuId,
+        /// The new VL in bytes.
+        vl: u16,
+    },
     /// Guest exit; with `to_user`, `KVM_RUN` returns to the VMM's user space.
     Exit {
         /// Which vCPU.

@@ -291,7 +291,11 @@ impl Machine {
             | Op::CpuPm { cpu }
             | Op::CpuOffline { cpu }
             | Op::CpuOnline { cpu } => cpus.push(*cpu),
-            Op::Kvm(KvmOp::GuestOp { vcpu, .. } | KvmOp::Exit { vcpu, .. }) => vcpus.push(*vcpu),
+            Op::Kvm(
+                KvmOp::GuestOp { vcpu, .. }
+                | KvmOp::GuestZcr { vcpu, .. }
+                | KvmOp::Exit { vcpu, .. },
+            ) => vcpus.push(*vcpu),
         }
         if let Some(t) = tasks.iter().find(|t| usize::from(t.0) >= self.tasks.len()) {
             return Err(StepError::new(

@@ -63,6 +63,10 @@ pub struct Vcpu {
     pub sve_state: Option<SveBuf>,
     /// The guest's `ZCR_EL1.LEN`, saved on put.
     pub zcr_el1: u8,
+    /// The VL (bytes) the guest set in its own `ZCR_EL1` (`guest-zcr`); `None`: it runs at
+    /// `sve_max_vl`, as the model's guests do unless a script lowers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest_vl: Option<u16>,
     /// `fp_type` (patch 2+).
     pub fp_type: FpType,
     /// `FP_ENABLED`/`FP_HOST` or the tristate.
@@ -75,4 +79,12 @@ pub struct Vcpu {
     pub vmm: Option<TaskId>,
     /// The guest is executing (between entry and exit).
     pub in_guest: bool,
+}
+
+impl Vcpu {
+    /// The VL (bytes) the guest's SVE instructions run at: what it set in its `ZCR_EL1`, or
+    /// its maximum.
+    pub fn guest_sve_vl(&self) -> u16 {
+        self.guest_vl.unwrap_or(self.sve_max_vl)
+    }
 }

@@ -129,6 +129,9 @@ pub enum Cause {
     },
     /// A kernel crash: a NULL `sve_state` pointer dereferenced.
     NullSveState,
+    /// `fpsimd_save()`'s WARN: `sve_get_vl()` differs from the bound state's `sve_vl`
+    /// (followed by SIGKILL to current).
+    SaveVlMismatch,
     /// B8: a context can read a register slot holding another context's value (the first
     /// such slot; the detail lists up to four).
     Leak {

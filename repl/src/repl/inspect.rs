@@ -239,9 +239,15 @@ impl Repl {
             self.print(&out);
             return;
         }
-        let user_op = ["sve-op", "fp-op", "guest-sve-op", "guest-fp-op"]
-            .iter()
-            .any(|k| r.text.starts_with(k));
+        let user_op = [
+            "sve-op",
+            "fp-op",
+            "guest-sve-op",
+            "guest-fp-op",
+            "guest-zcr",
+        ]
+        .iter()
+        .any(|k| r.text.starts_with(k));
         match by {
             Some(f) => out.push_str(&format!(
                 "  in {} {}\n",

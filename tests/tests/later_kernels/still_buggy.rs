@@ -90,6 +90,7 @@ fn the_known_bug_matrix_of_the_debian_kernels() {
         (KnownBug::KvmPrepareConvertsForeignState, false, false),
         (KnownBug::PtraceSveAtKvmEntryHitsBugOn, false, false),
         (KnownBug::KvmPrepareDiscardsTracerSve, false, false),
+        (KnownBug::KvmGuestZcrLiveInHost, false, false),
     ];
     assert_eq!(matrix.len(), KnownBug::ALL.len());
     for (bug, on61, on612) in matrix {

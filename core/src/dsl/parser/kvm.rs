@@ -1,4 +1,4 @@
-//! KVM statements: `kvm-enter`, `guest-sve-op`, `guest-fp-op`, `kvm-exit`.
+//! KVM statements: `kvm-enter`, `guest-sve-op`, `guest-fp-op`, `guest-zcr`, `kvm-exit`.
 
 use super::lex::WriteSet;
 use super::lex::{PResult, StmtParser};
@@ -31,6 +31,22 @@ pub(super) fn guest_op(p: &mut StmtParser<'_>, kw: &Ident) -> PResult<StmtKind> 
         WriteSet::FpInsn
     })?;
     Ok(StmtKind::GuestOp { vcpu, sve, writes })
+}
+
+/// `guest-zcr VCPU vl=BITS`.
+pub(super) fn guest_zcr(p: &mut StmtParser<'_>, _kw: &Ident) -> PResult<StmtKind> {
+    let vcpu = p.name("a vCPU")?;
+    if !p.key_eq("vl") {
+        let s = p.here();
+        p.err(
+            s,
+            "expected `vl=BITS`",
+            "the VL the guest writes to its ZCR_EL1, e.g. `guest-zcr V0 vl=128`",
+        );
+        return Err(());
+    }
+    let bits = p.vl_bits()?;
+    Ok(StmtKind::GuestZcr { vcpu, bits })
 }
 
 /// `kvm-exit VCPU [to-user]`.

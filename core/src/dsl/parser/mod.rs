@@ -51,6 +51,7 @@ const STATEMENT_PARSERS: [(&str, StmtFn); STATEMENTS.len()] = [
     ("kvm-enter", kvm::kvm_enter),
     ("guest-sve-op", kvm::guest_op),
     ("guest-fp-op", kvm::guest_op),
+    ("guest-zcr", kvm::guest_zcr),
     ("kvm-exit", kvm::kvm_exit),
     ("expect", expect::expect),
     ("show", expect::show),

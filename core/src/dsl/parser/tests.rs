@@ -152,6 +152,18 @@ error 6:14 [123..123] expected a vCPU | the statement ends too early: add a vCPU
 }
 
 #[test]
+fn guest_zcr() {
+    assert_eq!(
+        check("guest-zcr V0 vl=128\nguest-zcr V0\nguest-zcr V0 vl=100"),
+        "\
+0..19 GuestZcr { vcpu: V0@10..12, bits: 128 }
+error 2:13 [32..32] expected `vl=BITS` | the VL the guest writes to its ZCR_EL1, e.g. `guest-zcr V0 vl=128`
+error 3:17 [49..52] 100 is not a vector length | vector lengths are in bits: a multiple of 128 from 128 to 2048 (e.g. 128, 256, 512)
+"
+    );
+}
+
+#[test]
 fn expect_show_repeat() {
     assert_eq!(
         check("expect A.z0[255:128] == 0x00ff\nexpect no-violations\nexpect cpu0.owner != B.name\nshow events\nshow A.TIF_SVE\nrepeat 2 { svc A getpid; repeat 3 { show counters } }"),
@@ -189,7 +201,7 @@ fn recovery_goes_on_after_bad_statements() {
 33..43 Repeat { count: 2, body: [Stmt { span: 44..51, kind: UserOp { task: A@50..51, sve: false, writes: [], interrupt: None } }] }
 error 3:16 [31..32] unmatched `}` | a block is `repeat N { … }`; remove this brace or add the opening one
 error 4:10 [42..43] unclosed `{` | close the block with `}`
-error 1:1 [0..4] unknown statement `taks` | did you mean `task`? Statements: kernel, cpus, vls, kvm-mode, sysctl, task, vcpu, sve-op, fp-op, svc, ctxsw, migrate, signal, frame-write, ptrace, kernel-neon, cpu-pm, cpu-offline, cpu-online, kvm-enter, guest-sve-op, guest-fp-op, kvm-exit, expect, show, repeat
+error 1:1 [0..4] unknown statement `taks` | did you mean `task`? Statements: kernel, cpus, vls, kvm-mode, sysctl, task, vcpu, sve-op, fp-op, svc, ctxsw, migrate, signal, frame-write, ptrace, kernel-neon, cpu-pm, cpu-offline, cpu-online, kvm-enter, guest-sve-op, guest-fp-op, guest-zcr, kvm-exit, expect, show, repeat
 error 2:8 [14..15] unexpected text at the end of the statement | remove it, or separate statements with `;` or a new line
 error 5:1 [52..55] unexpected character `€` | statements use words, numbers, `=`, `->`, `( )`, `[ : ]` and comparison operators
 "

@@ -252,6 +252,10 @@ impl Tr<'_> {
                     "user space cannot make a softirq use kernel-mode NEON at a chosen point",
                     "`kernel-neon A` (or `svc A read-neon`) runs kernel-mode NEON in A's syscall (AF_ALG)",
                 )),
+                StmtKind::GuestZcr { .. } => Some((
+                    "the runner's guest code never writes its ZCR_EL1: it runs at its maximum VL",
+                    "leave it to the model",
+                )),
                 StmtKind::CpuPm(_) | StmtKind::CpuOffline(_) | StmtKind::CpuOnline(_) => Some((
                     "CPU power management and hotplug are not driven by real programs",
                     "leave it to the model",
