@@ -231,12 +231,8 @@ const ARGS: &[ArgRow] = &[
     ("guest-sve-op", 1, None, Kind::Vcpus),
     ("guest-fp-op", 1, None, Kind::Vcpus),
     ("guest-zcr", 1, None, Kind::Vcpus),
-    (
-        "guest-zcr",
-        2,
-        None,
-        Kind::Words(&["vl=128", "vl=256", "vl=512"]),
-    ),
+    // `vl=` alone, as for `task`: the vector lengths are the script's (`vls`).
+    ("guest-zcr", 2, None, Kind::Words(&["vl="])),
     ("kvm-exit", 1, None, Kind::Vcpus),
     ("guest-sve-op", 0, None, Kind::Writes(true, false)),
     ("guest-fp-op", 0, None, Kind::Writes(false, true)),
