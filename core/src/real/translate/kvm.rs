@@ -84,26 +84,8 @@ impl Tr<'_> {
                     return true;
                 };
                 let vl = usize::from(before.vcpu(v).sve_max_vl);
-                let ws = writes
-                    .iter()
-                    .map(|w| {
-                        let (reg, index, len) = match w.reg {
-                            Reg::Z(n) => ("z", n, vl),
-                            Reg::P(n) => ("p", n, vl / 8),
-                            Reg::Ffr => ("ffr", 0, vl / 8),
-                            Reg::V(n) => ("v", n, 16),
-                            Reg::Fpsr => ("fpsr", 0, 4),
-                            Reg::Fpcr => ("fpcr", 0, 4),
-                        };
-                        let mut bytes = vec![0u8; len];
-                        let _ = w.value.materialise(&mut bytes, TaskId(0), w.reg);
-                        RealWrite {
-                            reg: reg.to_string(),
-                            index,
-                            bytes,
-                        }
-                    })
-                    .collect();
+                // Guest values are materialised as the model's guest writes are (as task 0).
+                let ws = self.writes_at(TaskId(0), vl, writes);
                 match &mut self.run {
                     Some((_, _, ops)) => ops.push((if *sve { 1 } else { 2 }, ws)),
                     None => self.reject(
