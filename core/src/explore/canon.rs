@@ -22,10 +22,12 @@
 //! numbers. Any order is sound (renumbering consistently never merges two states that
 //! differ); the signature only makes mirror states meet.
 
+use crate::model::digest::fingerprint;
 use crate::model::event::Counters;
 use crate::model::machine::{Cpu, LastState, Machine, Task};
 use crate::model::oracle::AbiOracle;
 use crate::model::regs::{Origin, Origins, SveBuf, UserFpsimdState};
+use crate::model::shared::hash_contents;
 use crate::model::types::{CpuId, Curr, Owner, TaskId};
 use crate::model::uapi::{RegsetDump, SigFrame, SveRecord};
 use crate::model::vcpu::Vcpu;
@@ -48,9 +50,21 @@ impl Hasher for KeyBytes {
 }
 
 /// Writes the canonical form of `(m, o)` into `out`. Consumes the state: `m` and `o` are
-/// left canonicalised.
-pub(super) fn encode<H: Hasher>(m: &mut Machine, o: &mut AbiOracle, out: &mut H) {
+/// left canonicalised. Register storage is written as its contents when `contents` is
+/// set (exact keys), otherwise as the 128-bit digest of its contents (fingerprints: an
+/// unchanged array costs 16 bytes, see [`crate::model::shared`]); the canonical order
+/// is the same either way.
+pub(super) fn encode<H: Hasher>(m: &mut Machine, o: &mut AbiOracle, out: &mut H, contents: bool) {
     canonicalise(m, o);
+    if contents {
+        hash_contents(|| write(m, o, out));
+    } else {
+        write(m, o, out);
+    }
+}
+
+/// Writes the (canonicalised) state's key: the derived `Hash` of every part it keeps.
+fn write<H: Hasher>(m: &Machine, o: &AbiOracle, out: &mut H) {
     let Machine {
         config,
         cpus,
@@ -73,13 +87,20 @@ pub(super) fn encode<H: Hasher>(m: &mut Machine, o: &mut AbiOracle, out: &mut H)
     o.hash(out);
 }
 
+/// The key of a state as bytes, without changing it: exact (register contents) or as
+/// the fingerprint mode streams it (register digests).
+#[cfg(test)]
+pub(super) fn key_bytes_as(m: &Machine, o: &AbiOracle, contents: bool) -> Vec<u8> {
+    let (mut m, mut o) = (m.clone(), o.clone());
+    let mut out = KeyBytes::default();
+    encode(&mut m, &mut o, &mut out, contents);
+    out.0
+}
+
 /// The exact key of a state, without changing it.
 #[cfg(test)]
 pub(super) fn key_bytes(m: &Machine, o: &AbiOracle) -> Vec<u8> {
-    let (mut m, mut o) = (m.clone(), o.clone());
-    let mut out = KeyBytes::default();
-    encode(&mut m, &mut o, &mut out);
-    out.0
+    key_bytes_as(m, o, true)
 }
 
 /// Renumbers tasks and CPUs into the canonical order and clears what the key leaves out.
@@ -414,174 +435,8 @@ fn cpu_signature(m: &Machine, c: CpuId) -> u64 {
     )
         .hash(&mut h);
     std::mem::discriminant(&cpu.curr).hash(&mut h);
-    for z in &cpu.regs.z {
-        h.write(&z[..64]);
-    }
+    cpu.regs.z.hash(&mut h);
     h.finish()
-}
-
-const P0: u64 = 0xa076_1d64_78bd_642f;
-const P1: u64 = 0xe703_7ed1_a0b4_28db;
-const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
-const P3: u64 = 0x5899_65cc_7537_4cc3;
-
-/// Hashes the bytes written to it, as if concatenated, into a 128-bit fingerprint: two
-/// 64-bit lanes mix each 16-byte block with its index by a folded multiply (the wyhash
-/// construction), and the length finishes it. All-zero blocks are skipped (most of a
-/// register file is zero above the vector length): the fingerprint is a hash of the
-/// length and the nonzero blocks with their positions, which determine the bytes.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Fp128 {
-    a: u64,
-    b: u64,
-    /// Bytes of the current block, little-endian (`fill` of them).
-    acc: u128,
-    fill: u32,
-    blocks: u64,
-}
-
-impl Default for Fp128 {
-    fn default() -> Self {
-        Fp128 {
-            a: P0,
-            b: P1,
-            acc: 0,
-            fill: 0,
-            blocks: 0,
-        }
-    }
-}
-
-impl Fp128 {
-    fn block(&mut self, w: u128) {
-        let (w0, w1) = (w as u64, (w >> 64) as u64);
-        let i = self.blocks;
-        self.blocks += 1;
-        if w == 0 {
-            return;
-        }
-        let x = mum(self.a ^ w0 ^ P2, w1 ^ P3 ^ i.wrapping_mul(P1));
-        let y = mum(self.b ^ w1 ^ P0, w0.rotate_left(23) ^ P1 ^ i);
-        self.a = x ^ self.b.rotate_left(17);
-        self.b = y.wrapping_add(self.a);
-    }
-
-    /// Appends the `n` (1–8) low bytes of `x`, least significant first (as `to_le_bytes`;
-    /// the model runs on little-endian hosts and wasm32, where that is `to_ne_bytes`, which
-    /// the exact key writes).
-    #[inline]
-    fn push(&mut self, x: u64, n: u32) {
-        let x = u128::from(x);
-        self.acc |= x << (self.fill * 8);
-        if self.fill + n >= 16 {
-            let full = self.acc;
-            self.block(full);
-            let used = 16 - self.fill;
-            self.acc = if used < n { x >> (used * 8) } else { 0 };
-            self.fill = self.fill + n - 16;
-        } else {
-            self.fill += n;
-        }
-    }
-
-    /// What writing `n` zero bytes does: the pending block completes (if it does) and
-    /// the zero blocks after it are skipped.
-    fn skip_zeros(&mut self, n: u64) {
-        let total = u64::from(self.fill) + n;
-        if total < 16 {
-            self.fill = total as u32;
-            return;
-        }
-        let pending = self.acc;
-        self.block(pending);
-        let rest = total - 16;
-        self.blocks += rest / 16;
-        self.acc = 0;
-        self.fill = (rest % 16) as u32;
-    }
-
-    /// The fingerprint of everything written.
-    pub(super) fn finish128(mut self) -> u128 {
-        let len = self.blocks * 16 + u64::from(self.fill);
-        if self.fill > 0 {
-            let last = self.acc;
-            self.block(last);
-        }
-        let hi = mum(self.a ^ P3, len ^ P0);
-        let lo = mum(self.b ^ P2, hi ^ P1 ^ len.rotate_left(32));
-        (u128::from(hi) << 64) | u128::from(lo)
-    }
-}
-
-impl Hasher for Fp128 {
-    fn finish(&self) -> u64 {
-        self.finish128() as u64
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        if bytes.len() >= 32 && bytes.iter().fold(0u8, |a, &b| a | b) == 0 {
-            // Register storage above the vector length: only the position moves.
-            self.skip_zeros(bytes.len() as u64);
-            return;
-        }
-        let mut blocks = bytes.chunks_exact(16);
-        if self.fill == 0 {
-            for c in &mut blocks {
-                self.block(u128::from_le_bytes(c.try_into().expect("16 bytes")));
-            }
-        } else {
-            // The pending bytes, then the first 16 - fill bytes of each chunk, form a block;
-            // the chunk's last fill bytes are pending after it.
-            let sh = self.fill * 8;
-            for c in &mut blocks {
-                let w = u128::from_le_bytes(c.try_into().expect("16 bytes"));
-                let full = self.acc | (w << sh);
-                self.block(full);
-                self.acc = w >> (128 - sh);
-            }
-        }
-        let mut words = blocks.remainder().chunks_exact(8);
-        for w in &mut words {
-            self.push(u64::from_le_bytes(w.try_into().expect("8 bytes")), 8);
-        }
-        for &b in words.remainder() {
-            self.push(u64::from(b), 1);
-        }
-    }
-    fn write_u8(&mut self, x: u8) {
-        self.push(u64::from(x), 1);
-    }
-    fn write_u16(&mut self, x: u16) {
-        self.push(u64::from(x), 2);
-    }
-    fn write_u32(&mut self, x: u32) {
-        self.push(u64::from(x), 4);
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.push(x, 8);
-    }
-    fn write_u128(&mut self, x: u128) {
-        self.push(x as u64, 8);
-        self.push((x >> 64) as u64, 8);
-    }
-    fn write_usize(&mut self, x: usize) {
-        self.push(x as u64, usize::BITS / 8);
-    }
-    fn write_isize(&mut self, x: isize) {
-        self.push(x as u64, isize::BITS / 8);
-    }
-}
-
-/// 64×64→128-bit multiply, folded.
-fn mum(a: u64, b: u64) -> u64 {
-    let r = u128::from(a) * u128::from(b);
-    (r as u64) ^ ((r >> 64) as u64)
-}
-
-/// The fingerprint of an exact key (what [`Fp128`] gives for the same bytes).
-pub(super) fn fingerprint(bytes: &[u8]) -> u128 {
-    let mut h = Fp128::default();
-    h.write(bytes);
-    h.finish128()
 }
 
 /// The exact key, with runs of zero bytes shortened (most of a register file is zero

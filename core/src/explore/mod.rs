@@ -29,13 +29,14 @@ mod moves;
 mod tests;
 
 use crate::model::bugs::KnownBug;
+use crate::model::digest::Fp128;
 use crate::model::kernel::Kernel;
 use crate::model::machine::{Config, Machine};
 use crate::model::oracle::AbiOracle;
 use crate::model::types::CpuId;
 use crate::model::vcpu::KvmMode;
 use crate::model::violation::{Rule, Violation};
-use canon::{Fp128, KeyBytes};
+use canon::KeyBytes;
 use moves::{moves, step_oracle, Move};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -129,10 +130,11 @@ impl OpSet {
 /// How visited states are remembered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KeyMode {
-    /// A 128-bit fingerprint of the canonical state: 16 bytes per state. Two distinct
-    /// states share one with probability about 2^-128, so a search of n states merges two
-    /// distinct ones with probability at most n²/2^129 (the birthday bound): below 10^-24
-    /// for 10^7 states.
+    /// A 128-bit fingerprint of the canonical state: 16 bytes per state. Register arrays
+    /// enter it as 128-bit digests of their contents, so a merge of two distinct states
+    /// needs two distinct states or two distinct arrays to share 128 bits: for n states
+    /// with at most k arrays each (k ≤ 16 here), probability at most (n² + (kn)²)/2^129
+    /// (the birthday bound): below 10^-22 for 10^7 states.
     #[default]
     Fingerprint,
     /// The canonical state itself (zero runs compressed; a few hundred bytes per state):
@@ -339,12 +341,12 @@ fn key(mode: KeyMode, m: &mut Machine, o: &mut AbiOracle, buf: &mut KeyBytes) ->
     match mode {
         KeyMode::Fingerprint => {
             let mut h = Fp128::default();
-            canon::encode(m, o, &mut h);
+            canon::encode(m, o, &mut h, false);
             Key::Fingerprint(h.finish128())
         }
         KeyMode::Exact => {
             buf.0.clear();
-            canon::encode(m, o, buf);
+            canon::encode(m, o, buf, true);
             Key::Exact(canon::compress(&buf.0))
         }
     }
@@ -698,7 +700,7 @@ pub mod parts {
     /// The fingerprint the search keys the state by.
     pub fn fingerprint(s: &State) -> u128 {
         let mut h = Fp128::default();
-        canon::encode(&mut s.0.clone(), &mut s.1.clone(), &mut h);
+        canon::encode(&mut s.0.clone(), &mut s.1.clone(), &mut h, false);
         h.finish128()
     }
 }

@@ -1,6 +1,7 @@
 //! The model: the arm64 FPSIMD/SVE/KVM state machine. Every import goes down these floors:
 //!
-//! 1. [`kernel`] (the kernels and their gates) and [`types`] (ids and small enums);
+//! 1. [`kernel`] (the kernels and their gates), [`types`] (ids and small enums),
+//!    [`digest`] (a 128-bit content hash) and [`shared`] (copy-on-write register storage);
 //! 2. [`regs`] (register file and buffers), [`event`] (events, counters),
 //!    [`violation`] (a broken rule, as data);
 //! 3. the state: [`uapi`] (frame and regset layouts), [`vcpu`], [`machine`], [`sysctl`]
@@ -14,7 +15,9 @@
 //! 7. checks and views: [`invariants`], [`oracle`], [`view`], [`lazy`] (the lazy-restore
 //!    state machine of a task, as the playground draws it), [`bugs`].
 
+pub mod digest;
 pub mod kernel;
+pub mod shared;
 pub mod types;
 
 pub mod event;

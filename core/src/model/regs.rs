@@ -13,6 +13,7 @@
 //! value it holds. The kernel has no such thing; the model keeps it so that the invariant
 //! checker can prove that no task ever sees another's register contents.
 
+use crate::model::shared::Shared;
 use crate::model::types::{TaskId, VcpuId};
 use serde::{Deserialize, Serialize};
 
@@ -81,12 +82,12 @@ pub struct Origins {
 /// zeroes them whenever `ZCR_EL1.LEN` changes (see [`RegFile::set_vq`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RegFile {
-    /// Z0–Z31, byte i = bits [8i+7:8i].
-    #[serde(with = "hex_rows")]
-    pub z: [[u8; ZREG_MAX_BYTES]; 32],
-    /// P0–P15.
-    #[serde(with = "hex_rows")]
-    pub p: [[u8; PREG_MAX_BYTES]; 16],
+    /// Z0–Z31, byte i = bits [8i+7:8i] (copy-on-write: clones share it until a write).
+    #[serde(with = "shared_hex_rows")]
+    pub z: Shared<[[u8; ZREG_MAX_BYTES]; 32]>,
+    /// P0–P15 (copy-on-write).
+    #[serde(with = "shared_hex_rows")]
+    pub p: Shared<[[u8; PREG_MAX_BYTES]; 16]>,
     /// FFR.
     #[serde(with = "hex_row")]
     pub ffr: [u8; PREG_MAX_BYTES],
@@ -101,8 +102,8 @@ pub struct RegFile {
 impl Default for RegFile {
     fn default() -> Self {
         RegFile {
-            z: [[0; ZREG_MAX_BYTES]; 32],
-            p: [[0; PREG_MAX_BYTES]; 16],
+            z: Shared::new([[0; ZREG_MAX_BYTES]; 32]),
+            p: Shared::new([[0; PREG_MAX_BYTES]; 16]),
             ffr: [0; PREG_MAX_BYTES],
             fpsr: 0,
             fpcr: 0,
@@ -153,10 +154,10 @@ impl RegFile {
     pub fn set_vq(&mut self, vq: usize) {
         let zl = vq * 16;
         let pl = vq * 2;
-        for z in &mut self.z {
+        for z in self.z.iter_mut() {
             z[zl..].fill(0);
         }
-        for p in &mut self.p {
+        for p in self.p.iter_mut() {
             p[pl..].fill(0);
         }
         self.ffr[pl..].fill(0);
@@ -186,7 +187,7 @@ impl RegFile {
             }
             self.origin.z_hi = [Origin::Zero; 32];
         }
-        for p in &mut self.p {
+        for p in self.p.iter_mut() {
             p.fill(0);
         }
         self.origin.p = [Origin::Zero; 16];
@@ -310,6 +311,25 @@ mod hex_rows {
     }
 }
 
+/// [`hex_rows`] for copy-on-write arrays.
+mod shared_hex_rows {
+    use super::Shared;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer, const N: usize, const M: usize>(
+        v: &Shared<[[u8; N]; M]>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        super::hex_rows::serialize(v, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize, const M: usize>(
+        d: D,
+    ) -> Result<Shared<[[u8; N]; M]>, D::Error> {
+        super::hex_rows::deserialize(d).map(Shared::new)
+    }
+}
+
 /// `struct user_fpsimd_state`: the FPSIMD view, `uw.fpsimd_state` of a task.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct UserFpsimdState {
@@ -328,8 +348,8 @@ pub struct UserFpsimdState {
 pub struct SveBuf {
     /// Quadwords per vector the buffer was allocated for.
     pub vq: usize,
-    /// `546·vq` bytes.
-    pub bytes: Vec<u8>,
+    /// `546·vq` bytes (copy-on-write: clones share them until a write).
+    pub bytes: Shared<Vec<u8>>,
     /// Allocation number: a new `kzalloc` gets a new one (so a binding that still names a
     /// freed buffer can be told apart from the current one).
     pub generation: u32,
@@ -342,7 +362,7 @@ impl SveBuf {
     pub fn zeroed(vq: usize, generation: u32) -> SveBuf {
         SveBuf {
             vq,
-            bytes: vec![0; sve_sig_regs_size(vq)],
+            bytes: Shared::new(vec![0; sve_sig_regs_size(vq)]),
             generation,
             origin: Origins::default(),
         }

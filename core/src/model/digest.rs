@@ -1,0 +1,215 @@
+//! A 128-bit content hash: the fingerprint of explore's canonical states and the cached
+//! digest of shared register storage ([`crate::model::shared::Shared`]).
+//!
+//! [`Fp128`] is a `Hasher` that mixes the bytes written to it, as if concatenated, into
+//! 128 bits. It is not cryptographic: it needs to spread distinct inputs evenly, which
+//! the wyhash construction it uses does, and to be fast on register files that are
+//! mostly zero above the vector length, which it is by skipping all-zero blocks.
+
+use std::hash::Hasher;
+
+const P0: u64 = 0xa076_1d64_78bd_642f;
+const P1: u64 = 0xe703_7ed1_a0b4_28db;
+const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
+const P3: u64 = 0x5899_65cc_7537_4cc3;
+
+/// Hashes the bytes written to it, as if concatenated, into a 128-bit fingerprint: two
+/// 64-bit lanes mix each 16-byte block with its index by a folded multiply (the wyhash
+/// construction), and the length finishes it. All-zero blocks are skipped (most of a
+/// register file is zero above the vector length): the fingerprint is a hash of the
+/// length and the nonzero blocks with their positions, which determine the bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Fp128 {
+    a: u64,
+    b: u64,
+    /// Bytes of the current block, little-endian (`fill` of them).
+    acc: u128,
+    fill: u32,
+    blocks: u64,
+}
+
+impl Default for Fp128 {
+    fn default() -> Self {
+        Fp128 {
+            a: P0,
+            b: P1,
+            acc: 0,
+            fill: 0,
+            blocks: 0,
+        }
+    }
+}
+
+impl Fp128 {
+    fn block(&mut self, w: u128) {
+        let (w0, w1) = (w as u64, (w >> 64) as u64);
+        let i = self.blocks;
+        self.blocks += 1;
+        if w == 0 {
+            return;
+        }
+        let x = mum(self.a ^ w0 ^ P2, w1 ^ P3 ^ i.wrapping_mul(P1));
+        let y = mum(self.b ^ w1 ^ P0, w0.rotate_left(23) ^ P1 ^ i);
+        self.a = x ^ self.b.rotate_left(17);
+        self.b = y.wrapping_add(self.a);
+    }
+
+    /// Appends the `n` (1–8) low bytes of `x`, least significant first (as `to_le_bytes`;
+    /// the model runs on little-endian hosts and wasm32, where that is `to_ne_bytes`, which
+    /// the exact key writes).
+    #[inline]
+    fn push(&mut self, x: u64, n: u32) {
+        let x = u128::from(x);
+        self.acc |= x << (self.fill * 8);
+        if self.fill + n >= 16 {
+            let full = self.acc;
+            self.block(full);
+            let used = 16 - self.fill;
+            self.acc = if used < n { x >> (used * 8) } else { 0 };
+            self.fill = self.fill + n - 16;
+        } else {
+            self.fill += n;
+        }
+    }
+
+    /// What writing `n` zero bytes does: the pending block completes (if it does) and
+    /// the zero blocks after it are skipped.
+    fn skip_zeros(&mut self, n: u64) {
+        let total = u64::from(self.fill) + n;
+        if total < 16 {
+            self.fill = total as u32;
+            return;
+        }
+        let pending = self.acc;
+        self.block(pending);
+        let rest = total - 16;
+        self.blocks += rest / 16;
+        self.acc = 0;
+        self.fill = (rest % 16) as u32;
+    }
+
+    /// The fingerprint of everything written.
+    pub fn finish128(mut self) -> u128 {
+        let len = self.blocks * 16 + u64::from(self.fill);
+        if self.fill > 0 {
+            let last = self.acc;
+            self.block(last);
+        }
+        let hi = mum(self.a ^ P3, len ^ P0);
+        let lo = mum(self.b ^ P2, hi ^ P1 ^ len.rotate_left(32));
+        (u128::from(hi) << 64) | u128::from(lo)
+    }
+}
+
+impl Hasher for Fp128 {
+    fn finish(&self) -> u64 {
+        self.finish128() as u64
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        if bytes.len() >= 32 && bytes.iter().fold(0u8, |a, &b| a | b) == 0 {
+            // Register storage above the vector length: only the position moves.
+            self.skip_zeros(bytes.len() as u64);
+            return;
+        }
+        let mut blocks = bytes.chunks_exact(16);
+        if self.fill == 0 {
+            for c in &mut blocks {
+                self.block(u128::from_le_bytes(c.try_into().expect("16 bytes")));
+            }
+        } else {
+            // The pending bytes, then the first 16 - fill bytes of each chunk, form a block;
+            // the chunk's last fill bytes are pending after it.
+            let sh = self.fill * 8;
+            for c in &mut blocks {
+                let w = u128::from_le_bytes(c.try_into().expect("16 bytes"));
+                let full = self.acc | (w << sh);
+                self.block(full);
+                self.acc = w >> (128 - sh);
+            }
+        }
+        let mut words = blocks.remainder().chunks_exact(8);
+        for w in &mut words {
+            self.push(u64::from_le_bytes(w.try_into().expect("8 bytes")), 8);
+        }
+        for &b in words.remainder() {
+            self.push(u64::from(b), 1);
+        }
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.push(u64::from(x), 1);
+    }
+    fn write_u16(&mut self, x: u16) {
+        self.push(u64::from(x), 2);
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.push(u64::from(x), 4);
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.push(x, 8);
+    }
+    fn write_u128(&mut self, x: u128) {
+        self.push(x as u64, 8);
+        self.push((x >> 64) as u64, 8);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.push(x as u64, usize::BITS / 8);
+    }
+    fn write_isize(&mut self, x: isize) {
+        self.push(x as u64, isize::BITS / 8);
+    }
+}
+
+/// 64×64→128-bit multiply, folded.
+fn mum(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+/// The fingerprint of an exact key (what [`Fp128`] gives for the same bytes).
+pub fn fingerprint(bytes: &[u8]) -> u128 {
+    let mut h = Fp128::default();
+    h.write(bytes);
+    h.finish128()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fingerprint of bytes does not depend on how they arrive: split anywhere, in
+    /// any sizes, as integers or slices, with runs of zeros (skipped, not mixed) at every
+    /// alignment.
+    #[test]
+    fn the_streamed_fingerprint_is_the_fingerprint_of_the_concatenation() {
+        let bytes: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut h = Fp128::default();
+        h.write(&bytes[..3]);
+        h.write_u32(u32::from_le_bytes(bytes[3..7].try_into().unwrap()));
+        h.write(&bytes[7..40]);
+        h.write_u64(u64::from_le_bytes(bytes[40..48].try_into().unwrap()));
+        h.write(&bytes[48..]);
+        assert_eq!(h.finish128(), fingerprint(&bytes));
+        for pre in 0..20 {
+            let mut bytes: Vec<u8> = (1..=pre as u8).collect();
+            bytes.extend([0u8; 77]);
+            bytes.extend([5u8, 6, 7]);
+            let mut h = Fp128::default();
+            h.write(&bytes[..pre]);
+            h.write(&bytes[pre..pre + 77]);
+            h.write(&bytes[pre + 77..]);
+            let mut byte_by_byte = Fp128::default();
+            for &b in &bytes {
+                byte_by_byte.write_u8(b);
+            }
+            assert_eq!(h.finish128(), fingerprint(&bytes), "{pre}");
+            assert_eq!(byte_by_byte.finish128(), fingerprint(&bytes), "{pre}");
+        }
+    }
+
+    #[test]
+    fn lengths_and_positions_count_even_for_zeros() {
+        assert_ne!(fingerprint(&[0]), fingerprint(&[0, 0]));
+        assert_ne!(fingerprint(&[1, 0, 0]), fingerprint(&[0, 0, 1]));
+        assert_ne!(fingerprint(&[0u8; 64]), fingerprint(&[0u8; 80]));
+    }
+}

@@ -1,0 +1,192 @@
+//! Copy-on-write storage for the large register arrays, with a cached content digest.
+//!
+//! A machine holds kilobytes of register contents (a CPU's Z registers are 8 KiB at the
+//! architectural maximum; a `sve_state` buffer is `546·VQ` bytes), and most operations
+//! change one or two of those arrays. A [`Shared`] makes cloning a machine (the session's
+//! checkpoints, explore's successor states, the oracle's "what would the task read"
+//! simulation) a reference-count increment per array; the first write to a shared array
+//! copies it (`Arc::make_mut`). Reading goes through `Deref`, writing through `DerefMut`,
+//! so model code indexes a `Shared` like the array it holds.
+//!
+//! The digest: explore keys states by a fingerprint of everything in them. A `Shared`
+//! hashes as the 128-bit digest of its contents ([`Fp128`]), computed at most once per
+//! version of the contents (a write clears it), so an array that did not change costs 16
+//! bytes of hashing instead of kilobytes. Exact keys need the contents themselves: inside
+//! [`hash_contents`], a `Shared` hashes as its contents.
+
+use crate::model::digest::Fp128;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::Cell;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, OnceLock};
+
+/// Copy-on-write contents with a cached digest.
+pub struct Shared<T>(Arc<Inner<T>>);
+
+#[derive(Clone)]
+struct Inner<T> {
+    value: T,
+    digest: OnceLock<u128>,
+}
+
+impl<T> Shared<T> {
+    /// Wraps `value`.
+    pub fn new(value: T) -> Shared<T> {
+        Shared(Arc::new(Inner {
+            value,
+            digest: OnceLock::new(),
+        }))
+    }
+
+    /// Do `a` and `b` share their storage (so their contents are equal)?
+    pub fn ptr_eq(a: &Shared<T>, b: &Shared<T>) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<T: Hash> Shared<T> {
+    /// The 128-bit digest of the contents (what `Hash` writes).
+    pub fn digest(&self) -> u128 {
+        *self.0.digest.get_or_init(|| {
+            let mut h = Fp128::default();
+            self.0.value.hash(&mut h);
+            h.finish128()
+        })
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0.value
+    }
+}
+
+impl<T: Clone> DerefMut for Shared<T> {
+    /// Copies the contents first if another machine shares them; forgets the digest.
+    fn deref_mut(&mut self) -> &mut T {
+        let inner = Arc::make_mut(&mut self.0);
+        inner.digest = OnceLock::new();
+        &mut inner.value
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T: Default> Default for Shared<T> {
+    fn default() -> Self {
+        Shared::new(T::default())
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Shared::ptr_eq(self, other) || self.0.value == other.0.value
+    }
+}
+
+impl<T: Eq> Eq for Shared<T> {}
+
+impl<T: fmt::Debug> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.value.fmt(f)
+    }
+}
+
+thread_local! {
+    static CONTENTS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every [`Shared`] hashing as its contents rather than their digest (for
+/// keys that must be exact: two different contents can share a digest, with probability
+/// about 2^-128).
+pub fn hash_contents<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CONTENTS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CONTENTS.with(|c| c.replace(true)));
+    f()
+}
+
+impl<T: Hash> Hash for Shared<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        if CONTENTS.with(Cell::get) {
+            self.0.value.hash(state);
+        } else {
+            state.write_u128(self.digest());
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.value.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Shared::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fp<T: Hash>(x: &T) -> u128 {
+        let mut h = Fp128::default();
+        x.hash(&mut h);
+        h.finish128()
+    }
+
+    #[test]
+    fn a_clone_shares_until_written_and_the_write_does_not_reach_the_original() {
+        let a = Shared::new(vec![1u8, 2, 3]);
+        let mut b = a.clone();
+        assert!(Shared::ptr_eq(&a, &b));
+        b[0] = 9;
+        assert!(!Shared::ptr_eq(&a, &b));
+        assert_eq!(*a, vec![1, 2, 3]);
+        assert_eq!(*b, vec![9, 2, 3]);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_digest_follows_every_write_and_equal_contents_hash_alike() {
+        let mut a = Shared::new([0u8; 64]);
+        let before = a.digest();
+        a[63] = 1;
+        assert_ne!(a.digest(), before, "a write forgets the cached digest");
+        let b = Shared::new({
+            let mut x = [0u8; 64];
+            x[63] = 1;
+            x
+        });
+        assert_eq!(a.digest(), b.digest());
+        assert_eq!(fp(&a), fp(&b));
+        // As contents, it hashes like the array itself; as a digest, it does not.
+        assert_eq!(hash_contents(|| fp(&a)), fp(&*a));
+        assert_ne!(fp(&a), fp(&*a));
+    }
+
+    #[test]
+    fn hash_contents_restores_the_digest_mode_afterwards_even_when_nested() {
+        let a = Shared::new(vec![5u8; 40]);
+        let digest_mode = fp(&a);
+        hash_contents(|| {
+            hash_contents(|| ());
+            assert_eq!(fp(&a), fp(&*a));
+        });
+        assert_eq!(fp(&a), digest_mode);
+    }
+}
