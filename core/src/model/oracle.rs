@@ -263,11 +263,11 @@ impl AbiOracle {
             match v.rule {
                 Rule::VPreserved => {
                     if let Some(t) = v.task {
-                        if let Some(view) = m.user_view(t) {
+                        if let Some((view, _)) = m.user_v_traced(t) {
                             let e = &mut self.tasks[usize::from(t.0)];
-                            for n in 0..32 {
-                                if e.v[n].is_some_and(|x| x != view.v(n)) {
-                                    e.v[n] = None;
+                            for (e, seen) in e.v.iter_mut().zip(view) {
+                                if e.is_some_and(|x| x != seen) {
+                                    *e = None;
                                 }
                             }
                         }
@@ -298,7 +298,7 @@ impl AbiOracle {
             if !m.task(t).alive() {
                 continue;
             }
-            let Some((view, on_the_way)) = m.user_view_traced(t) else {
+            let Some((view, on_the_way)) = m.user_v_traced(t) else {
                 continue;
             };
             // The user view runs the task's pending instruction (a preempted SVE trap
@@ -311,7 +311,7 @@ impl AbiOracle {
                 self.tasks[i].v
             };
             let bad: Vec<usize> = (0..32)
-                .filter(|&n| expect[n].is_some_and(|x| x != view.v(n)))
+                .filter(|&n| expect[n].is_some_and(|x| x != view[n]))
                 .collect();
             if let Some(&n) = bad.first() {
                 out.push(Violation {
@@ -326,7 +326,7 @@ impl AbiOracle {
                     detail: format!(
                         "{} would read V{n} = {:#x}, but its own history says {:#x} ({} V register(s) differ)",
                         m.task(t).name,
-                        view.v(n),
+                        view[n],
                         expect[n].unwrap_or(0),
                         bad.len()
                     ),

@@ -16,6 +16,7 @@
 use crate::model::shared::Shared;
 use crate::model::types::{TaskId, VcpuId};
 use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
 
 /// Largest vector length the architecture allows, in bytes (2048 bits).
 /// Also the kernel's `VL_ARCH_MAX` (0x100), to which `vec_set_vector_length()` clamps.
@@ -49,7 +50,7 @@ pub fn sve_vl_valid(vl: u32) -> bool {
 }
 
 /// Whose value a register holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Origin {
     /// Zero, put there by the kernel (a flush, a zeroed buffer, exec) or at reset.
     #[default]
@@ -62,8 +63,27 @@ pub enum Origin {
     Kernel,
 }
 
+impl Origin {
+    /// A number per origin (injective): the variant above 16 bits, the id below.
+    fn code(self) -> u32 {
+        match self {
+            Origin::Zero => 0,
+            Origin::Task(t) => 1 << 16 | u32::from(t.0),
+            Origin::Vcpu(v) => 2 << 16 | u32::from(v.0),
+            Origin::Kernel => 3 << 16,
+        }
+    }
+}
+
+/// Hashes as its [`Origin::code`] (explore hashes thousands of origins per state).
+impl Hash for Origin {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u32(self.code());
+    }
+}
+
 /// Provenance of every register slot of a register file or buffer.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Origins {
     /// Z bits [127:0] (= V).
     pub z_lo: [Origin; 32],
@@ -73,6 +93,19 @@ pub struct Origins {
     pub p: [Origin; 16],
     /// FFR.
     pub ffr: Origin,
+}
+
+/// Hashes every slot's [`Origin::code`] in one write.
+impl Hash for Origins {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let Origins { z_lo, z_hi, p, ffr } = self;
+        let mut bytes = [0u8; 4 * 81];
+        let all = z_lo.iter().chain(z_hi).chain(p).chain([ffr]);
+        for (b, o) in bytes.chunks_exact_mut(4).zip(all) {
+            b.copy_from_slice(&o.code().to_le_bytes());
+        }
+        state.write(&bytes);
+    }
 }
 
 /// A CPU's FP/SIMD/SVE register file.
@@ -199,10 +232,11 @@ impl RegFile {
 
     /// `fpsimd_save_state()`: store V0–V31, FPSR, FPCR.
     pub fn save_fpsimd(&self, st: &mut UserFpsimdState) {
-        for n in 0..32 {
-            st.vregs[n] = self.v(n);
-            st.origin[n] = self.origin.z_lo[n];
+        let vregs = &mut *st.vregs;
+        for (n, v) in vregs.iter_mut().enumerate() {
+            *v = self.v(n);
         }
+        st.origin = self.origin.z_lo;
         st.fpsr = self.fpsr;
         st.fpcr = self.fpcr;
     }
@@ -210,9 +244,12 @@ impl RegFile {
     /// `fpsimd_load_state()`: load V0–V31 (zeroing Z above bit 127), FPSR, FPCR.
     /// P0–P15 and FFR are untouched.
     pub fn load_fpsimd(&mut self, st: &UserFpsimdState) {
-        for n in 0..32 {
-            self.write_v(n, st.vregs[n], st.origin[n]);
+        for (z, v) in self.z.iter_mut().zip(st.vregs.iter()) {
+            z[..16].copy_from_slice(&v.to_le_bytes());
+            z[16..].fill(0);
         }
+        self.origin.z_lo = st.origin;
+        self.origin.z_hi = [Origin::Zero; 32];
         self.fpsr = st.fpsr;
         self.fpcr = st.fpcr;
     }
@@ -220,13 +257,16 @@ impl RegFile {
     /// `sve_save_state()`: store Z, P, FFR at `vq` into `buf`, and FPSR/FPCR into `st`.
     pub fn save_sve(&self, buf: &mut SveBuf, st: &mut UserFpsimdState) {
         let vq = buf.vq;
-        for n in 0..32 {
-            buf.zreg_mut(n).copy_from_slice(&self.z[n][..vq * 16]);
+        let bytes = &mut *buf.bytes;
+        let (zs, rest) = bytes.split_at_mut(512 * vq);
+        let (ps, ffr) = rest.split_at_mut(32 * vq);
+        for (dst, z) in zs.chunks_exact_mut(16 * vq).zip(self.z.iter()) {
+            dst.copy_from_slice(&z[..16 * vq]);
         }
-        for n in 0..16 {
-            buf.preg_mut(n).copy_from_slice(&self.p[n][..vq * 2]);
+        for (dst, p) in ps.chunks_exact_mut(2 * vq).zip(self.p.iter()) {
+            dst.copy_from_slice(&p[..2 * vq]);
         }
-        buf.ffr_mut().copy_from_slice(&self.ffr[..vq * 2]);
+        ffr[..2 * vq].copy_from_slice(&self.ffr[..2 * vq]);
         buf.origin = self.origin.clone();
         st.fpsr = self.fpsr;
         st.fpcr = self.fpcr;
@@ -235,13 +275,15 @@ impl RegFile {
     /// `sve_load_state()`: load Z, P, FFR at `buf.vq` and FPSR/FPCR from `st`.
     pub fn load_sve(&mut self, buf: &SveBuf, st: &UserFpsimdState) {
         let vq = buf.vq;
-        for n in 0..32 {
-            self.z[n][..vq * 16].copy_from_slice(buf.zreg(n));
+        let (zs, rest) = buf.bytes.split_at(512 * vq);
+        let (ps, ffr) = rest.split_at(32 * vq);
+        for (z, src) in self.z.iter_mut().zip(zs.chunks_exact(16 * vq)) {
+            z[..16 * vq].copy_from_slice(src);
         }
-        for n in 0..16 {
-            self.p[n][..vq * 2].copy_from_slice(buf.preg(n));
+        for (p, src) in self.p.iter_mut().zip(ps.chunks_exact(2 * vq)) {
+            p[..2 * vq].copy_from_slice(src);
         }
-        self.ffr[..vq * 2].copy_from_slice(buf.ffr());
+        self.ffr[..2 * vq].copy_from_slice(&ffr[..2 * vq]);
         self.origin = buf.origin.clone();
         self.fpsr = st.fpsr;
         self.fpcr = st.fpcr;
@@ -333,8 +375,8 @@ mod shared_hex_rows {
 /// `struct user_fpsimd_state`: the FPSIMD view, `uw.fpsimd_state` of a task.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct UserFpsimdState {
-    /// V0–V31.
-    pub vregs: [u128; 32],
+    /// V0–V31 (copy-on-write).
+    pub vregs: Shared<[u128; 32]>,
     /// FPSR.
     pub fpsr: u32,
     /// FPCR.

@@ -68,7 +68,7 @@ impl<T: Clone> DerefMut for Shared<T> {
     /// Copies the contents first if another machine shares them; forgets the digest.
     fn deref_mut(&mut self) -> &mut T {
         let inner = Arc::make_mut(&mut self.0);
-        inner.digest = OnceLock::new();
+        inner.digest.take();
         &mut inner.value
     }
 }

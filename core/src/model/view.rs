@@ -43,6 +43,16 @@ pub enum StateHome {
     Memory(crate::model::types::Format),
 }
 
+/// What a task back at EL0 reads (see [`Machine::user_read`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UserRead {
+    /// The CPU's registers.
+    Registers,
+    /// Its SVE access traps first, and `do_sve_acc()`'s live branch keeps V and zeroes
+    /// the rest (the trap is not simulated: the state is live and consistent).
+    TrapArmed,
+}
+
 /// A task's registers as seen by the task (user view) at its vector length.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegView {
@@ -140,11 +150,31 @@ impl Machine {
     /// The user view, with every violation the kernel paths hit on the way there (a stale
     /// read during the signal delivery that happens before the task gets back, say).
     pub fn user_view_traced(&self, t: TaskId) -> Option<(RegView, Vec<Violation>)> {
+        self.user_read(t, |m, c, read| match read {
+            UserRead::Registers => m.regs_view(c),
+            UserRead::TrapArmed => m.trap_armed_view(t, c),
+        })
+    }
+
+    /// V0–V31 as `t`'s next instruction at EL0 would read them (the user view's V
+    /// registers, without building the view), with the violations on the way there.
+    pub fn user_v_traced(&self, t: TaskId) -> Option<([u128; 32], Vec<Violation>)> {
+        // V is what the CPU holds either way: the SVE trap's live branch keeps it.
+        self.user_read(t, |m, c, _| std::array::from_fn(|n| m.cpu(c).regs.v(n)))
+    }
+
+    /// Follows `t` back to EL0 (on a copy of the machine unless it is already there with
+    /// its state live) and lets `read` look at the CPU it then runs on.
+    fn user_read<R>(
+        &self,
+        t: TaskId,
+        read: impl FnOnce(&Machine, CpuId, UserRead) -> R,
+    ) -> Option<(R, Vec<Violation>)> {
         if !self.task(t).alive() {
             return None;
         }
-        if let Some(view) = self.user_view_fast(t) {
-            return Some((view, Vec::new()));
+        if let Some((c, how)) = self.user_read_fast(t) {
+            return Some((read(self, c, how), Vec::new()));
         }
         let mut m = self.clone();
         let mut seen = Vec::new();
@@ -203,13 +233,13 @@ impl Machine {
             )?;
         }
         let c = m.running_on(t)?;
-        Some((m.regs_view(c), seen))
+        Some((read(&m, c, UserRead::Registers), seen))
     }
 
-    /// The user view without simulation, for the common case: `t` runs at EL0 with its
+    /// The common case of the user view, without simulation: `t` runs at EL0 with its
     /// state live and the trap consistent with `TIF_SVE`. Then it reads the registers, or
-    /// (trap armed) what `do_sve_acc()`'s live branch leaves: V kept, the rest zero at its VL.
-    fn user_view_fast(&self, t: TaskId) -> Option<RegView> {
+    /// (trap armed) what `do_sve_acc()`'s live branch leaves.
+    fn user_read_fast(&self, t: TaskId) -> Option<(CpuId, UserRead)> {
         let c = self.running_on(t)?;
         let task = self.task(t);
         let cpu = self.cpu(c);
@@ -222,15 +252,27 @@ impl Machine {
         if !live {
             return None;
         }
-        if cpu.cpacr_zen_el0en {
-            return Some(self.regs_view(c));
-        }
+        Some((
+            c,
+            if cpu.cpacr_zen_el0en {
+                UserRead::Registers
+            } else {
+                UserRead::TrapArmed
+            },
+        ))
+    }
+
+    /// What `do_sve_acc()`'s live branch leaves for `t` on `c`: V kept, the rest zero at
+    /// its VL.
+    fn trap_armed_view(&self, t: TaskId, c: CpuId) -> RegView {
+        let task = self.task(t);
+        let cpu = self.cpu(c);
         let vq = task.vq();
         let mut origin = cpu.regs.origin.clone();
         origin.z_hi = [crate::model::regs::Origin::Zero; 32];
         origin.p = [crate::model::regs::Origin::Zero; 16];
         origin.ffr = crate::model::regs::Origin::Zero;
-        Some(RegView {
+        RegView {
             vl: task.vl,
             z: cpu
                 .regs
@@ -247,7 +289,7 @@ impl Machine {
             fpsr: cpu.regs.fpsr,
             fpcr: cpu.regs.fpcr,
             origin,
-        })
+        }
     }
 
     /// The registers of `c` at its current vector length (raw view).
