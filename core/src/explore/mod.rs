@@ -353,28 +353,195 @@ fn key(mode: KeyMode, m: &mut Machine, o: &mut AbiOracle, buf: &mut KeyBytes) ->
 }
 
 /// Runs `f` over contiguous runs of `items`, on up to `threads` threads natively; the
-/// results come back in the order of the runs.
-fn par_runs<R: Send>(items: &[u32], threads: usize, f: impl Fn(&[u32]) -> R + Sync) -> Vec<R> {
+/// results come back in the order of the runs. Each run gets its own worker state: from
+/// `here` on the calling thread, from `there` on the others.
+fn par_runs<W, R: Send>(
+    items: &[u32],
+    threads: usize,
+    here: impl FnOnce() -> W,
+    there: impl Fn() -> W + Sync,
+    f: impl Fn(&W, &[u32]) -> R + Sync,
+) -> Vec<R> {
     #[cfg(not(target_arch = "wasm32"))]
     if threads > 1 && items.len() >= 4 * threads {
         let size = items.len().div_ceil(threads);
-        let f = &f;
+        let (f, there) = (&f, &there);
+        let mut runs = items.chunks(size);
+        let first = runs.next().unwrap_or(&[]);
         return std::thread::scope(|s| {
-            let workers: Vec<_> = items
-                .chunks(size)
-                .map(|run| s.spawn(move || f(run)))
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| match w.join() {
-                    Ok(r) => r,
+            let workers: Vec<_> = runs.map(|run| s.spawn(move || f(&there(), run))).collect();
+            let mut out = vec![f(&here(), first)];
+            for w in workers {
+                match w.join() {
+                    Ok(r) => out.push(r),
                     Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
+                }
+            }
+            out
         });
     }
-    let _ = threads;
-    vec![f(items)]
+    let _ = (threads, there);
+    vec![f(&here(), items)]
+}
+
+/// The initial machine and oracle of a search, and the DSL header that sets it up.
+fn build_root(cfg: &ExploreConfig) -> Result<(Machine, AbiOracle, String), String> {
+    let mut m = Machine::new(Config {
+        kernel: cfg.kernel,
+        cpus: cfg.cpus,
+        kvm_mode: cfg.kvm_mode,
+        ..Config::default()
+    });
+    let mut header = format!("kernel {}\ncpus {}\n", cfg.kernel.name(), cfg.cpus);
+    if cfg.vcpus > 0 {
+        header.push_str(match cfg.kvm_mode {
+            KvmMode::Vhe => "kvm-mode vhe\n",
+            KvmMode::Nvhe => "kvm-mode nvhe\n",
+        });
+    }
+    for (i, name) in NAMES.iter().enumerate().take(cfg.tasks) {
+        let on = (i < cfg.cpus).then_some(CpuId(i as u8));
+        m.add_task(name, Some(64), on).map_err(|e| e.to_string())?;
+        match on {
+            Some(c) => header.push_str(&format!("task {name} vl=512 on={c}\n")),
+            None => header.push_str(&format!("task {name} vl=512\n")),
+        }
+    }
+    for i in 0..cfg.vcpus {
+        let sve = i == 0;
+        m.add_vcpu(&format!("V{i}"), sve, sve.then_some(64))
+            .map_err(|e| e.to_string())?;
+        header.push_str(&if sve {
+            format!("vcpu V{i} sve vl=512\n")
+        } else {
+            format!("vcpu V{i} nosve\n")
+        });
+    }
+    let oracle = AbiOracle::new(&m);
+    Ok((m, oracle, header))
+}
+
+/// What a worker reads while a batch is expanded. It holds no machine: a machine lives on
+/// one thread (its register storage is shared without atomic counts), so each worker
+/// builds its own root.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    cfg: &'a ExploreConfig,
+    nodes: &'a [Node],
+    seen: &'a Seen,
+    findings: &'a BTreeMap<String, Finding>,
+}
+
+/// A worker: the shared context and its own copy of the initial state.
+struct Walker<'a> {
+    ctx: Ctx<'a>,
+    root: (Machine, AbiOracle),
+}
+
+/// The root again, on a worker thread (the configuration was accepted by
+/// [`Explorer::new`], and building it is deterministic).
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+fn rebuild_root(cfg: &ExploreConfig) -> (Machine, AbiOracle) {
+    match build_root(cfg) {
+        Ok((m, o, _)) => (m, o),
+        Err(e) => unreachable!("Explorer::new accepted this configuration: {e}"),
+    }
+}
+
+impl Walker<'_> {
+    fn path(&self, mut node: u32) -> Vec<u16> {
+        let mut p = Vec::new();
+        while node != ROOT {
+            let n = self.ctx.nodes[node as usize];
+            p.push(n.mv);
+            node = n.parent;
+        }
+        p.reverse();
+        p
+    }
+
+    /// Applies move `mv` of state `(m, o)` (the path was valid when it was found, and
+    /// replay is deterministic); returns its text when asked for.
+    fn step(&self, m: &mut Machine, o: &mut AbiOracle, mv: u16, texts: bool) -> String {
+        let mut moves = moves(m, o, self.ctx.cfg.ops, texts);
+        let Move { op, text } = moves.swap_remove(usize::from(mv));
+        if m.apply(&op).is_ok() {
+            step_oracle(self.ctx.cfg.kernel, m, o, &op);
+        }
+        text
+    }
+
+    /// The state of `node`, by replaying its path from the root.
+    fn replay(&self, node: u32) -> (Machine, AbiOracle) {
+        let (mut m, mut o) = self.root.clone();
+        for mv in self.path(node) {
+            self.step(&mut m, &mut o, mv, false);
+        }
+        (m, o)
+    }
+
+    /// Expands a run of frontier states. Siblings are next to each other in the frontier,
+    /// so the last parent rebuilt is kept.
+    fn expand_run(&self, run: &[u32]) -> Expansion {
+        let mut out = Expansion::default();
+        let mut parent: Option<(u32, Machine, AbiOracle)> = None;
+        let mut buf = KeyBytes::default();
+        for &node in run {
+            let (m, o) = if node == ROOT {
+                self.root.clone()
+            } else {
+                let n = self.ctx.nodes[node as usize];
+                let (mut m, mut o) = match &parent {
+                    Some((p, m, o)) if *p == n.parent => (m.clone(), o.clone()),
+                    _ => {
+                        let (m, o) = self.replay(n.parent);
+                        parent = Some((n.parent, m.clone(), o.clone()));
+                        (m, o)
+                    }
+                };
+                self.step(&mut m, &mut o, n.mv, false);
+                (m, o)
+            };
+            let mut m = m;
+            // The last step's events are not cloned into every successor.
+            m.events.clear();
+            m.step_violations.clear();
+            self.expand(node, &m, &o, &mut buf, &mut out);
+        }
+        out
+    }
+
+    fn expand(
+        &self,
+        node: u32,
+        m: &Machine,
+        o: &AbiOracle,
+        buf: &mut KeyBytes,
+        out: &mut Expansion,
+    ) {
+        out.expanded += 1;
+        for (i, mv) in moves(m, o, self.ctx.cfg.ops, false).iter().enumerate() {
+            out.transitions += 1;
+            let mut m2 = m.clone();
+            if m2.apply(&mv.op).is_err() {
+                out.rejected += 1;
+                continue;
+            }
+            let mut o2 = o.clone();
+            let violations = step_oracle(self.ctx.cfg.kernel, &m2, &mut o2, &mv.op);
+            if !violations.is_empty()
+                && causes(self.ctx.cfg.kernel, &violations)
+                    .iter()
+                    .any(|(c, _, _)| !self.ctx.findings.contains_key(c))
+            {
+                out.hits.push((node, i as u16, violations));
+            }
+            let key = key(self.ctx.cfg.keys, &mut m2, &mut o2, buf);
+            if !self.ctx.seen.contains(&key) {
+                out.succ.push((node, i as u16, key));
+            }
+        }
+    }
 }
 
 impl Explorer {
@@ -392,38 +559,7 @@ impl Explorer {
         if cfg.depth == 0 || cfg.depth > 64 {
             return Err("--depth must be 1–64".into());
         }
-        let mut m = Machine::new(Config {
-            kernel: cfg.kernel,
-            cpus: cfg.cpus,
-            kvm_mode: cfg.kvm_mode,
-            ..Config::default()
-        });
-        let mut header = format!("kernel {}\ncpus {}\n", cfg.kernel.name(), cfg.cpus);
-        if cfg.vcpus > 0 {
-            header.push_str(match cfg.kvm_mode {
-                KvmMode::Vhe => "kvm-mode vhe\n",
-                KvmMode::Nvhe => "kvm-mode nvhe\n",
-            });
-        }
-        for (i, name) in NAMES.iter().enumerate().take(cfg.tasks) {
-            let on = (i < cfg.cpus).then_some(CpuId(i as u8));
-            m.add_task(name, Some(64), on).map_err(|e| e.to_string())?;
-            match on {
-                Some(c) => header.push_str(&format!("task {name} vl=512 on={c}\n")),
-                None => header.push_str(&format!("task {name} vl=512\n")),
-            }
-        }
-        for i in 0..cfg.vcpus {
-            let sve = i == 0;
-            m.add_vcpu(&format!("V{i}"), sve, sve.then_some(64))
-                .map_err(|e| e.to_string())?;
-            header.push_str(&if sve {
-                format!("vcpu V{i} sve vl=512\n")
-            } else {
-                format!("vcpu V{i} nosve\n")
-            });
-        }
-        let oracle = AbiOracle::new(&m);
+        let (m, oracle, header) = build_root(&cfg)?;
         let mut seen = match cfg.keys {
             KeyMode::Fingerprint => Seen::Fingerprint(HashSet::default()),
             KeyMode::Exact => Seen::Exact(HashSet::new()),
@@ -495,7 +631,21 @@ impl Explorer {
             }
             let n = (self.frontier.len() - self.cursor).min(left);
             let batch = &self.frontier[self.cursor..self.cursor + n];
-            let results = par_runs(batch, self.threads, |run| self.expand_run(run));
+            let ctx = self.ctx();
+            let root = &self.root;
+            let results = par_runs(
+                batch,
+                self.threads,
+                || Walker {
+                    ctx,
+                    root: root.clone(),
+                },
+                move || Walker {
+                    ctx,
+                    root: rebuild_root(ctx.cfg),
+                },
+                |w, run| w.expand_run(run),
+            );
             self.cursor += n;
             left -= n;
             for r in results {
@@ -504,100 +654,6 @@ impl Explorer {
             self.stats.frontier = self.frontier.len() - self.cursor + self.next.len();
         }
         self.finished()
-    }
-
-    fn path(&self, mut node: u32) -> Vec<u16> {
-        let mut p = Vec::new();
-        while node != ROOT {
-            let n = self.nodes[node as usize];
-            p.push(n.mv);
-            node = n.parent;
-        }
-        p.reverse();
-        p
-    }
-
-    /// Applies move `mv` of state `(m, o)` (the path was valid when it was found, and
-    /// replay is deterministic); returns its text when asked for.
-    fn step(&self, m: &mut Machine, o: &mut AbiOracle, mv: u16, texts: bool) -> String {
-        let mut moves = moves(m, o, self.cfg.ops, texts);
-        let Move { op, text } = moves.swap_remove(usize::from(mv));
-        if m.apply(&op).is_ok() {
-            step_oracle(self.cfg.kernel, m, o, &op);
-        }
-        text
-    }
-
-    /// The state of `node`, by replaying its path from the root.
-    fn replay(&self, node: u32) -> (Machine, AbiOracle) {
-        let (mut m, mut o) = self.root.clone();
-        for mv in self.path(node) {
-            self.step(&mut m, &mut o, mv, false);
-        }
-        (m, o)
-    }
-
-    /// Expands a run of frontier states. Siblings are next to each other in the frontier,
-    /// so the last parent rebuilt is kept.
-    fn expand_run(&self, run: &[u32]) -> Expansion {
-        let mut out = Expansion::default();
-        let mut parent: Option<(u32, Machine, AbiOracle)> = None;
-        let mut buf = KeyBytes::default();
-        for &node in run {
-            let (m, o) = if node == ROOT {
-                self.root.clone()
-            } else {
-                let n = self.nodes[node as usize];
-                let (mut m, mut o) = match &parent {
-                    Some((p, m, o)) if *p == n.parent => (m.clone(), o.clone()),
-                    _ => {
-                        let (m, o) = self.replay(n.parent);
-                        parent = Some((n.parent, m.clone(), o.clone()));
-                        (m, o)
-                    }
-                };
-                self.step(&mut m, &mut o, n.mv, false);
-                (m, o)
-            };
-            let mut m = m;
-            // The last step's events are not cloned into every successor.
-            m.events.clear();
-            m.step_violations.clear();
-            self.expand(node, &m, &o, &mut buf, &mut out);
-        }
-        out
-    }
-
-    fn expand(
-        &self,
-        node: u32,
-        m: &Machine,
-        o: &AbiOracle,
-        buf: &mut KeyBytes,
-        out: &mut Expansion,
-    ) {
-        out.expanded += 1;
-        for (i, mv) in moves(m, o, self.cfg.ops, false).iter().enumerate() {
-            out.transitions += 1;
-            let mut m2 = m.clone();
-            if m2.apply(&mv.op).is_err() {
-                out.rejected += 1;
-                continue;
-            }
-            let mut o2 = o.clone();
-            let violations = step_oracle(self.cfg.kernel, &m2, &mut o2, &mv.op);
-            if !violations.is_empty()
-                && causes(self.cfg.kernel, &violations)
-                    .iter()
-                    .any(|(c, _, _)| !self.findings.contains_key(c))
-            {
-                out.hits.push((node, i as u16, violations));
-            }
-            let key = key(self.cfg.keys, &mut m2, &mut o2, buf);
-            if !self.seen.contains(&key) {
-                out.succ.push((node, i as u16, key));
-            }
-        }
     }
 
     fn merge(&mut self, r: Expansion) {
@@ -616,12 +672,26 @@ impl Explorer {
         }
     }
 
+    /// What the workers read.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            cfg: &self.cfg,
+            nodes: &self.nodes,
+            seen: &self.seen,
+            findings: &self.findings,
+        }
+    }
+
     /// The texts of the path to `node`, then of its move `mv`.
     fn texts(&self, node: u32, mv: u16) -> Vec<String> {
-        let (mut m, mut o) = self.root.clone();
+        let w = Walker {
+            ctx: self.ctx(),
+            root: self.root.clone(),
+        };
+        let (mut m, mut o) = w.root.clone();
         let mut texts = Vec::new();
-        for step in self.path(node).into_iter().chain([mv]) {
-            texts.push(self.step(&mut m, &mut o, step, true));
+        for step in w.path(node).into_iter().chain([mv]) {
+            texts.push(w.step(&mut m, &mut o, step, true));
         }
         texts
     }

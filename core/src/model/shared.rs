@@ -5,8 +5,13 @@
 //! change one or two of those arrays. A [`Shared`] makes cloning a machine (the session's
 //! checkpoints, explore's successor states, the oracle's "what would the task read"
 //! simulation) a reference-count increment per array; the first write to a shared array
-//! copies it (`Arc::make_mut`). Reading goes through `Deref`, writing through `DerefMut`,
+//! copies it (`Rc::make_mut`). Reading goes through `Deref`, writing through `DerefMut`,
 //! so model code indexes a `Shared` like the array it holds.
+//!
+//! The count is not atomic (a write checks it, and the model writes registers at every
+//! step): a machine lives on one thread, and explore's workers each build their own. (The
+//! `compare-stateright` bench feature makes it atomic: that checker moves states between
+//! threads.)
 //!
 //! The digest: explore keys states by a fingerprint of everything in them. A `Shared`
 //! hashes as the 128-bit digest of its contents ([`Fp128`]), computed at most once per
@@ -20,29 +25,34 @@ use std::cell::Cell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, OnceLock};
+#[cfg(not(feature = "compare-stateright"))]
+use std::{cell::OnceCell, rc::Rc};
+// The stateright checker moves states between its threads: with the comparison bench's
+// feature the count is atomic.
+#[cfg(feature = "compare-stateright")]
+use std::sync::{Arc as Rc, OnceLock as OnceCell};
 
 /// Copy-on-write contents with a cached digest.
-pub struct Shared<T>(Arc<Inner<T>>);
+pub struct Shared<T>(Rc<Inner<T>>);
 
 #[derive(Clone)]
 struct Inner<T> {
     value: T,
-    digest: OnceLock<u128>,
+    digest: OnceCell<u128>,
 }
 
 impl<T> Shared<T> {
     /// Wraps `value`.
     pub fn new(value: T) -> Shared<T> {
-        Shared(Arc::new(Inner {
+        Shared(Rc::new(Inner {
             value,
-            digest: OnceLock::new(),
+            digest: OnceCell::new(),
         }))
     }
 
     /// Do `a` and `b` share their storage (so their contents are equal)?
     pub fn ptr_eq(a: &Shared<T>, b: &Shared<T>) -> bool {
-        Arc::ptr_eq(&a.0, &b.0)
+        Rc::ptr_eq(&a.0, &b.0)
     }
 }
 
@@ -67,7 +77,7 @@ impl<T> Deref for Shared<T> {
 impl<T: Clone> DerefMut for Shared<T> {
     /// Copies the contents first if another machine shares them; forgets the digest.
     fn deref_mut(&mut self) -> &mut T {
-        let inner = Arc::make_mut(&mut self.0);
+        let inner = Rc::make_mut(&mut self.0);
         inner.digest.take();
         &mut inner.value
     }
@@ -75,7 +85,7 @@ impl<T: Clone> DerefMut for Shared<T> {
 
 impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {
-        Shared(Arc::clone(&self.0))
+        Shared(Rc::clone(&self.0))
     }
 }
 
