@@ -21,8 +21,48 @@ use crate::model::op::{KvmOp, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall,
 use crate::model::types::{Owner, TaskId, VcpuId};
 use crate::model::vcpu::FpOwner;
 use crate::model::violation::{Cause, RegSlot, Rule, Violation};
+use std::hash::{Hash, Hasher};
 
-type VRegs = [Option<u128>; 32];
+/// What V0–V31 should read: `None` where nothing is promised.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct VRegs([Option<u128>; 32]);
+
+impl VRegs {
+    const ZERO: VRegs = VRegs([Some(0); 32]);
+    const NONE: VRegs = VRegs([None; 32]);
+}
+
+impl std::ops::Deref for VRegs {
+    type Target = [Option<u128>; 32];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for VRegs {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+/// Hashes as a mask of the promised registers and their values, in one write (explore
+/// keys every state by its oracle too).
+impl Hash for VRegs {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut buf = [0u8; 4 + 32 * 16];
+        let mut mask = 0u32;
+        let mut len = 4;
+        for (n, v) in self.0.iter().enumerate() {
+            if let Some(v) = v {
+                mask |= 1 << n;
+                buf[len..len + 16].copy_from_slice(&v.to_le_bytes());
+                len += 16;
+            }
+        }
+        buf[..4].copy_from_slice(&mask.to_le_bytes());
+        state.write(&buf[..len]);
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct Expect {
@@ -82,14 +122,14 @@ impl AbiOracle {
                     }
                 }
                 None => Expect {
-                    v: [Some(0); 32],
+                    v: VRegs::ZERO,
                     ..Expect::default()
                 },
             };
             self.tasks.push(e);
         }
         while self.vcpus.len() < m.vcpus.len() {
-            self.vcpus.push([Some(0); 32]);
+            self.vcpus.push(VRegs::ZERO);
         }
     }
 
@@ -124,7 +164,7 @@ impl AbiOracle {
                 let e = &mut self.tasks[usize::from(task.0)];
                 match call {
                     Syscall::Exec => {
-                        e.v = [Some(0); 32];
+                        e.v = VRegs::ZERO;
                         e.frames.clear();
                     }
                     Syscall::Sigreturn(_) => {
@@ -182,7 +222,7 @@ impl AbiOracle {
                         if supported {
                             if *partial {
                                 // sve.rst §7: "the effect of a partial write is unspecified".
-                                e.v = [None; 32];
+                                e.v = VRegs::NONE;
                             }
                             for w in writes {
                                 if let Reg::Z(n) = w.reg {
@@ -236,21 +276,21 @@ impl AbiOracle {
         if let Some(insn) = &e.pending {
             apply_writes(&mut expect, insn, t);
         }
-        expect
+        expect.0
     }
 
     /// What the ABI says the guest of `v` reads in V0–V31.
     pub fn expected_guest_v(&self, v: VcpuId) -> [Option<u128>; 32] {
-        self.vcpus[usize::from(v.0)]
+        self.vcpus[usize::from(v.0)].0
     }
 
     /// Forgets everything promised to `t` (its V0–V31 and its signal frames): after a
     /// known kernel bug corrupted its state, later mismatches are consequences, not news.
     pub fn forget_task(&mut self, t: TaskId) {
         if let Some(e) = self.tasks.get_mut(usize::from(t.0)) {
-            e.v = [None; 32];
+            e.v = VRegs::NONE;
             for f in &mut e.frames {
-                f.0 = [None; 32];
+                f.0 = VRegs::NONE;
             }
         }
     }
@@ -263,7 +303,7 @@ impl AbiOracle {
             match v.rule {
                 Rule::VPreserved => {
                     if let Some(t) = v.task {
-                        if let Some((view, _)) = m.user_v_traced(t) {
+                        if let Some(view) = m.user_v(t) {
                             let e = &mut self.tasks[usize::from(t.0)];
                             for (e, seen) in e.v.iter_mut().zip(view) {
                                 if e.is_some_and(|x| x != seen) {
@@ -298,7 +338,7 @@ impl AbiOracle {
             if !m.task(t).alive() {
                 continue;
             }
-            let Some((view, on_the_way)) = m.user_v_traced(t) else {
+            let Some(view) = m.user_v(t) else {
                 continue;
             };
             // The user view runs the task's pending instruction (a preempted SVE trap
@@ -308,7 +348,7 @@ impl AbiOracle {
             let expect = if m.task(t).pending.is_empty() {
                 self.expected_v(t)
             } else {
-                self.tasks[i].v
+                self.tasks[i].v.0
             };
             let bad: Vec<usize> = (0..32)
                 .filter(|&n| expect[n].is_some_and(|x| x != view[n]))
@@ -332,7 +372,9 @@ impl AbiOracle {
                     ),
                 });
                 // What the kernel did wrong on the way back to user space explains it.
-                out.extend(on_the_way);
+                if let Some((_, on_the_way)) = m.user_v_traced(t) {
+                    out.extend(on_the_way);
+                }
             }
         }
         for (i, exp) in self.vcpus.iter().enumerate() {

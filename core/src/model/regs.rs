@@ -95,16 +95,22 @@ pub struct Origins {
     pub ffr: Origin,
 }
 
+/// Writes the [`Origin::code`]s of up to 81 origins in one write.
+fn hash_origins<'a, H: Hasher>(origins: impl Iterator<Item = &'a Origin>, state: &mut H) {
+    let mut bytes = [0u8; 4 * 81];
+    let mut len = 0;
+    for (b, o) in bytes.chunks_exact_mut(4).zip(origins) {
+        b.copy_from_slice(&o.code().to_le_bytes());
+        len += 4;
+    }
+    state.write(&bytes[..len]);
+}
+
 /// Hashes every slot's [`Origin::code`] in one write.
 impl Hash for Origins {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let Origins { z_lo, z_hi, p, ffr } = self;
-        let mut bytes = [0u8; 4 * 81];
-        let all = z_lo.iter().chain(z_hi).chain(p).chain([ffr]);
-        for (b, o) in bytes.chunks_exact_mut(4).zip(all) {
-            b.copy_from_slice(&o.code().to_le_bytes());
-        }
-        state.write(&bytes);
+        hash_origins(z_lo.iter().chain(z_hi).chain(p).chain([ffr]), state);
     }
 }
 
@@ -373,7 +379,7 @@ mod shared_hex_rows {
 }
 
 /// `struct user_fpsimd_state`: the FPSIMD view, `uw.fpsimd_state` of a task.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct UserFpsimdState {
     /// V0–V31 (copy-on-write).
     pub vregs: Shared<[u128; 32]>,
@@ -383,6 +389,22 @@ pub struct UserFpsimdState {
     pub fpcr: u32,
     /// Provenance of each V register.
     pub origin: [Origin; 32],
+}
+
+/// Every field, the origins in one write.
+impl Hash for UserFpsimdState {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let UserFpsimdState {
+            vregs,
+            fpsr,
+            fpcr,
+            origin,
+        } = self;
+        vregs.hash(state);
+        fpsr.hash(state);
+        fpcr.hash(state);
+        hash_origins(origin.iter(), state);
+    }
 }
 
 /// A `sve_state` buffer: Z0–Z31, P0–P15, FFR at `vq`, in the signal-frame layout.
