@@ -45,21 +45,25 @@ impl std::ops::DerefMut for VRegs {
     }
 }
 
-/// Hashes as a mask of the promised registers and their values, in one write (explore
-/// keys every state by its oracle too).
+/// Hashes as two masks (promised, promised nonzero) and the nonzero values, in one write
+/// (explore keys every state by its oracle too; most promises are zero).
 impl Hash for VRegs {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut buf = [0u8; 4 + 32 * 16];
-        let mut mask = 0u32;
-        let mut len = 4;
+        let mut buf = [0u8; 8 + 32 * 16];
+        let (mut some, mut nonzero) = (0u32, 0u32);
+        let mut len = 8;
         for (n, v) in self.0.iter().enumerate() {
             if let Some(v) = v {
-                mask |= 1 << n;
-                buf[len..len + 16].copy_from_slice(&v.to_le_bytes());
-                len += 16;
+                some |= 1 << n;
+                if *v != 0 {
+                    nonzero |= 1 << n;
+                    buf[len..len + 16].copy_from_slice(&v.to_le_bytes());
+                    len += 16;
+                }
             }
         }
-        buf[..4].copy_from_slice(&mask.to_le_bytes());
+        buf[..4].copy_from_slice(&some.to_le_bytes());
+        buf[4..8].copy_from_slice(&nonzero.to_le_bytes());
         state.write(&buf[..len]);
     }
 }
@@ -419,5 +423,55 @@ pub fn guest_v(m: &Machine, v: VcpuId, n: usize) -> u128 {
     match (&vc.sve_state, vc.has_sve) {
         (Some(b), true) => b.v(n),
         _ => vc.fp_regs.vregs[n],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VRegs;
+    use std::hash::{Hash, Hasher};
+
+    fn hashed(v: &VRegs) -> Vec<u8> {
+        struct Bytes(Vec<u8>);
+        impl Hasher for Bytes {
+            fn finish(&self) -> u64 {
+                0
+            }
+            fn write(&mut self, b: &[u8]) {
+                self.0.extend_from_slice(b);
+            }
+        }
+        let mut h = Bytes(Vec::new());
+        v.hash(&mut h);
+        h.0
+    }
+
+    /// Explore keys states by the oracle's promises: "promised zero", "promised x" and
+    /// "nothing promised" are different states, in every register.
+    #[test]
+    fn promises_hash_apart() {
+        for n in [0, 5, 31] {
+            let mut none = VRegs::ZERO;
+            none[n] = None;
+            let mut x = VRegs::ZERO;
+            x[n] = Some(0x11);
+            let mut y = VRegs::ZERO;
+            y[n] = Some(0x22);
+            let all = [VRegs::ZERO, none, x, y];
+            for (i, a) in all.iter().enumerate() {
+                for b in &all[i + 1..] {
+                    assert_ne!(hashed(a), hashed(b), "V{n}: {a:?} {b:?}");
+                }
+            }
+        }
+        let mut two = VRegs::NONE;
+        two[1] = Some(7);
+        let mut other = VRegs::NONE;
+        other[2] = Some(7);
+        assert_ne!(hashed(&two), hashed(&other), "the value's register counts");
+        let (mut v1, mut v2) = (VRegs::ZERO, VRegs::ZERO);
+        v1[1] = Some(7);
+        v2[2] = Some(7);
+        assert_ne!(hashed(&v1), hashed(&v2), "among promised zeros too");
     }
 }

@@ -511,6 +511,52 @@ impl SveBuf {
 mod tests {
     use super::*;
 
+    /// The bytes a value hashes as.
+    fn hashed<T: Hash>(x: &T) -> Vec<u8> {
+        struct Bytes(Vec<u8>);
+        impl Hasher for Bytes {
+            fn finish(&self) -> u64 {
+                0
+            }
+            fn write(&mut self, b: &[u8]) {
+                self.0.extend_from_slice(b);
+            }
+        }
+        let mut h = Bytes(Vec::new());
+        x.hash(&mut h);
+        h.0
+    }
+
+    /// Explore tells states apart by these hashes: different origins must hash apart.
+    #[test]
+    fn origins_hash_apart_whoever_they_name() {
+        let all = [
+            Origin::Zero,
+            Origin::Kernel,
+            Origin::Task(TaskId(0)),
+            Origin::Task(TaskId(1)),
+            Origin::Task(TaskId(u16::MAX)),
+            Origin::Vcpu(VcpuId(0)),
+            Origin::Vcpu(VcpuId(1)),
+        ];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(hashed(a), hashed(b), "{a:?} {b:?}");
+            }
+        }
+        let mut o = Origins::default();
+        let zero = hashed(&o);
+        o.ffr = Origin::Kernel;
+        assert_ne!(hashed(&o), zero, "the last slot counts");
+        let mut st = UserFpsimdState::default();
+        let before = hashed(&st);
+        st.origin[31] = Origin::Task(TaskId(0));
+        assert_ne!(hashed(&st), before);
+        st.origin[31] = Origin::Zero;
+        st.fpcr = 1;
+        assert_ne!(hashed(&st), before);
+    }
+
     #[test]
     fn sve_state_layout_matches_the_uapi_macros() {
         // SVE_SIG_REGS_SIZE: 2184 bytes at VQ 4 (512 bits), 8736 at VQ 16 (2048 bits).
