@@ -115,9 +115,12 @@ fn canonicalise(m: &mut Machine, o: &mut AbiOracle) {
     torder.sort_by_key(|&i| (tsig[i], i));
     let mut corder: Vec<usize> = (0..nc).collect();
     corder.sort_by_key(|&i| (csig[i], i));
+    let tasks_move = torder.iter().enumerate().any(|(i, &j)| i != j);
+    let cpus_move = corder.iter().enumerate().any(|(i, &j)| i != j);
     let mut perm = Perm {
         task: vec![0; nt],
         cpu: vec![0; nc],
+        tasks_move,
     };
     for (new, &old) in torder.iter().enumerate() {
         perm.task[old] = new as u16;
@@ -151,11 +154,11 @@ fn canonicalise(m: &mut Machine, o: &mut AbiOracle) {
     if let Some(d) = &mut m.tracer_buf {
         perm.dump(d);
     }
-    if torder.iter().enumerate().any(|(i, &j)| i != j) {
+    if tasks_move {
         reorder(&mut m.tasks, &torder);
         o.reorder_tasks(&torder);
     }
-    if corder.iter().enumerate().any(|(i, &j)| i != j) {
+    if cpus_move {
         reorder(&mut m.cpus, &corder);
     }
 }
@@ -181,6 +184,9 @@ pub(super) fn reorder<T>(v: &mut [T], order: &[usize]) {
 struct Perm {
     task: Vec<u16>,
     cpu: Vec<u8>,
+    /// Does any task get a new number? (Register origins name only tasks: when none
+    /// moves, they stay as they are.)
+    tasks_move: bool,
 }
 
 impl Perm {
@@ -200,6 +206,9 @@ impl Perm {
     }
 
     fn origins(&self, o: &mut Origins) {
+        if !self.tasks_move {
+            return;
+        }
         let Origins { z_lo, z_hi, p, ffr } = o;
         for x in z_lo.iter_mut().chain(z_hi.iter_mut()).chain(p.iter_mut()) {
             self.origin(x);
@@ -221,6 +230,9 @@ impl Perm {
             fpcr: _,
             origin,
         } = s;
+        if !self.tasks_move {
+            return;
+        }
         for x in origin {
             self.origin(x);
         }
