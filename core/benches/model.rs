@@ -9,9 +9,10 @@
 //! bits on one core. Target (issue #16): the getpid loop at 512 bits on v5.19 within 3× of
 //! [`Bare`], a hand-written loop that does the same per-iteration work without the model's
 //! generality (measured in the same run as `getpid_loop/bare/512`). On this 2-core machine
-//! the ratio was 2.65–3.92×, median 2.7× over seven paired runs (both loops vary by up to
-//! 30% from run to run here); 3.5× before the event counting and validation were made
-//! cheaper.
+//! the ratio was 2.09–2.75×, median 2.37× over eight paired runs (both loops vary by up to
+//! 30% from run to run here); 2.65–3.92× (median 2.7×) before the register arrays became
+//! copy-on-write and were saved and loaded with one borrow each, 3.5× before the event
+//! counting and validation were made cheaper.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
