@@ -383,6 +383,37 @@ pub struct Machine {
 }
 
 impl Machine {
+    /// A copy to step on without the last step's events and violations (the user view's
+    /// walk back to EL0 starts from here: each step clears them anyway).
+    pub(crate) fn scratch_copy(&self) -> Machine {
+        let Machine {
+            config,
+            cpus,
+            tasks,
+            vcpus,
+            warned_once,
+            tracer_buf,
+            events: _,
+            step_violations: _,
+            ctx,
+            sigreturn_retry,
+            return_preempt,
+        } = self;
+        Machine {
+            config: config.clone(),
+            cpus: cpus.clone(),
+            tasks: tasks.clone(),
+            vcpus: vcpus.clone(),
+            warned_once: warned_once.clone(),
+            tracer_buf: tracer_buf.clone(),
+            events: Vec::new(),
+            step_violations: Vec::new(),
+            ctx: *ctx,
+            sigreturn_retry: sigreturn_retry.clone(),
+            return_preempt: *return_preempt,
+        }
+    }
+
     /// A machine with `config.cpus` idle CPUs and no tasks.
     pub fn new(config: Config) -> Machine {
         // Boot probes the VLs from the longest down (vec_probe_vqs()), leaving ZCR_EL1.LEN

@@ -189,7 +189,7 @@ impl Machine {
         if let Some((c, how)) = self.user_read_fast(t) {
             return Some((read(self, c, how), Vec::new()));
         }
-        let mut m = self.clone();
+        let mut m = self.scratch_copy();
         let mut seen = Vec::new();
         let mut apply = |m: &mut Machine, op: Op| -> Option<()> {
             m.apply(&op).ok()?;
