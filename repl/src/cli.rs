@@ -330,13 +330,16 @@ with SVE, V1 without), tries every operation of the chosen families from every r
 state, breadth first, and merges states that differ only by task or CPU names.
 
 Operation families (--ops, comma-separated): user, syscall, sched, signal, neon, prctl,
-ptrace, kvm, preempt (inside the SVE trap and on the way back to user), default (all but
-preempt), all.
+ptrace, kvm, preempt (inside the SVE trap, on the way back to user, before a pending
+signal, between KVM_RUN's entry and vcpu_load), zcr (a guest writes its own ZCR_EL1),
+handler (a signal handler edits its frame; sigaction SIGUSR1), default (all but preempt,
+zcr and handler), all.
 
 Examples:
   svelab explore --kernel v6.2 --depth 4
   svelab explore --kernel v5.19 --depth 5 --ops user,syscall,sched,kvm --out findings/
   svelab explore -k v6.2 --depth 8 --time 5m
+  svelab explore -k v6.2 --nvhe --ops default,zcr --depth 4   a guest lowering its own VL
   svelab explore -k v6.12 --depth 4 --real      replay each finding on real Linux 6.12
 
 The search stops at the time budget (--time, 60 s unless given; 0 for none) or on Ctrl-C;

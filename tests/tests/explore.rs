@@ -108,6 +108,50 @@ fn on_v5_19_the_same_search_is_clean_and_one_level_deeper_finds_rc1s_sticky_flag
     replays(&finding(&e, KnownBug::StickyHostSveEnabled));
 }
 
+/// With the opt-in `zcr` family, a guest that lowers its own ZCR_EL1 under nVHE leads the
+/// search to the 2025 bug (the host runs under the guest's ZCR_EL1 until the put, and
+/// `fpsimd_save()` finds RDVL != `sve_vl`) on v6.2, in three operations; 6.1 and 6.12
+/// carry the stable backport of 59419f10045b, VHE hosts have their own ZCR_EL2, and the
+/// default families never write the guest's ZCR_EL1.
+#[test]
+fn a_guest_lowering_its_own_vl_under_nvhe_is_found_with_the_zcr_family() {
+    use svelab_core::model::vcpu::KvmMode;
+    let run = |kernel, kvm_mode, ops| {
+        let mut e = Explorer::new(ExploreConfig {
+            kernel,
+            kvm_mode,
+            depth: 3,
+            ops,
+            ..ExploreConfig::default()
+        })
+        .unwrap();
+        while !e.run(10_000) {}
+        e
+    };
+    let zcr = OpSet::parse("default,zcr").unwrap();
+    let bug = KnownBug::KvmGuestZcrLiveInHost;
+    let e = run(Kernel::V6_2, KvmMode::Nvhe, zcr);
+    let f = finding(&e, bug);
+    assert_eq!(f.length, 3, "{}", f.script);
+    assert!(f.script.contains("guest-zcr V0 vl=256"), "{}", f.script);
+    replays(&f);
+    for (kernel, mode, ops) in [
+        (Kernel::V6_1, KvmMode::Nvhe, zcr),
+        (Kernel::V6_12, KvmMode::Nvhe, zcr),
+        (Kernel::V6_2, KvmMode::Vhe, zcr),
+        (Kernel::V6_2, KvmMode::Nvhe, OpSet::default_set()),
+    ] {
+        let e = run(kernel, mode, ops);
+        assert!(
+            e.findings().all(|f| f.bug != Some(bug)),
+            "{} {mode:?} {:?}: found {}",
+            kernel.name(),
+            ops.names(),
+            bug.name()
+        );
+    }
+}
+
 #[test]
 fn on_the_debian_kernels_the_search_finds_only_what_they_still_have() {
     // 6.12.118 lacks the 2025 VL-change fix: prctl(PR_SVE_SET_VL) right after an SVE use

@@ -63,10 +63,15 @@ impl OpSet {
     pub const PTRACE: OpSet = OpSet(64);
     /// `kvm-enter`, guest ops, `kvm-exit`.
     pub const KVM: OpSet = OpSet(128);
-    /// Preemption inside the SVE trap and on the way back to user space.
+    /// Preemption inside the SVE trap, on the way back to user space (also before a
+    /// pending signal) and between `KVM_RUN`'s entry and `vcpu_load()`.
     pub const PREEMPT: OpSet = OpSet(256);
+    /// A guest writing its own `ZCR_EL1` (`guest-zcr`).
+    pub const ZCR: OpSet = OpSet(512);
+    /// Signal handlers: `frame-write` into the innermost frame, `svc sigaction SIGUSR1`.
+    pub const HANDLER: OpSet = OpSet(1024);
 
-    const NAMES: [(&'static str, OpSet); 9] = [
+    const NAMES: [(&'static str, OpSet); 11] = [
         ("user", OpSet::USER),
         ("syscall", OpSet::SYSCALL),
         ("sched", OpSet::SCHED),
@@ -76,16 +81,19 @@ impl OpSet {
         ("ptrace", OpSet::PTRACE),
         ("kvm", OpSet::KVM),
         ("preempt", OpSet::PREEMPT),
+        ("zcr", OpSet::ZCR),
+        ("handler", OpSet::HANDLER),
     ];
 
     /// Every family.
     pub fn all() -> OpSet {
-        OpSet(0x1ff)
+        OpSet(0x7ff)
     }
 
-    /// The default: everything but the fine-grained preemption points.
+    /// The default: everything but the fine-grained preemption points, guests' own
+    /// `ZCR_EL1` writes and signal handlers' edits.
     pub fn default_set() -> OpSet {
-        OpSet(0x1ff & !OpSet::PREEMPT.0)
+        OpSet(0x7ff & !(OpSet::PREEMPT.0 | OpSet::ZCR.0 | OpSet::HANDLER.0))
     }
 
     /// Does it include `f`?

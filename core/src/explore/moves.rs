@@ -2,6 +2,7 @@
 
 use super::OpSet;
 use crate::model::bugs::KnownBug;
+use crate::model::event::{Sig, SigAction};
 use crate::model::kernel::Kernel;
 use crate::model::machine::{Machine, Resume, TaskState};
 use crate::model::op::{
@@ -183,6 +184,30 @@ pub(super) fn moves(m: &Machine, o: &AbiOracle, ops: OpSet, texts: bool) -> Vec<
                 move || format!("svc {n} sigreturn"),
             );
         }
+        if ops.has(OpSet::HANDLER) {
+            if !m.task(t).frames.is_empty() {
+                out.push(
+                    Op::FrameWrite {
+                        task: t,
+                        writes: vec![RegWrite {
+                            reg: Reg::V(0),
+                            value: fill(x),
+                        }],
+                    },
+                    move || format!("frame-write {n} v0=fill({x:#04x})"),
+                );
+            }
+            let now = m.task(t).sig_action(Sig::Usr1);
+            for action in SigAction::ALL.into_iter().filter(|a| *a != now) {
+                out.push(
+                    Op::Svc {
+                        task: t,
+                        call: Syscall::Sigaction(Sig::Usr1, action),
+                    },
+                    move || format!("svc {n} sigaction SIGUSR1 {}", action.keyword()),
+                );
+            }
+        }
         if ops.has(OpSet::NEON) {
             out.push(
                 Op::Svc {
@@ -216,6 +241,17 @@ pub(super) fn moves(m: &Machine, o: &AbiOracle, ops: OpSet, texts: bool) -> Vec<
                         },
                         move || format!("kvm-enter {n} {}", m.vcpu(v).name),
                     );
+                    if ops.has(OpSet::PREEMPT) {
+                        for (nx, nt) in nexts(Some(t)) {
+                            out.push(
+                                Op::Svc {
+                                    task: t,
+                                    call: Syscall::KvmRunPreempted { vcpu: v, next: nx },
+                                },
+                                move || format!("kvm-enter {n} {} preempt -> {nt}", m.vcpu(v).name),
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -237,10 +273,15 @@ pub(super) fn moves(m: &Machine, o: &AbiOracle, ops: OpSet, texts: bool) -> Vec<
                     ) {
                         continue;
                     }
+                    let signal = !m.task(t).pending.is_empty();
                     for (point, word) in [
+                        (ReturnPoint::BeforeSignal, "preempt-before-signal"),
                         (ReturnPoint::BeforeRestore, "preempt-before-restore"),
                         (ReturnPoint::AfterRestore, "preempt-after-restore"),
                     ] {
+                        if point == ReturnPoint::BeforeSignal && !signal {
+                            continue;
+                        }
                         for (nx, nt) in nexts(Some(t)) {
                             out.push(
                                 Op::CtxswPreemptReturn {
@@ -381,6 +422,18 @@ pub(super) fn moves(m: &Machine, o: &AbiOracle, ops: OpSet, texts: bool) -> Vec<
                 }),
                 move || format!("guest-fp-op {vn} v0=fill({x:#04x})"),
             );
+            if ops.has(OpSet::ZCR) && m.vcpu(v).has_sve {
+                // Halve the guest's VL, or restore it.
+                let max = m.vcpu(v).sve_max_vl.max(16);
+                let vl = if m.vcpu(v).guest_vl.unwrap_or(max) == max {
+                    (max / 2).max(16)
+                } else {
+                    max
+                };
+                out.push(Op::Kvm(KvmOp::GuestZcr { vcpu: v, vl }), move || {
+                    format!("guest-zcr {vn} vl={}", u32::from(vl) * 8)
+                });
+            }
             if m.vcpu(v).in_guest {
                 out.push(
                     Op::Kvm(KvmOp::Exit {

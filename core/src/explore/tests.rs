@@ -167,3 +167,61 @@ fn reordering_follows_the_permutation() {
         assert_eq!(v, want, "{order:?}");
     }
 }
+
+/// Every move the search can make, including the opt-in families', is written as DSL that
+/// does the same thing: in a state where each applies, the script plus the move's text
+/// ends in the machine the move's operation gives.
+#[test]
+fn every_move_text_replays_as_its_operation() {
+    use crate::session::{RunOptions, Session};
+    let prefix = "kernel v6.2\ncpus 2\nkvm-mode nvhe\n\
+        task A vl=512 on=cpu0\ntask B vl=512 on=cpu1\ntask C vl=512\n\
+        vcpu V0 sve vl=512\nvcpu V1 nosve\n\
+        signal A SIGUSR1\nsvc A getpid\nkvm-enter B V0\nsignal C SIGUSR1\n";
+    let run = |src: &str| {
+        let (mut s, diags) = Session::from_source(src);
+        assert!(diags.is_empty(), "{src}: {diags:?}");
+        s.run(&RunOptions::default());
+        s.machine().clone()
+    };
+    let m = run(prefix);
+    assert_eq!(m.task(TaskId(0)).frames.len(), 1, "A runs its handler");
+    let o = AbiOracle::new(&m);
+    let all = moves::moves(&m, &o, OpSet::all(), true);
+    let mut seen = std::collections::BTreeSet::new();
+    for mv in &all {
+        let mut want = m.clone();
+        if want.apply(&mv.op).is_err() {
+            continue;
+        }
+        let got = run(&format!("{prefix}{}\n", mv.text));
+        assert!(
+            got.cpus == want.cpus && got.tasks == want.tasks && got.vcpus == want.vcpus,
+            "`{}` does not replay as {:?}",
+            mv.text,
+            mv.op
+        );
+        seen.insert(mv.text.split_whitespace().next().unwrap_or("").to_string());
+        if mv.text.contains("preempt") || mv.text.contains("sigaction") {
+            seen.insert(mv.text.split_whitespace().nth(2).unwrap_or("").to_string());
+        }
+    }
+    for word in [
+        "frame-write",
+        "guest-zcr",
+        "svc",
+        "ctxsw",
+        "kvm-enter",
+        "sigaction",
+    ] {
+        assert!(seen.contains(word), "no `{word}` move was tried: {seen:?}");
+    }
+    assert!(
+        all.iter()
+            .any(|mv| mv.text.contains("preempt-before-signal")),
+        "C has a pending signal"
+    );
+    assert!(all
+        .iter()
+        .any(|mv| mv.text.contains("kvm-enter A V1 preempt")));
+}
