@@ -16,7 +16,7 @@ use svelab_core::model::op::{
 use svelab_core::model::oracle::AbiOracle;
 use svelab_core::model::types::{CpuId, TaskId};
 use svelab_core::model::vcpu::KvmMode;
-use svelab_core::model::violation::{RegSlot, Rule, Violation};
+use svelab_core::model::violation::{Cause, RegSlot, Rule, Violation};
 use svelab_tests::*;
 
 /// Runs `ops` on `k`, checking after every step; returns every violation (model checks and
@@ -223,6 +223,62 @@ fn the_sve_trap_memory_branch_keeps_a_stale_binding_on_every_kernel() {
             ctxsw(0, Next::Task(A)),
         ],
     );
+}
+
+/// The same race, seen by a save instead of a trap: A's state is switched out on cpu0
+/// (idle there, ZCR_EL1 still at the boot VL) with the stale binding; back on cpu0 nothing
+/// reloads, so the next save finds TIF_SVE set with the registers at 128 bits against
+/// `sve_vl` = 512: `fpsimd_save()` WARNs and kills A. No vCPU exists, so this is not a
+/// guest's ZCR_EL1 live in the host (found by `svelab explore --ops all`, which first
+/// attributed it to that bug).
+#[test]
+fn the_save_vl_warn_after_the_sve_trap_race_is_that_race_not_a_guests_zcr() {
+    let trap = Op::User {
+        task: A,
+        insn: UserInsn {
+            sve: true,
+            writes: vec![RegWrite {
+                reg: Reg::Z(0),
+                value: Value::Fill(0x11),
+            }],
+        },
+        interrupt: TrapInterrupt::Preempt(Next::Idle),
+    };
+    let back = |cpu| Op::CtxswPreemptReturn {
+        cpu: CpuId(cpu),
+        task: A,
+        point: ReturnPoint::BeforeRestore,
+        then: Next::Idle,
+    };
+    let ab_running = |m: &mut Machine| {
+        m.add_task("A", Some(64), Some(CpuId(0))).unwrap();
+        m.add_task("B", Some(64), Some(CpuId(1))).unwrap();
+    };
+    for k in Kernel::ALL {
+        let (v, _) = run(
+            k,
+            KvmMode::Vhe,
+            ab_running,
+            &[trap.clone(), back(1), back(0)],
+        );
+        let warned = v
+            .iter()
+            .any(|v| v.rule == Rule::Warn && v.cause == Cause::TaskSaveVlMismatch);
+        let found = bugs(k, &v);
+        assert!(
+            !found.contains(&KnownBug::KvmGuestZcrLiveInHost),
+            "{k}: no guest ran, yet {v:#?}"
+        );
+        if KnownBug::SveTrapMemoryBranchKeepsBinding.affects(k) {
+            assert!(
+                warned,
+                "{k}: the stale binding should meet the VL check: {v:#?}"
+            );
+            assert_eq!(found, [KnownBug::SveTrapMemoryBranchKeepsBinding], "{k}");
+        } else {
+            assert!(v.is_empty(), "{k}: fixed there, yet {v:#?}");
+        }
+    }
 }
 
 #[test]

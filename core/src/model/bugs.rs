@@ -229,9 +229,13 @@ impl KnownBug {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
             Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
-            // The only way the model reaches this WARN: a guest's lowered ZCR_EL1 still live
-            // in the nVHE host when the bound guest state is saved.
-            Rule::Warn if v.cause == Cause::SaveVlMismatch => KnownBug::KvmGuestZcrLiveInHost,
+            // Saving a guest's state at the wrong VL: its lowered ZCR_EL1 still live in the
+            // nVHE host. Saving a task's: the SVE trap's stale binding, back on a CPU whose
+            // ZCR_EL1 was never set for the task's VL.
+            Rule::Warn if v.cause == Cause::GuestSaveVlMismatch => KnownBug::KvmGuestZcrLiveInHost,
+            Rule::Warn if v.cause == Cause::TaskSaveVlMismatch => {
+                KnownBug::SveTrapMemoryBranchKeepsBinding
+            }
             // The race leaves a binding made before sve_alloc(): its sve_state pointer is
             // NULL, and the next SVE-format save dereferences it.
             Rule::KernelCrash if f == "kvm_arch_vcpu_load_fp" => {
@@ -312,7 +316,7 @@ mod tests {
             cpu: Some(CpuId(0)),
             function: Some(WarnSite::FpsimdSaveVlMismatch.function().into()),
             detail: "any wording".into(),
-            cause: Cause::SaveVlMismatch,
+            cause: Cause::GuestSaveVlMismatch,
         };
         assert_eq!(
             KnownBug::explain(Kernel::V6_2, &warn),
@@ -321,8 +325,19 @@ mod tests {
         assert_eq!(KnownBug::explain(Kernel::V6_12, &warn), None);
         let stated = Violation {
             cause: Cause::Stated,
-            ..warn
+            ..warn.clone()
         };
         assert_eq!(KnownBug::explain(Kernel::V6_2, &stated), None);
+        // Saving a task's state at the wrong VL is the SVE trap's stale binding, which
+        // 6.12 (751ecf6afd65) no longer has either.
+        let task = Violation {
+            cause: Cause::TaskSaveVlMismatch,
+            ..warn
+        };
+        assert_eq!(
+            KnownBug::explain(Kernel::V5_19, &task),
+            Some(KnownBug::SveTrapMemoryBranchKeepsBinding)
+        );
+        assert_eq!(KnownBug::explain(Kernel::V6_12, &task), None);
     }
 }

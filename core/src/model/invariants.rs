@@ -16,19 +16,13 @@ impl Machine {
     pub fn check(&self) -> Vec<Violation> {
         let mut out = self.step_violations.clone();
         for e in &self.events {
-            if let Event::Warn { site } = e.event {
-                out.push(Violation {
-                    cause: if site == WarnSite::FpsimdSaveVlMismatch {
-                        Cause::SaveVlMismatch
-                    } else {
-                        Cause::Stated
-                    },
-                    rule: Rule::Warn,
-                    task: e.task,
-                    cpu: e.cpu,
-                    function: Some(site.function().into()),
-                    detail: format!("WARN in {}: {}", site.function(), site.condition()),
-                });
+            match e.event {
+                // fpsimd_save() reports this one itself, with whose state it was saving.
+                Event::Warn {
+                    site: WarnSite::FpsimdSaveVlMismatch,
+                } => {}
+                Event::Warn { site } => out.push(Violation::warn(site, e.task, e.cpu)),
+                _ => {}
             }
         }
         self.check_state(&mut out);

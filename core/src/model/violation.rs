@@ -130,8 +130,12 @@ pub enum Cause {
     /// A kernel crash: a NULL `sve_state` pointer dereferenced.
     NullSveState,
     /// `fpsimd_save()`'s WARN: `sve_get_vl()` differs from the bound state's `sve_vl`
-    /// (followed by SIGKILL to current).
-    SaveVlMismatch,
+    /// (followed by SIGKILL to current), while saving a guest's state (the binding names
+    /// a vCPU). Files written before the task case was told apart call it `SaveVlMismatch`.
+    #[serde(alias = "SaveVlMismatch")]
+    GuestSaveVlMismatch,
+    /// The same WARN while saving a task's state.
+    TaskSaveVlMismatch,
     /// B8: a context can read a register slot holding another context's value (the first
     /// such slot; the detail lists up to four).
     Leak {
@@ -188,6 +192,22 @@ impl Violation {
         self
     }
 
+    /// A `WARN` the kernel prints at `site`, for `task` on `cpu`.
+    pub(crate) fn warn(
+        site: crate::model::event::WarnSite,
+        task: Option<crate::model::types::TaskId>,
+        cpu: Option<crate::model::types::CpuId>,
+    ) -> Violation {
+        Violation {
+            cause: Cause::Stated,
+            rule: Rule::Warn,
+            task,
+            cpu,
+            function: Some(site.function().into()),
+            detail: format!("WARN in {}: {}", site.function(), site.condition()),
+        }
+    }
+
     pub(crate) fn kernel_crash(function: &'static str, detail: String) -> Violation {
         Violation {
             cause: Cause::Stated,
@@ -218,5 +238,22 @@ impl Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}", self.rule.code(), self.detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cause;
+
+    /// Traces written before the save-VL WARN told a task's state from a guest's name it
+    /// `SaveVlMismatch` (then always read as the guest's): they still load.
+    #[test]
+    fn the_old_name_of_the_save_vl_cause_still_reads() {
+        let old: Cause = serde_json::from_str("\"SaveVlMismatch\"").unwrap();
+        assert_eq!(old, Cause::GuestSaveVlMismatch);
+        for c in [Cause::GuestSaveVlMismatch, Cause::TaskSaveVlMismatch] {
+            let text = serde_json::to_string(&c).unwrap();
+            assert_eq!(serde_json::from_str::<Cause>(&text).unwrap(), c);
+        }
     }
 }
