@@ -625,3 +625,47 @@ fn kernel_neon_between_exit_and_put_meets_the_guests_vl_on_an_nvhe_host() {
         }
     }
 }
+
+/// An instruction the guest never runs promises the guest nothing. When the VMM has a
+/// signal pending (here the SIGKILL of `fpsimd_save()`'s VL WARN, on the kernels with the
+/// nVHE guest-ZCR bug), the next guest instruction finds the `KVM_RUN` loop ending with
+/// -EINTR instead: the guest does not run, so what it would have written is not what it
+/// should read. (`svelab explore --nvhe --ops all` reported this as an unexplained
+/// `abi-guest`.) On the other kernels the guest runs it and reads it back.
+#[test]
+fn a_guest_instruction_after_kvm_run_ended_promises_the_guest_nothing() {
+    use svelab_core::model::oracle::AbiOracle;
+    use svelab_core::model::violation::Rule;
+    for k in Kernel::ALL {
+        let mut m = vm(k, KvmMode::Nvhe);
+        let mut o = AbiOracle::new(&m);
+        let ops = [
+            enter(),
+            Op::Kvm(KvmOp::GuestZcr { vcpu: V0, vl: 32 }),
+            Op::KernelNeon { cpu: CpuId(0) },
+            guest(true, Reg::Z(0), 0x11),
+        ];
+        for op in &ops {
+            step(&mut m, op.clone());
+            o.observe(op, &m);
+        }
+        let ran = !has(&m, "kvm_handle_signal_exit");
+        assert_eq!(
+            ran,
+            !svelab_core::model::bugs::KnownBug::KvmGuestZcrLiveInHost.affects(k),
+            "{k}"
+        );
+        let v = o.check(&m);
+        assert!(
+            v.iter().all(|v| v.rule != Rule::GuestStatePreserved),
+            "{k}: {v:#?}"
+        );
+        if ran {
+            assert_eq!(
+                o.expected_guest_v(V0)[0],
+                Some(u128::from_le_bytes([0x11; 16])),
+                "{k}"
+            );
+        }
+    }
+}

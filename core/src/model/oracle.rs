@@ -238,8 +238,12 @@ impl AbiOracle {
                     _ => {}
                 }
             }
-            // An SVE instruction of a guest without SVE is UNDEF and writes nothing.
-            Op::Kvm(KvmOp::GuestOp { vcpu, insn }) if !insn.sve || after.vcpu(*vcpu).has_sve => {
+            // An SVE instruction of a guest without SVE is UNDEF and writes nothing; one the
+            // guest never ran (a pending signal ended KVM_RUN first, so the guest is not
+            // running after it) writes nothing either.
+            Op::Kvm(KvmOp::GuestOp { vcpu, insn })
+                if (!insn.sve || after.vcpu(*vcpu).has_sve) && after.vcpu(*vcpu).in_guest =>
+            {
                 let vmm = after.vcpu(*vcpu).vmm.unwrap_or(TaskId(0));
                 apply_writes(&mut self.vcpus[usize::from(vcpu.0)], insn, vmm);
             }
