@@ -281,6 +281,65 @@ fn the_save_vl_warn_after_the_sve_trap_race_is_that_race_not_a_guests_zcr() {
     }
 }
 
+/// The same race once more, seen at EL0: from patch 6, B's trap preempted on cpu1 and
+/// finished on cpu0 (memory branch), preempted again before the restore, comes back to
+/// cpu1 — which only the VMM ran in between, inside `KVM_RUN`, without binding — with its
+/// old binding intact: nothing reloads, and B runs at EL0 with `TIF_SVE` set at cpu1's
+/// boot VL (128 bits) instead of its own 512 (found by `svelab explore --ops all` at depth
+/// 6 on p6, unexplained until the B1 violation said which VL was wrong).
+#[test]
+fn a_task_back_at_el0_at_the_wrong_vl_after_the_sve_trap_race_is_that_race() {
+    let sve = |t, interrupt| Op::User {
+        task: t,
+        insn: UserInsn {
+            sve: true,
+            writes: vec![RegWrite {
+                reg: Reg::Z(0),
+                value: Value::Fill(0x11),
+            }],
+        },
+        interrupt,
+    };
+    let setup = |m: &mut Machine| {
+        m.add_task("A", Some(64), Some(CpuId(0))).unwrap();
+        m.add_task("B", Some(64), Some(CpuId(1))).unwrap();
+        m.add_vcpu("V0", true, Some(64)).unwrap();
+    };
+    let ops = [
+        sve(A, TrapInterrupt::None),
+        svc(A, Syscall::KvmRun(svelab_core::VcpuId(0))),
+        sve(B, TrapInterrupt::Preempt(Next::Idle)),
+        Op::CtxswPreemptReturn {
+            cpu: CpuId(0),
+            task: B,
+            point: ReturnPoint::BeforeRestore,
+            then: Next::Idle,
+        },
+        ctxsw(1, Next::Task(A)),
+        ctxsw(1, Next::Task(B)),
+    ];
+    for k in Kernel::ALL {
+        let (v, _) = run(k, KvmMode::Vhe, setup, &ops);
+        let wrong_vl: Vec<_> = v
+            .iter()
+            .filter(|v| v.rule == Rule::LiveAtEl0 && v.cause == Cause::LiveVlMismatch)
+            .collect();
+        if k == Kernel::SeriesV1(svelab_core::model::kernel::Patch::P6) {
+            assert!(!wrong_vl.is_empty(), "{k}: {v:#?}");
+        }
+        for w in &wrong_vl {
+            assert_eq!(
+                KnownBug::explain(k, w),
+                Some(KnownBug::SveTrapMemoryBranchKeepsBinding),
+                "{k}: {w:#?}"
+            );
+        }
+        if !KnownBug::SveTrapMemoryBranchKeepsBinding.affects(k) {
+            assert!(v.is_empty(), "{k}: fixed there, yet {v:#?}");
+        }
+    }
+}
+
 #[test]
 fn ptrace_sve_written_at_a_syscall_stop_is_discarded_by_a_save_after_the_reload() {
     // 398edaa12f9c (2025): after patch 6 a save while syscallno is set keeps only FPSIMD,

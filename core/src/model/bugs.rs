@@ -228,6 +228,11 @@ impl KnownBug {
             Rule::Warn if f == WarnSite::DoSveAccTifSveSet.function() => {
                 KnownBug::SveTrapMemoryBranchKeepsBinding
             }
+            // The stale binding, back on a CPU whose ZCR_EL1 was never set for the task:
+            // nothing reloads (and nothing sets the VL) before EL0.
+            Rule::LiveAtEl0 if v.cause == Cause::LiveVlMismatch => {
+                KnownBug::SveTrapMemoryBranchKeepsBinding
+            }
             Rule::Warn if f == "task_fpsimd_load" => KnownBug::HypHostSaveLeavesFpType,
             // Saving a guest's state at the wrong VL: its lowered ZCR_EL1 still live in the
             // nVHE host. Saving a task's: the SVE trap's stale binding, back on a CPU whose

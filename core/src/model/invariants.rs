@@ -146,6 +146,9 @@ impl Machine {
             ));
         }
         if task.tif_sve && self.rdvl(c) != task.vl {
+            if cause == Cause::Stated {
+                cause = Cause::LiveVlMismatch;
+            }
             why.push(format!(
                 "ZCR_EL1 gives VL {} bits, the task's VL is {} bits",
                 u32::from(self.rdvl(c)) * 8,

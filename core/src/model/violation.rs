@@ -127,6 +127,9 @@ pub enum Cause {
         /// have left the trap wrong. A task that never did was hit through the CPU.
         vmm: bool,
     },
+    /// B1: a task at EL0 with `TIF_SVE` set (and the trap agreeing) runs at another VL
+    /// than its own: `ZCR_EL1` was not set for it.
+    LiveVlMismatch,
     /// A kernel crash: a NULL `sve_state` pointer dereferenced.
     NullSveState,
     /// `fpsimd_save()`'s WARN: `sve_get_vl()` differs from the bound state's `sve_vl`
