@@ -1,12 +1,16 @@
 //! `svelab watch FILE`: reruns a script (or grades it as an exercise) each time it is
 //! saved, as `cargo watch` and Rustlings do. The file is polled (its modification time,
-//! size and text), so no file-notification library is needed; Ctrl-C ends it.
+//! size and text), so no file-notification library is needed; Ctrl-C ends it (status 130,
+//! after the run in progress; a second Ctrl-C at once), also when it was started with
+//! SIGINT ignored.
 
 use crate::check;
 use crate::cli::{CheckArgs, RunArgs, WatchArgs};
 use crate::style::{self, ColorChoice, Style};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use svelab_core::Kernel;
 
@@ -33,7 +37,14 @@ pub fn run(args: &WatchArgs, kernel: Option<Kernel>, color: ColorChoice) -> Exit
     let mut last: Option<Stamp> = None;
     let mut missing_told = false;
     let mut runs = 0u64;
+    let stop = Arc::new(AtomicBool::new(false));
+    let sigint = signal_hook::consts::SIGINT;
+    let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, Arc::clone(&stop));
+    let _ = signal_hook::flag::register(sigint, Arc::clone(&stop));
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return ExitCode::from(130);
+        }
         match stamp(&args.file) {
             Err(e) => {
                 if !missing_told {

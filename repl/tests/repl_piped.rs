@@ -198,14 +198,21 @@ fn a_condition_breakpoint_stops_typed_statements() {
     assert!(out.contains("no breakpoints or watches"), "{out}");
 }
 
-/// `svelab watch FILE` runs the script, then again each time it is saved, until Ctrl-C.
+/// `svelab watch FILE` runs the script, then again each time it is saved, until Ctrl-C —
+/// also when it was started with SIGINT ignored, as a non-interactive shell starts a
+/// background job (it used to run on, and this test to hang in `wait`).
 #[test]
 fn watch_reruns_the_script_when_it_is_saved_until_ctrl_c() {
     use std::io::BufRead;
     let d = tempfile::tempdir().unwrap();
     let f = script(&d, "w.svl", PASSING);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_svelab"))
-        .args(["watch", &f, "--poll-ms", "20", "--color", "never"])
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            "trap '' INT; exec \"$0\" watch \"$1\" --poll-ms 20 --color never",
+            env!("CARGO_BIN_EXE_svelab"),
+            &f,
+        ])
         .env("SVELAB_PROGRESS", "")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -250,8 +257,18 @@ fn watch_reruns_the_script_when_it_is_saved_until_ctrl_c() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "{status:?}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("svelab watch did not stop on SIGINT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130), "{status:?}");
 }
 
 /// With --max-runs, the status is the last run's; a missing file is waited for.
