@@ -41,6 +41,18 @@ pub fn sve_write(t: TaskId, n: u8, byte: u8) -> Op {
     }
 }
 
+/// `op` (an instruction at EL0) with its SVE trap interrupted as `interrupt` says.
+pub fn interrupted(op: Op, interrupt: TrapInterrupt) -> Op {
+    match op {
+        Op::User { task, insn, .. } => Op::User {
+            task,
+            insn,
+            interrupt,
+        },
+        other => panic!("{other:?} is not an instruction at EL0"),
+    }
+}
+
 /// An SVE instruction by `t` writing every Z, P and FFR with `pattern(seed)`.
 pub fn sve_pattern(t: TaskId, seed: u8) -> Op {
     let mut writes: Vec<RegWrite> = (0..32)

@@ -196,17 +196,7 @@ fn the_sve_trap_memory_branch_keeps_a_stale_binding_on_every_kernel() {
     // cpu1 (memory branch: TIF_SVE set, no unbind) and is preempted again before the FP
     // restore; back on cpu0 the old binding is intact, so nothing reloads and the
     // instruction traps again with TIF_SVE already set.
-    let trap = Op::User {
-        task: A,
-        insn: UserInsn {
-            sve: true,
-            writes: vec![RegWrite {
-                reg: Reg::Z(0),
-                value: Value::Fill(0x22),
-            }],
-        },
-        interrupt: TrapInterrupt::Preempt(Next::Idle),
-    };
+    let trap = interrupted(sve_write(A, 0, 0x22), TrapInterrupt::Preempt(Next::Idle));
     reproduce(
         KnownBug::SveTrapMemoryBranchKeepsBinding,
         KvmMode::Vhe,
@@ -233,17 +223,7 @@ fn the_sve_trap_memory_branch_keeps_a_stale_binding_on_every_kernel() {
 /// attributed it to that bug).
 #[test]
 fn the_save_vl_warn_after_the_sve_trap_race_is_that_race_not_a_guests_zcr() {
-    let trap = Op::User {
-        task: A,
-        insn: UserInsn {
-            sve: true,
-            writes: vec![RegWrite {
-                reg: Reg::Z(0),
-                value: Value::Fill(0x11),
-            }],
-        },
-        interrupt: TrapInterrupt::Preempt(Next::Idle),
-    };
+    let trap = interrupted(sve_write(A, 0, 0x11), TrapInterrupt::Preempt(Next::Idle));
     let back = |cpu| Op::CtxswPreemptReturn {
         cpu: CpuId(cpu),
         task: A,
@@ -289,26 +269,15 @@ fn the_save_vl_warn_after_the_sve_trap_race_is_that_race_not_a_guests_zcr() {
 /// 6 on p6, unexplained until the B1 violation said which VL was wrong).
 #[test]
 fn a_task_back_at_el0_at_the_wrong_vl_after_the_sve_trap_race_is_that_race() {
-    let sve = |t, interrupt| Op::User {
-        task: t,
-        insn: UserInsn {
-            sve: true,
-            writes: vec![RegWrite {
-                reg: Reg::Z(0),
-                value: Value::Fill(0x11),
-            }],
-        },
-        interrupt,
-    };
     let setup = |m: &mut Machine| {
         m.add_task("A", Some(64), Some(CpuId(0))).unwrap();
         m.add_task("B", Some(64), Some(CpuId(1))).unwrap();
         m.add_vcpu("V0", true, Some(64)).unwrap();
     };
     let ops = [
-        sve(A, TrapInterrupt::None),
+        sve_write(A, 0, 0x11),
         svc(A, Syscall::KvmRun(svelab_core::VcpuId(0))),
-        sve(B, TrapInterrupt::Preempt(Next::Idle)),
+        interrupted(sve_write(B, 0, 0x11), TrapInterrupt::Preempt(Next::Idle)),
         Op::CtxswPreemptReturn {
             cpu: CpuId(0),
             task: B,

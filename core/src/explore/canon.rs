@@ -22,7 +22,6 @@
 //! numbers. Any order is sound (renumbering consistently never merges two states that
 //! differ); the signature only makes mirror states meet.
 
-use crate::model::digest::fingerprint;
 use crate::model::event::Counters;
 use crate::model::machine::{Cpu, LastState, Machine, Task};
 use crate::model::oracle::AbiOracle;
@@ -32,22 +31,6 @@ use crate::model::types::{CpuId, Curr, Owner, TaskId};
 use crate::model::uapi::{RegsetDump, SigFrame, SveRecord};
 use crate::model::vcpu::Vcpu;
 use std::hash::{Hash, Hasher};
-
-/// Collects the bytes a derived `Hash` writes: the exact key.
-#[derive(Debug, Default)]
-pub(super) struct KeyBytes(pub(super) Vec<u8>);
-
-impl Hasher for KeyBytes {
-    fn finish(&self) -> u64 {
-        fingerprint(&self.0) as u64
-    }
-    fn write_u8(&mut self, x: u8) {
-        self.0.push(x);
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(bytes);
-    }
-}
 
 /// Writes the canonical form of `(m, o)` into `out`. Consumes the state: `m` and `o` are
 /// left canonicalised. Register storage is written as its contents when `contents` is
@@ -92,7 +75,7 @@ fn write<H: Hasher>(m: &Machine, o: &AbiOracle, out: &mut H) {
 #[cfg(test)]
 pub(super) fn key_bytes_as(m: &Machine, o: &AbiOracle, contents: bool) -> Vec<u8> {
     let (mut m, mut o) = (m.clone(), o.clone());
-    let mut out = KeyBytes::default();
+    let mut out = crate::model::digest::HashBytes::default();
     encode(&mut m, &mut o, &mut out, contents);
     out.0
 }

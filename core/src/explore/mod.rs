@@ -29,14 +29,13 @@ mod moves;
 mod tests;
 
 use crate::model::bugs::KnownBug;
-use crate::model::digest::Fp128;
+use crate::model::digest::{Fp128, HashBytes};
 use crate::model::kernel::Kernel;
 use crate::model::machine::{Config, Machine};
 use crate::model::oracle::AbiOracle;
 use crate::model::types::CpuId;
 use crate::model::vcpu::KvmMode;
 use crate::model::violation::{Rule, Violation};
-use canon::KeyBytes;
 use moves::{moves, step_oracle, Move};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -345,7 +344,7 @@ fn causes(k: Kernel, violations: &[Violation]) -> Vec<(String, Option<KnownBug>,
 }
 
 /// The key of a state (which it canonicalises); `buf` is scratch space for exact keys.
-fn key(mode: KeyMode, m: &mut Machine, o: &mut AbiOracle, buf: &mut KeyBytes) -> Key {
+fn key(mode: KeyMode, m: &mut Machine, o: &mut AbiOracle, buf: &mut HashBytes) -> Key {
     match mode {
         KeyMode::Fingerprint => {
             let mut h = Fp128::default();
@@ -493,7 +492,7 @@ impl Walker<'_> {
     fn expand_run(&self, run: &[u32]) -> Expansion {
         let mut out = Expansion::default();
         let mut parent: Option<(u32, Machine, AbiOracle)> = None;
-        let mut buf = KeyBytes::default();
+        let mut buf = HashBytes::default();
         for &node in run {
             let (m, o) = if node == ROOT {
                 self.root.clone()
@@ -524,7 +523,7 @@ impl Walker<'_> {
         node: u32,
         m: &Machine,
         o: &AbiOracle,
-        buf: &mut KeyBytes,
+        buf: &mut HashBytes,
         out: &mut Expansion,
     ) {
         out.expanded += 1;
@@ -576,7 +575,7 @@ impl Explorer {
             cfg.keys,
             &mut m.clone(),
             &mut oracle.clone(),
-            &mut KeyBytes::default(),
+            &mut HashBytes::default(),
         ));
         #[cfg(not(target_arch = "wasm32"))]
         let threads = match cfg.threads {

@@ -159,6 +159,32 @@ impl Hasher for Fp128 {
     }
 }
 
+/// Collects the bytes a `Hash` writes (explore's exact keys; tests that two values hash
+/// apart). Its `finish` is the [`fingerprint`] of them.
+#[derive(Debug, Default)]
+pub struct HashBytes(pub Vec<u8>);
+
+impl HashBytes {
+    /// The bytes `x` hashes as.
+    pub fn of<T: std::hash::Hash + ?Sized>(x: &T) -> Vec<u8> {
+        let mut h = HashBytes::default();
+        x.hash(&mut h);
+        h.0
+    }
+}
+
+impl Hasher for HashBytes {
+    fn finish(&self) -> u64 {
+        fingerprint(&self.0) as u64
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.0.push(x);
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
 /// 64×64→128-bit multiply, folded.
 fn mum(a: u64, b: u64) -> u64 {
     let r = u128::from(a) * u128::from(b);

@@ -153,15 +153,11 @@ impl Machine {
             if self.rdvl(c) != vl {
                 // "Can't save the user regs, so current would re-enter user with corrupt
                 // state. There's no way to recover, so kill it."
-                self.warn(WarnSite::FpsimdSaveVlMismatch);
                 let whose = match owner {
                     Owner::Vcpu(_) => Cause::GuestSaveVlMismatch,
                     Owner::Task(_) => Cause::TaskSaveVlMismatch,
                 };
-                self.step_violations.push(
-                    Violation::warn(WarnSite::FpsimdSaveVlMismatch, Some(cur), Some(c))
-                        .because(whose),
-                );
+                self.warn_because(WarnSite::FpsimdSaveVlMismatch, whose);
                 self.send_signal_event(cur, Sig::Kill);
                 return;
             }

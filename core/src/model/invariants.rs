@@ -2,7 +2,6 @@
 //! kernel itself checks, and the model's own oracles (no task sees another's registers; no
 //! consumer trusts a stale `sve_state`), reported as data — never a panic.
 
-use crate::model::event::{Event, WarnSite};
 use crate::model::machine::{Machine, TaskState};
 use crate::model::regs::{Origin, Origins};
 use crate::model::types::{CpuId, Curr, FpType, Level, Owner, TaskId, VcpuId};
@@ -15,16 +14,6 @@ impl Machine {
     /// (stale reads, crashes, WARNs).
     pub fn check(&self) -> Vec<Violation> {
         let mut out = self.step_violations.clone();
-        for e in &self.events {
-            match e.event {
-                // fpsimd_save() reports this one itself, with whose state it was saving.
-                Event::Warn {
-                    site: WarnSite::FpsimdSaveVlMismatch,
-                } => {}
-                Event::Warn { site } => out.push(Violation::warn(site, e.task, e.cpu)),
-                _ => {}
-            }
-        }
         self.check_state(&mut out);
         out
     }

@@ -12,7 +12,7 @@ use crate::model::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
 use crate::model::types::{CpuId, Curr, Format, FpType, Level, Owner, TaskId, VcpuId};
 use crate::model::uapi::SigFrame;
 use crate::model::vcpu::{KvmMode, Vcpu};
-use crate::model::violation::Violation;
+use crate::model::violation::{Cause, Violation};
 use serde::{Deserialize, Serialize};
 
 /// A reference to one allocation of an owner's `sve_state` (the pointer the binding holds).
@@ -545,12 +545,20 @@ impl Machine {
         self.events.push(EventRecord { cpu, task, event });
     }
 
-    /// A `WARN_ON`/`WARN_ON_ONCE` fired.
+    /// A `WARN_ON`/`WARN_ON_ONCE` fired: an event, and a violation of the step.
     pub(crate) fn warn(&mut self, site: WarnSite) {
+        self.warn_because(site, Cause::Stated);
+    }
+
+    /// [`Machine::warn`], with the fact behind it as data.
+    pub(crate) fn warn_because(&mut self, site: WarnSite, cause: Cause) {
         if !self.warned_once.contains(&site) {
             self.warned_once.push(site);
         }
         self.emit(Event::Warn { site });
+        let (cpu, task) = self.ctx;
+        self.step_violations
+            .push(Violation::warn(site, task, cpu).because(cause));
     }
 
     /// Sets the attribution context, returning the old one.

@@ -433,21 +433,9 @@ pub fn guest_v(m: &Machine, v: VcpuId, n: usize) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::VRegs;
-    use std::hash::{Hash, Hasher};
 
     fn hashed(v: &VRegs) -> Vec<u8> {
-        struct Bytes(Vec<u8>);
-        impl Hasher for Bytes {
-            fn finish(&self) -> u64 {
-                0
-            }
-            fn write(&mut self, b: &[u8]) {
-                self.0.extend_from_slice(b);
-            }
-        }
-        let mut h = Bytes(Vec::new());
-        v.hash(&mut h);
-        h.0
+        crate::model::digest::HashBytes::of(v)
     }
 
     /// Explore keys states by the oracle's promises: "promised zero", "promised x" and

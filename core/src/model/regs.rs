@@ -511,20 +511,8 @@ impl SveBuf {
 mod tests {
     use super::*;
 
-    /// The bytes a value hashes as.
     fn hashed<T: Hash>(x: &T) -> Vec<u8> {
-        struct Bytes(Vec<u8>);
-        impl Hasher for Bytes {
-            fn finish(&self) -> u64 {
-                0
-            }
-            fn write(&mut self, b: &[u8]) {
-                self.0.extend_from_slice(b);
-            }
-        }
-        let mut h = Bytes(Vec::new());
-        x.hash(&mut h);
-        h.0
+        crate::model::digest::HashBytes::of(x)
     }
 
     /// Explore tells states apart by these hashes: different origins must hash apart.
