@@ -2,11 +2,13 @@
 //!
 //! A state is the whole machine and the ABI oracle's promises. Its canonical form renumbers
 //! the tasks and the CPUs (they are interchangeable: two tasks that swap every value are the
-//! same scenario) and drops what no later step reads; the key is every byte the derived
-//! `Hash` of that form writes. Because the key is the derived `Hash` of every part, a field
-//! added to a model type is part of the key without anyone listing it; the functions below
-//! destructure each type that needs renumbering without `..`, so a new field there does not
-//! compile until someone decides how it is renumbered.
+//! same scenario) and drops what no later step reads; the key is every byte the `Hash` of
+//! that form writes. The form is never built: the state is hashed in place, tasks and CPUs
+//! in the canonical order, with a [`Renumbering`] in effect, so that every task and CPU id,
+//! wherever it is, hashes as its canonical number. Because the key is the `Hash` of every
+//! part, a field added to a model type is part of the key without anyone listing it; the
+//! writers below destructure the types they leave fields of out without `..`, so a new
+//! field there does not compile until someone decides.
 //!
 //! Left out, because no operation, invariant or oracle promise ever reads them:
 //! * the event counters of CPUs and tasks, the last step's events and step violations, the
@@ -15,39 +17,42 @@
 //! * `x0` of tasks and signal frames: syscall return values (`getpid` returns a per-task
 //!   pid), which the model saves and restores but never branches on;
 //! * the absolute `sve_state` generation numbers: a binding's buffer pointer matters only as
-//!   "still the owner's current buffer" or "stale" (`sve_ref` equality), so the canonical
-//!   form records exactly that, and the allocation counter is dropped.
+//!   "still the owner's current buffer" or "stale" (`sve_ref` equality), so the key records
+//!   exactly that, and neither a buffer's allocation number (`SveBuf`'s `Hash` leaves it
+//!   out) nor the allocation counter.
 //!
 //! The renumbering sorts tasks and CPUs by a signature that does not depend on their
 //! numbers. Any order is sound (renumbering consistently never merges two states that
 //! differ); the signature only makes mirror states meet.
 
-use crate::model::event::Counters;
 use crate::model::machine::{Cpu, LastState, Machine, Task};
 use crate::model::oracle::AbiOracle;
-use crate::model::regs::{Origin, Origins, SveBuf, UserFpsimdState};
 use crate::model::shared::hash_contents;
-use crate::model::types::{CpuId, Curr, Owner, TaskId};
-use crate::model::uapi::{RegsetDump, SigFrame, SveRecord};
-use crate::model::vcpu::Vcpu;
+use crate::model::types::{CpuId, Renumbering, TaskId};
+use crate::model::uapi::SigFrame;
 use std::hash::{Hash, Hasher};
 
-/// Writes the canonical form of `(m, o)` into `out`. Consumes the state: `m` and `o` are
-/// left canonicalised. Register storage is written as its contents when `contents` is
-/// set (exact keys), otherwise as the 128-bit digest of its contents (fingerprints: an
+/// Writes the canonical form of `(m, o)` into `out`, leaving the state as it is: tasks
+/// and CPUs are written in the canonical order, and every id hashes as its canonical
+/// number ([`Renumbering`]). Register storage is written as its contents when `contents`
+/// is set (exact keys), otherwise as the 128-bit digest of its contents (fingerprints: an
 /// unchanged array costs 16 bytes, see [`crate::model::shared`]); the canonical order
 /// is the same either way.
-pub(super) fn encode<H: Hasher>(m: &mut Machine, o: &mut AbiOracle, out: &mut H, contents: bool) {
-    canonicalise(m, o);
-    if contents {
-        hash_contents(|| write(m, o, out));
-    } else {
-        write(m, o, out);
-    }
+pub(super) fn encode<H: Hasher>(m: &Machine, o: &AbiOracle, out: &mut H, contents: bool) {
+    let (torder, corder) = orders(m, o);
+    let renumbering = Renumbering::from_orders(&torder, &corder);
+    Renumbering::within(renumbering, || {
+        if contents {
+            hash_contents(|| write(m, o, &torder, &corder, out));
+        } else {
+            write(m, o, &torder, &corder, out);
+        }
+    });
 }
 
-/// Writes the (canonicalised) state's key: the derived `Hash` of every part it keeps.
-fn write<H: Hasher>(m: &Machine, o: &AbiOracle, out: &mut H) {
+/// Writes the state's key: the `Hash` of every part it keeps, tasks and CPUs in `torder`
+/// and `corder`.
+fn write<H: Hasher>(m: &Machine, o: &AbiOracle, torder: &[usize], corder: &[usize], out: &mut H) {
     let Machine {
         config,
         cpus,
@@ -62,32 +67,115 @@ fn write<H: Hasher>(m: &Machine, o: &AbiOracle, out: &mut H) {
         return_preempt: _,
     } = m;
     config.hash(out);
-    cpus.hash(out);
-    tasks.hash(out);
+    out.write_usize(cpus.len());
+    for &i in corder {
+        write_cpu(m, &cpus[i], out);
+    }
+    out.write_usize(tasks.len());
+    for &i in torder {
+        write_task(&tasks[i], out);
+    }
     vcpus.hash(out);
     warned_once.hash(out);
     tracer_buf.hash(out);
-    o.hash(out);
+    o.hash_in_order(torder, out);
 }
 
-/// The key of a state as bytes, without changing it: exact (register contents) or as
-/// the fingerprint mode streams it (register digests).
+/// A CPU without its event counters, its binding's buffer as "the owner's current
+/// buffer" or "stale".
+fn write_cpu<H: Hasher>(m: &Machine, cpu: &Cpu, out: &mut H) {
+    let Cpu {
+        regs,
+        zcr_len,
+        cpacr_zen_el0en,
+        last,
+        curr,
+        online,
+        counters: _,
+    } = cpu;
+    let LastState {
+        st,
+        sve_state,
+        sve_vl,
+        fp_type,
+        to_save,
+    } = last;
+    regs.hash(out);
+    zcr_len.hash(out);
+    cpacr_zen_el0en.hash(out);
+    st.hash(out);
+    sve_state
+        .map(|r| (r.owner, m.sve_ref(r.owner) == Some(r)))
+        .hash(out);
+    sve_vl.hash(out);
+    fp_type.hash(out);
+    to_save.hash(out);
+    curr.hash(out);
+    online.hash(out);
+}
+
+/// A task without its name, `x0` (also its frames'), event counters and allocation count.
+fn write_task<H: Hasher>(task: &Task, out: &mut H) {
+    let Task {
+        name: _,
+        tif_foreign_fpstate,
+        tif_sve,
+        tif_sve_vl_inherit,
+        fpsimd_state,
+        sve_state,
+        vl,
+        vl_onexec,
+        fpsimd_cpu,
+        fp_type,
+        in_syscall,
+        state,
+        level,
+        pending,
+        frames,
+        x0: _,
+        counters: _,
+        ghost_v_newest,
+        sve_generation: _,
+        ghost_ran_vcpu,
+        sig_actions,
+    } = task;
+    (tif_foreign_fpstate, tif_sve, tif_sve_vl_inherit).hash(out);
+    fpsimd_state.hash(out);
+    sve_state.hash(out);
+    (vl, vl_onexec, fpsimd_cpu, fp_type, in_syscall).hash(out);
+    (state, level, pending).hash(out);
+    out.write_usize(frames.len());
+    for f in frames {
+        let SigFrame {
+            sig,
+            fpsimd,
+            sve,
+            x0: _,
+            retry,
+        } = f;
+        (sig, fpsimd, sve, retry).hash(out);
+    }
+    (ghost_v_newest, ghost_ran_vcpu, sig_actions).hash(out);
+}
+
+/// The key of a state as bytes: exact (register contents) or as the fingerprint mode
+/// streams it (register digests).
 #[cfg(test)]
 pub(super) fn key_bytes_as(m: &Machine, o: &AbiOracle, contents: bool) -> Vec<u8> {
-    let (mut m, mut o) = (m.clone(), o.clone());
     let mut out = crate::model::digest::HashBytes::default();
-    encode(&mut m, &mut o, &mut out, contents);
+    encode(m, o, &mut out, contents);
     out.0
 }
 
-/// The exact key of a state, without changing it.
+/// The exact key of a state.
 #[cfg(test)]
 pub(super) fn key_bytes(m: &Machine, o: &AbiOracle) -> Vec<u8> {
     key_bytes_as(m, o, true)
 }
 
-/// Renumbers tasks and CPUs into the canonical order and clears what the key leaves out.
-fn canonicalise(m: &mut Machine, o: &mut AbiOracle) {
+/// The canonical order of the tasks and of the CPUs: sorted by a signature that does not
+/// depend on their numbers (ties keep the numbers' order).
+fn orders(m: &Machine, o: &AbiOracle) -> (Vec<usize>, Vec<usize>) {
     let nt = m.tasks.len();
     let nc = m.cpus.len();
     let tsig: Vec<u64> = (0..nt)
@@ -98,270 +186,7 @@ fn canonicalise(m: &mut Machine, o: &mut AbiOracle) {
     torder.sort_by_key(|&i| (tsig[i], i));
     let mut corder: Vec<usize> = (0..nc).collect();
     corder.sort_by_key(|&i| (csig[i], i));
-    let tasks_move = torder.iter().enumerate().any(|(i, &j)| i != j);
-    let cpus_move = corder.iter().enumerate().any(|(i, &j)| i != j);
-    let mut perm = Perm {
-        task: vec![0; nt],
-        cpu: vec![0; nc],
-        tasks_move,
-    };
-    for (new, &old) in torder.iter().enumerate() {
-        perm.task[old] = new as u16;
-    }
-    for (new, &old) in corder.iter().enumerate() {
-        perm.cpu[old] = new as u8;
-    }
-    // Bindings: "the owner's current buffer" or "stale", before anything is renumbered.
-    for i in 0..nc {
-        if let Some(r) = m.cpus[i].last.sve_state {
-            let current = m.sve_ref(r.owner) == Some(r);
-            if let Some(r) = &mut m.cpus[i].last.sve_state {
-                r.generation = u32::from(current);
-            }
-        }
-    }
-    m.events.clear();
-    m.step_violations.clear();
-    m.ctx = (None, None);
-    m.sigreturn_retry = None;
-    m.return_preempt = None;
-    for cpu in &mut m.cpus {
-        perm.cpu_fields(cpu);
-    }
-    for task in &mut m.tasks {
-        perm.task_fields(task);
-    }
-    for v in &mut m.vcpus {
-        perm.vcpu_fields(v);
-    }
-    if let Some(d) = &mut m.tracer_buf {
-        perm.dump(d);
-    }
-    if tasks_move {
-        reorder(&mut m.tasks, &torder);
-        o.reorder_tasks(&torder);
-    }
-    if cpus_move {
-        reorder(&mut m.cpus, &corder);
-    }
-}
-
-/// `v[i]` becomes the old `v[order[i]]`, in place (by following each cycle).
-pub(super) fn reorder<T>(v: &mut [T], order: &[usize]) {
-    let mut done = vec![false; v.len()];
-    for start in 0..v.len() {
-        let mut j = start;
-        while !done[j] {
-            done[j] = true;
-            let k = order[j];
-            if k == start {
-                break;
-            }
-            v.swap(j, k);
-            j = k;
-        }
-    }
-}
-
-/// Old number to new number.
-struct Perm {
-    task: Vec<u16>,
-    cpu: Vec<u8>,
-    /// Does any task get a new number? (Register origins name only tasks: when none
-    /// moves, they stay as they are.)
-    tasks_move: bool,
-}
-
-impl Perm {
-    fn t(&self, t: &mut TaskId) {
-        t.0 = self.task[usize::from(t.0)];
-    }
-
-    fn c(&self, c: &mut CpuId) {
-        c.0 = self.cpu[usize::from(c.0)];
-    }
-
-    fn origin(&self, o: &mut Origin) {
-        match o {
-            Origin::Task(t) => self.t(t),
-            Origin::Zero | Origin::Vcpu(_) | Origin::Kernel => {}
-        }
-    }
-
-    fn origins(&self, o: &mut Origins) {
-        if !self.tasks_move {
-            return;
-        }
-        let Origins { z_lo, z_hi, p, ffr } = o;
-        for x in z_lo.iter_mut().chain(z_hi.iter_mut()).chain(p.iter_mut()) {
-            self.origin(x);
-        }
-        self.origin(ffr);
-    }
-
-    fn owner(&self, o: &mut Owner) {
-        match o {
-            Owner::Task(t) => self.t(t),
-            Owner::Vcpu(_) => {}
-        }
-    }
-
-    fn fpsimd(&self, s: &mut UserFpsimdState) {
-        let UserFpsimdState {
-            vregs: _,
-            fpsr: _,
-            fpcr: _,
-            origin,
-        } = s;
-        if !self.tasks_move {
-            return;
-        }
-        for x in origin {
-            self.origin(x);
-        }
-    }
-
-    /// A buffer; `generation` is its canonical generation (1 for an owner's current
-    /// buffer, 0 for copies, whose generation nothing compares).
-    fn buf(&self, b: &mut SveBuf, generation: u32) {
-        let SveBuf {
-            vq: _,
-            bytes: _,
-            generation: g,
-            origin,
-        } = b;
-        *g = generation;
-        self.origins(origin);
-    }
-
-    fn cpu_fields(&self, cpu: &mut Cpu) {
-        let Cpu {
-            regs,
-            zcr_len: _,
-            cpacr_zen_el0en: _,
-            last,
-            curr,
-            online: _,
-            counters,
-        } = cpu;
-        self.origins(&mut regs.origin);
-        let LastState {
-            st,
-            sve_state,
-            sve_vl: _,
-            fp_type,
-            to_save: _,
-        } = last;
-        for o in [st, fp_type].into_iter().flatten() {
-            self.owner(o);
-        }
-        if let Some(r) = sve_state {
-            self.owner(&mut r.owner);
-        }
-        if let Curr::Task(t) = curr {
-            self.t(t);
-        }
-        *counters = Counters::default();
-    }
-
-    fn task_fields(&self, task: &mut Task) {
-        let Task {
-            name,
-            tif_foreign_fpstate: _,
-            tif_sve: _,
-            tif_sve_vl_inherit: _,
-            fpsimd_state,
-            sve_state,
-            vl: _,
-            vl_onexec: _,
-            fpsimd_cpu,
-            fp_type: _,
-            in_syscall: _,
-            state: _,
-            level: _,
-            pending: _,
-            frames,
-            x0,
-            counters,
-            ghost_v_newest: _,
-            sve_generation,
-            ghost_ran_vcpu: _,
-            sig_actions: _,
-        } = task;
-        name.clear();
-        self.fpsimd(fpsimd_state);
-        if let Some(b) = sve_state {
-            self.buf(b, 1);
-        }
-        if let Some(c) = fpsimd_cpu {
-            self.c(c);
-        }
-        for f in frames {
-            let SigFrame {
-                sig: _,
-                fpsimd,
-                sve,
-                x0,
-                retry: _,
-            } = f;
-            if let Some(s) = fpsimd {
-                self.fpsimd(s);
-            }
-            if let Some(SveRecord {
-                vl: _,
-                size: _,
-                payload: Some(b),
-            }) = sve
-            {
-                self.buf(b, 0);
-            }
-            *x0 = 0;
-        }
-        *x0 = 0;
-        *counters = Counters::default();
-        *sve_generation = 0;
-    }
-
-    fn vcpu_fields(&self, v: &mut Vcpu) {
-        let Vcpu {
-            name: _,
-            has_sve: _,
-            sve_max_vl: _,
-            fp_regs,
-            sve_state,
-            zcr_el1: _,
-            guest_vl: _,
-            fp_type: _,
-            fp_owner: _,
-            host_sve_enabled: _,
-            fp_foreign_fpstate: _,
-            vmm,
-            in_guest: _,
-        } = v;
-        self.fpsimd(fp_regs);
-        if let Some(b) = sve_state {
-            self.buf(b, 1);
-        }
-        if let Some(t) = vmm {
-            self.t(t);
-        }
-    }
-
-    fn dump(&self, d: &mut RegsetDump) {
-        let RegsetDump {
-            task,
-            header: _,
-            fpsimd,
-            sve,
-        } = d;
-        self.t(task);
-        if let Some(s) = fpsimd {
-            self.fpsimd(s);
-        }
-        if let Some(b) = sve {
-            self.buf(b, 0);
-        }
-    }
+    (torder, corder)
 }
 
 /// A fast mixing hasher for the ordering signatures (the FxHash step).

@@ -36,7 +36,7 @@ use crate::model::oracle::AbiOracle;
 use crate::model::types::CpuId;
 use crate::model::vcpu::KvmMode;
 use crate::model::violation::{Rule, Violation};
-use moves::{moves, step_oracle, Move};
+use moves::{judge, moves, step_oracle, Move};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -231,7 +231,7 @@ struct Node {
 }
 
 /// A visited state's key.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
     Fingerprint(u128),
     Exact(Box<[u8]>),
@@ -278,13 +278,33 @@ impl Seen {
             _ => false,
         }
     }
+
+    fn remove(&mut self, k: &Key) {
+        match (self, k) {
+            (Seen::Fingerprint(s), Key::Fingerprint(f)) => {
+                s.remove(f);
+            }
+            (Seen::Exact(s), Key::Exact(b)) => {
+                s.remove(b);
+            }
+            _ => {}
+        }
+    }
+
+    fn empty(mode: KeyMode) -> Seen {
+        match mode {
+            KeyMode::Fingerprint => Seen::Fingerprint(HashSet::default()),
+            KeyMode::Exact => Seen::Exact(HashSet::new()),
+        }
+    }
 }
 
 /// What one worker found expanding a run of frontier states.
 #[derive(Debug, Default)]
 struct Expansion {
-    /// New-looking successors: parent, move, key (in order).
-    succ: Vec<(u32, u16, Key)>,
+    /// New-looking successors: parent, move, key, and whether the state was checked and
+    /// found clean (in order).
+    succ: Vec<(u32, u16, Key, bool)>,
     /// Moves that broke a rule with a cause not yet reported: parent, move, violations.
     hits: Vec<(u32, u16, Vec<Violation>)>,
     expanded: u64,
@@ -300,6 +320,11 @@ pub struct Explorer {
     header: String,
     nodes: Vec<Node>,
     seen: Seen,
+    /// Visited states not known to pass the state checks ([`Ctx::known_clean`]).
+    unchecked: Seen,
+    /// Skip the state checks of a state known to pass them (off only to test that
+    /// skipping changes nothing).
+    memo: bool,
     frontier: Vec<u32>,
     next: Vec<u32>,
     cursor: usize,
@@ -343,8 +368,8 @@ fn causes(k: Kernel, violations: &[Violation]) -> Vec<(String, Option<KnownBug>,
         .collect()
 }
 
-/// The key of a state (which it canonicalises); `buf` is scratch space for exact keys.
-fn key(mode: KeyMode, m: &mut Machine, o: &mut AbiOracle, buf: &mut HashBytes) -> Key {
+/// The key of a state; `buf` is scratch space for exact keys.
+fn key(mode: KeyMode, m: &Machine, o: &AbiOracle, buf: &mut HashBytes) -> Key {
     match mode {
         KeyMode::Fingerprint => {
             let mut h = Fp128::default();
@@ -436,7 +461,19 @@ struct Ctx<'a> {
     cfg: &'a ExploreConfig,
     nodes: &'a [Node],
     seen: &'a Seen,
+    unchecked: &'a Seen,
+    memo: bool,
     findings: &'a BTreeMap<String, Finding>,
+}
+
+impl Ctx<'_> {
+    /// Was the state of key `k` found before, and then checked and found clean? The state
+    /// checks ([`judge`] without the step's own violations: the invariants and the ABI
+    /// oracle's promises) read only what the key keeps, up to renumbering tasks and CPUs,
+    /// so a state with that key passes them again, and the step leads to that state.
+    fn known_clean(&self, k: &Key) -> bool {
+        self.memo && self.seen.contains(k) && !self.unchecked.contains(k)
+    }
 }
 
 /// A worker: the shared context and its own copy of the initial state.
@@ -493,6 +530,7 @@ impl Walker<'_> {
         let mut out = Expansion::default();
         let mut parent: Option<(u32, Machine, AbiOracle)> = None;
         let mut buf = HashBytes::default();
+        let mut clean = HashSet::new();
         for &node in run {
             let (m, o) = if node == ROOT {
                 self.root.clone()
@@ -513,7 +551,7 @@ impl Walker<'_> {
             // The last step's events are not cloned into every successor.
             m.events.clear();
             m.step_violations.clear();
-            self.expand(node, &m, &o, &mut buf, &mut out);
+            self.expand(node, &m, &o, &mut buf, &mut clean, &mut out);
         }
         out
     }
@@ -524,9 +562,11 @@ impl Walker<'_> {
         m: &Machine,
         o: &AbiOracle,
         buf: &mut HashBytes,
+        clean_here: &mut HashSet<Key>,
         out: &mut Expansion,
     ) {
         out.expanded += 1;
+        let (kernel, mode) = (self.ctx.cfg.kernel, self.ctx.cfg.keys);
         for (i, mv) in moves(m, o, self.ctx.cfg.ops, false).iter().enumerate() {
             out.transitions += 1;
             let mut m2 = m.clone();
@@ -535,17 +575,40 @@ impl Walker<'_> {
                 continue;
             }
             let mut o2 = o.clone();
-            let violations = step_oracle(self.ctx.cfg.kernel, &m2, &mut o2, &mv.op);
-            if !violations.is_empty()
-                && causes(self.ctx.cfg.kernel, &violations)
+            o2.observe(&mv.op, &m2);
+            // A step without violations of its own into a state known to pass the state
+            // checks passes them again: the oracle's walks back to user space are skipped.
+            let early = (self.ctx.memo && m2.step_violations.is_empty()).then(|| {
+                let k = key(mode, &m2, &o2, buf);
+                let clean = self.ctx.known_clean(&k) || clean_here.contains(&k);
+                (k, clean)
+            });
+            if let Some((_, true)) = early {
+                continue;
+            }
+            let violations = judge(kernel, &m2, &mut o2);
+            if violations.is_empty() {
+                if let Some((k, _)) = early {
+                    // Nothing was forgotten: the state is the one keyed.
+                    clean_here.insert(k.clone());
+                    if !self.ctx.seen.contains(&k) || self.ctx.unchecked.contains(&k) {
+                        out.succ.push((node, i as u16, k, true));
+                    }
+                    continue;
+                }
+            }
+            // `judge` includes the step's own violations.
+            let clean = violations.is_empty();
+            if !clean
+                && causes(kernel, &violations)
                     .iter()
                     .any(|(c, _, _)| !self.ctx.findings.contains_key(c))
             {
                 out.hits.push((node, i as u16, violations));
             }
-            let key = key(self.ctx.cfg.keys, &mut m2, &mut o2, buf);
-            if !self.ctx.seen.contains(&key) {
-                out.succ.push((node, i as u16, key));
+            let key = key(mode, &m2, &o2, buf);
+            if !self.ctx.seen.contains(&key) || (clean && self.ctx.unchecked.contains(&key)) {
+                out.succ.push((node, i as u16, key, clean));
             }
         }
     }
@@ -567,16 +630,12 @@ impl Explorer {
             return Err("--depth must be 1–64".into());
         }
         let (m, oracle, header) = build_root(&cfg)?;
-        let mut seen = match cfg.keys {
-            KeyMode::Fingerprint => Seen::Fingerprint(HashSet::default()),
-            KeyMode::Exact => Seen::Exact(HashSet::new()),
-        };
-        seen.insert(key(
-            cfg.keys,
-            &mut m.clone(),
-            &mut oracle.clone(),
-            &mut HashBytes::default(),
-        ));
+        let mut seen = Seen::empty(cfg.keys);
+        let root = key(cfg.keys, &m, &oracle, &mut HashBytes::default());
+        // The initial state was never checked.
+        let mut unchecked = Seen::empty(cfg.keys);
+        unchecked.insert(root.clone());
+        seen.insert(root);
         #[cfg(not(target_arch = "wasm32"))]
         let threads = match cfg.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -590,6 +649,8 @@ impl Explorer {
             header,
             nodes: Vec::new(),
             seen,
+            unchecked,
+            memo: true,
             frontier: vec![ROOT],
             next: Vec::new(),
             cursor: 0,
@@ -670,12 +731,21 @@ impl Explorer {
         for (node, mv, violations) in r.hits {
             self.record(node, mv, &violations);
         }
-        for (parent, mv, key) in r.succ {
-            if self.seen.insert(key) {
-                self.stats.states += 1;
-                self.nodes.push(Node { parent, mv });
-                self.next.push((self.nodes.len() - 1) as u32);
+        for (parent, mv, key, clean) in r.succ {
+            if self.seen.contains(&key) {
+                // Found again, and checked clean this time.
+                if clean {
+                    self.unchecked.remove(&key);
+                }
+                continue;
             }
+            if !clean {
+                self.unchecked.insert(key.clone());
+            }
+            self.seen.insert(key);
+            self.stats.states += 1;
+            self.nodes.push(Node { parent, mv });
+            self.next.push((self.nodes.len() - 1) as u32);
         }
     }
 
@@ -685,6 +755,8 @@ impl Explorer {
             cfg: &self.cfg,
             nodes: &self.nodes,
             seen: &self.seen,
+            unchecked: &self.unchecked,
+            memo: self.memo,
             findings: &self.findings,
         }
     }
@@ -777,7 +849,7 @@ pub mod parts {
     /// The fingerprint the search keys the state by.
     pub fn fingerprint(s: &State) -> u128 {
         let mut h = Fp128::default();
-        canon::encode(&mut s.0.clone(), &mut s.1.clone(), &mut h, false);
+        canon::encode(&s.0, &s.1, &mut h, false);
         h.finish128()
     }
 }

@@ -37,6 +37,13 @@ impl Moves {
 /// promised to a task a known bug has just corrupted: each cause is reported once.
 pub(super) fn step_oracle(k: Kernel, m: &Machine, o: &mut AbiOracle, op: &Op) -> Vec<Violation> {
     o.observe(op, m);
+    judge(k, m, o)
+}
+
+/// The checks of a step once the oracle has observed it: the step's own violations, the
+/// invariants of the state, the oracle's promises (forgetting those found broken, and
+/// every promise to a task a known bug hit).
+pub(super) fn judge(k: Kernel, m: &Machine, o: &mut AbiOracle) -> Vec<Violation> {
     let mut violations = m.check();
     violations.extend(o.check_and_forget(m));
     for v in &violations {

@@ -137,11 +137,15 @@ impl AbiOracle {
         }
     }
 
-    /// Renumbers the tasks: task `i` becomes the old task `order[i]` (explore's canonical
-    /// form of a state, where tasks are interchangeable).
-    pub(crate) fn reorder_tasks(&mut self, order: &[usize]) {
-        let old = std::mem::take(&mut self.tasks);
-        self.tasks = order.iter().map(|&i| old[i].clone()).collect();
+    /// Hashes as `Hash` does, with the tasks' promises in `order` (task `order[i]` first:
+    /// explore's canonical form of a state, where tasks are interchangeable).
+    pub(crate) fn hash_in_order<H: Hasher>(&self, order: &[usize], state: &mut H) {
+        let AbiOracle { tasks, vcpus } = self;
+        state.write_usize(tasks.len());
+        for &i in order {
+            tasks[i].hash(state);
+        }
+        vcpus.hash(state);
     }
 
     /// Updates the expectations after `op` produced the machine `after`.

@@ -14,7 +14,7 @@
 //! checker can prove that no task ever sees another's register contents.
 
 use crate::model::shared::Shared;
-use crate::model::types::{TaskId, VcpuId};
+use crate::model::types::{Renumbering, TaskId, VcpuId};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 
@@ -64,21 +64,65 @@ pub enum Origin {
 }
 
 impl Origin {
-    /// A number per origin (injective): the variant above 16 bits, the id below.
-    fn code(self) -> u32 {
+    /// Appends the origin's code to `out` (a prefix code, so a sequence of codes is
+    /// injective): one byte for zero, the kernel, tasks 0–123 and vCPUs 0–127, else an
+    /// escape byte and the id. A task's id is its number under the renumbering `r`.
+    fn encode(self, r: Option<&Renumbering>, out: &mut OriginBytes) {
         match self {
-            Origin::Zero => 0,
-            Origin::Task(t) => 1 << 16 | u32::from(t.0),
-            Origin::Vcpu(v) => 2 << 16 | u32::from(v.0),
-            Origin::Kernel => 3 << 16,
+            Origin::Zero => out.push(0),
+            Origin::Kernel => out.push(1),
+            Origin::Task(t) => {
+                let t = r.map_or(t.0, |r| r.task(t.0));
+                match u8::try_from(t) {
+                    Ok(t) if t < 124 => out.push(2 + t),
+                    _ => out.escape(254, t),
+                }
+            }
+            Origin::Vcpu(v) => match u8::try_from(v.0) {
+                Ok(v) if v < 128 => out.push(126 + v),
+                _ => out.escape(255, v.0),
+            },
         }
     }
 }
 
-/// Hashes as its [`Origin::code`] (explore hashes thousands of origins per state).
+/// The codes of up to 81 origins (one register file's or buffer's), written at once.
+struct OriginBytes {
+    bytes: [u8; 3 * 81],
+    len: usize,
+}
+
+impl OriginBytes {
+    fn push(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+
+    fn escape(&mut self, tag: u8, id: u16) {
+        self.push(tag);
+        for b in id.to_le_bytes() {
+            self.push(b);
+        }
+    }
+
+    /// Hashes the codes of `origins` (at most 81) in one write.
+    fn hash<H: Hasher>(origins: &[&[Origin]], state: &mut H) {
+        let mut out = OriginBytes {
+            bytes: [0; 3 * 81],
+            len: 0,
+        };
+        let r = Renumbering::current();
+        for o in origins.iter().copied().flatten() {
+            o.encode(r.as_ref(), &mut out);
+        }
+        state.write(&out.bytes[..out.len]);
+    }
+}
+
+/// Hashes as its code ([`Origin::encode`]; explore hashes thousands of origins per state).
 impl Hash for Origin {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u32(self.code());
+        OriginBytes::hash(&[std::slice::from_ref(self)], state);
     }
 }
 
@@ -95,22 +139,11 @@ pub struct Origins {
     pub ffr: Origin,
 }
 
-/// Writes the [`Origin::code`]s of up to 81 origins in one write.
-fn hash_origins<'a, H: Hasher>(origins: impl Iterator<Item = &'a Origin>, state: &mut H) {
-    let mut bytes = [0u8; 4 * 81];
-    let mut len = 0;
-    for (b, o) in bytes.chunks_exact_mut(4).zip(origins) {
-        b.copy_from_slice(&o.code().to_le_bytes());
-        len += 4;
-    }
-    state.write(&bytes[..len]);
-}
-
-/// Hashes every slot's [`Origin::code`] in one write.
+/// Hashes every slot's code ([`Origin::encode`]) in one write.
 impl Hash for Origins {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let Origins { z_lo, z_hi, p, ffr } = self;
-        hash_origins(z_lo.iter().chain(z_hi).chain(p).chain([ffr]), state);
+        OriginBytes::hash(&[z_lo, z_hi, p, std::slice::from_ref(ffr)], state);
     }
 }
 
@@ -403,12 +436,12 @@ impl Hash for UserFpsimdState {
         vregs.hash(state);
         fpsr.hash(state);
         fpcr.hash(state);
-        hash_origins(origin.iter(), state);
+        OriginBytes::hash(&[origin], state);
     }
 }
 
 /// A `sve_state` buffer: Z0–Z31, P0–P15, FFR at `vq`, in the signal-frame layout.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SveBuf {
     /// Quadwords per vector the buffer was allocated for.
     pub vq: usize,
@@ -419,6 +452,23 @@ pub struct SveBuf {
     pub generation: u32,
     /// Provenance of every register slot.
     pub origin: Origins,
+}
+
+/// Every field but the allocation number: it only tells a binding to this buffer from a
+/// binding to an earlier one, which is the binding's to say (explore keys a binding as
+/// "the owner's current buffer" or "stale"), and states that allocated as often must meet.
+impl Hash for SveBuf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let SveBuf {
+            vq,
+            bytes,
+            generation: _,
+            origin,
+        } = self;
+        vq.hash(state);
+        bytes.hash(state);
+        origin.hash(state);
+    }
 }
 
 impl SveBuf {
@@ -523,15 +573,39 @@ mod tests {
             Origin::Kernel,
             Origin::Task(TaskId(0)),
             Origin::Task(TaskId(1)),
+            Origin::Task(TaskId(123)),
+            Origin::Task(TaskId(124)),
+            Origin::Task(TaskId(254)),
             Origin::Task(TaskId(u16::MAX)),
             Origin::Vcpu(VcpuId(0)),
             Origin::Vcpu(VcpuId(1)),
+            Origin::Vcpu(VcpuId(127)),
+            Origin::Vcpu(VcpuId(128)),
+            Origin::Vcpu(VcpuId(u16::MAX)),
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(hashed(a), hashed(b), "{a:?} {b:?}");
             }
         }
+        // The codes of a register file's origins are written one after the other: any two
+        // different pairs of neighbours still hash apart (the code is a prefix code).
+        let pair = |a: Origin, b: Origin| {
+            let mut o = Origins::default();
+            o.z_lo[0] = a;
+            o.z_lo[1] = b;
+            hashed(&o)
+        };
+        let mut pairs: Vec<Vec<u8>> = Vec::new();
+        for &a in &all {
+            for &b in &all {
+                pairs.push(pair(a, b));
+            }
+        }
+        let n = pairs.len();
+        pairs.sort();
+        pairs.dedup();
+        assert_eq!(pairs.len(), n, "two pairs of origins hash alike");
         let mut o = Origins::default();
         let zero = hashed(&o);
         o.ffr = Origin::Kernel;
@@ -543,6 +617,25 @@ mod tests {
         st.origin[31] = Origin::Zero;
         st.fpcr = 1;
         assert_ne!(hashed(&st), before);
+    }
+
+    /// A buffer's allocation number is not part of its hash (explore keys a binding as
+    /// "current" or "stale" instead); its contents and origins are.
+    #[test]
+    fn a_buffer_hashes_without_its_allocation_number() {
+        let a = SveBuf::zeroed(4, 1);
+        assert_eq!(hashed(&a), hashed(&SveBuf::zeroed(4, 7)));
+        assert_ne!(hashed(&a), hashed(&SveBuf::zeroed(2, 1)));
+        let mut b = a.clone();
+        b.origin.p[3] = Origin::Kernel;
+        assert_ne!(hashed(&a), hashed(&b));
+        let mut c = a.clone();
+        c.bytes[5] = 1;
+        assert_ne!(
+            crate::model::shared::hash_contents(|| hashed(&a)),
+            crate::model::shared::hash_contents(|| hashed(&c))
+        );
+        assert_ne!(hashed(&a), hashed(&c), "the digest follows the write");
     }
 
     #[test]

@@ -5,13 +5,101 @@ use super::kernel::Kernel;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Index of a CPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Index of a CPU. Hashes as its number under the [`Renumbering`] in effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CpuId(pub u8);
 
-/// Index of a task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Index of a task. Hashes as its number under the [`Renumbering`] in effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TaskId(pub u16);
+
+/// Most tasks and CPUs a renumbering covers (the machine's limits).
+const RENUMBER_TASKS: usize = 64;
+const RENUMBER_CPUS: usize = 8;
+
+/// New numbers for tasks and CPUs, in effect for hashing while [`Renumbering::within`]
+/// runs: every [`TaskId`] and [`CpuId`] a `Hash` writes then writes its new number, and so
+/// does the task a register's origin names. Explore keys a state by the hash of its
+/// canonical form, where interchangeable tasks and CPUs are renumbered: this hashes that
+/// form without rewriting a copy of the machine, and every id is renumbered, wherever it
+/// is, with no list of the fields that hold one to keep up to date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Renumbering {
+    task: [u16; RENUMBER_TASKS],
+    cpu: [u8; RENUMBER_CPUS],
+}
+
+thread_local! {
+    static RENUMBERING: std::cell::Cell<Option<Renumbering>> = const { std::cell::Cell::new(None) };
+}
+
+impl Renumbering {
+    /// Task `order[i]` becomes task `i`, CPU `cpu_order[i]` becomes CPU `i`; `None` when
+    /// that changes no number. Ids beyond the orders keep their numbers.
+    pub fn from_orders(order: &[usize], cpu_order: &[usize]) -> Option<Renumbering> {
+        let moves = |o: &[usize]| o.iter().enumerate().any(|(i, &j)| i != j);
+        if !moves(order) && !moves(cpu_order) {
+            return None;
+        }
+        let mut r = Renumbering {
+            task: std::array::from_fn(|i| i as u16),
+            cpu: std::array::from_fn(|i| i as u8),
+        };
+        for (new, &old) in order.iter().enumerate().take(RENUMBER_TASKS) {
+            if let Some(t) = r.task.get_mut(old) {
+                *t = new as u16;
+            }
+        }
+        for (new, &old) in cpu_order.iter().enumerate().take(RENUMBER_CPUS) {
+            if let Some(c) = r.cpu.get_mut(old) {
+                *c = new as u8;
+            }
+        }
+        Some(r)
+    }
+
+    /// Runs `f` with `r` in effect on this thread (nothing is renumbered with `None`); the
+    /// renumbering in effect before is restored after, also if `f` panics.
+    pub fn within<R>(r: Option<Renumbering>, f: impl FnOnce() -> R) -> R {
+        struct Restore(Option<Renumbering>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                RENUMBERING.with(|c| c.set(self.0));
+            }
+        }
+        let _restore = Restore(RENUMBERING.with(|c| c.replace(r)));
+        f()
+    }
+
+    /// The renumbering in effect.
+    pub fn current() -> Option<Renumbering> {
+        RENUMBERING.with(std::cell::Cell::get)
+    }
+
+    /// The new number of task `t`.
+    pub fn task(&self, t: u16) -> u16 {
+        self.task.get(usize::from(t)).copied().unwrap_or(t)
+    }
+
+    /// The new number of CPU `c`.
+    pub fn cpu(&self, c: u8) -> u8 {
+        self.cpu.get(usize::from(c)).copied().unwrap_or(c)
+    }
+}
+
+impl std::hash::Hash for TaskId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let t = Renumbering::current().map_or(self.0, |r| r.task(self.0));
+        state.write_u16(t);
+    }
+}
+
+impl std::hash::Hash for CpuId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let c = Renumbering::current().map_or(self.0, |r| r.cpu(self.0));
+        state.write_u8(c);
+    }
+}
 
 /// Index of a vCPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
