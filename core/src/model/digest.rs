@@ -101,16 +101,9 @@ impl Fp128 {
     }
 }
 
-impl Hasher for Fp128 {
-    fn finish(&self) -> u64 {
-        self.finish128() as u64
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        if bytes.len() >= 32 && bytes.iter().fold(0u8, |a, &b| a | b) == 0 {
-            // Register storage above the vector length: only the position moves.
-            self.skip_zeros(bytes.len() as u64);
-            return;
-        }
+impl Fp128 {
+    /// Appends `bytes` block by block.
+    fn write_dense(&mut self, bytes: &[u8]) {
         let mut blocks = bytes.chunks_exact(16);
         if self.fill == 0 {
             for c in &mut blocks {
@@ -134,6 +127,27 @@ impl Hasher for Fp128 {
         for &b in words.remainder() {
             self.push(u64::from(b), 1);
         }
+    }
+}
+
+impl Hasher for Fp128 {
+    fn finish(&self) -> u64 {
+        self.finish128() as u64
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        if bytes.len() >= 32 {
+            // Register storage above the vector length: a zero tail only moves the
+            // position (found 16 bytes at a time from the end).
+            let zero_tail = 16
+                * bytes
+                    .rchunks_exact(16)
+                    .take_while(|c| u128::from_le_bytes((*c).try_into().expect("16 bytes")) == 0)
+                    .count();
+            self.write_dense(&bytes[..bytes.len() - zero_tail]);
+            self.skip_zeros(zero_tail as u64);
+            return;
+        }
+        self.write_dense(bytes);
     }
     fn write_u8(&mut self, x: u8) {
         self.push(u64::from(x), 1);
@@ -229,6 +243,22 @@ mod tests {
             }
             assert_eq!(h.finish128(), fingerprint(&bytes), "{pre}");
             assert_eq!(byte_by_byte.finish128(), fingerprint(&bytes), "{pre}");
+        }
+        // A register row: values, then zeros above the vector length, in one write.
+        for (pre, used) in [(0, 64), (3, 64), (16, 70), (5, 1), (9, 255), (0, 0)] {
+            let mut row = [0u8; 256];
+            for (i, b) in row.iter_mut().take(used).enumerate() {
+                *b = (i as u8) | 1;
+            }
+            let bytes: Vec<u8> = (1..=pre as u8).chain(row).collect();
+            let mut h = Fp128::default();
+            h.write(&bytes[..pre]);
+            h.write(&row);
+            let mut byte_by_byte = Fp128::default();
+            for &b in &bytes {
+                byte_by_byte.write_u8(b);
+            }
+            assert_eq!(h.finish128(), byte_by_byte.finish128(), "{pre} {used}");
         }
     }
 

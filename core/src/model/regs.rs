@@ -67,6 +67,7 @@ impl Origin {
     /// Appends the origin's code to `out` (a prefix code, so a sequence of codes is
     /// injective): one byte for zero, the kernel, tasks 0–123 and vCPUs 0–127, else an
     /// escape byte and the id. A task's id is its number under the renumbering `r`.
+    #[inline(always)]
     fn encode(self, r: Option<&Renumbering>, out: &mut OriginBytes) {
         match self {
             Origin::Zero => out.push(0),
@@ -93,6 +94,7 @@ struct OriginBytes {
 }
 
 impl OriginBytes {
+    #[inline(always)]
     fn push(&mut self, b: u8) {
         self.bytes[self.len] = b;
         self.len += 1;
@@ -111,10 +113,13 @@ impl OriginBytes {
             bytes: [0; 3 * 81],
             len: 0,
         };
-        let r = Renumbering::current();
-        for o in origins.iter().copied().flatten() {
-            o.encode(r.as_ref(), &mut out);
-        }
+        Renumbering::with_current(|r| {
+            for run in origins {
+                for o in *run {
+                    o.encode(r, &mut out);
+                }
+            }
+        });
         state.write(&out.bytes[..out.len]);
     }
 }

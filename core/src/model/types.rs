@@ -25,12 +25,13 @@ const RENUMBER_CPUS: usize = 8;
 /// is, with no list of the fields that hold one to keep up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Renumbering {
-    task: [u16; RENUMBER_TASKS],
+    task: [u8; RENUMBER_TASKS],
     cpu: [u8; RENUMBER_CPUS],
 }
 
 thread_local! {
-    static RENUMBERING: std::cell::Cell<Option<Renumbering>> = const { std::cell::Cell::new(None) };
+    static RENUMBERING: std::cell::RefCell<Option<Renumbering>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 impl Renumbering {
@@ -42,12 +43,12 @@ impl Renumbering {
             return None;
         }
         let mut r = Renumbering {
-            task: std::array::from_fn(|i| i as u16),
+            task: std::array::from_fn(|i| i as u8),
             cpu: std::array::from_fn(|i| i as u8),
         };
         for (new, &old) in order.iter().enumerate().take(RENUMBER_TASKS) {
             if let Some(t) = r.task.get_mut(old) {
-                *t = new as u16;
+                *t = new as u8;
             }
         }
         for (new, &old) in cpu_order.iter().enumerate().take(RENUMBER_CPUS) {
@@ -64,21 +65,21 @@ impl Renumbering {
         struct Restore(Option<Renumbering>);
         impl Drop for Restore {
             fn drop(&mut self) {
-                RENUMBERING.with(|c| c.set(self.0));
+                RENUMBERING.with(|c| c.replace(self.0));
             }
         }
         let _restore = Restore(RENUMBERING.with(|c| c.replace(r)));
         f()
     }
 
-    /// The renumbering in effect.
-    pub fn current() -> Option<Renumbering> {
-        RENUMBERING.with(std::cell::Cell::get)
+    /// Runs `f` on the renumbering in effect (hashing must not start another meanwhile).
+    pub fn with_current<R>(f: impl FnOnce(Option<&Renumbering>) -> R) -> R {
+        RENUMBERING.with_borrow(|r| f(r.as_ref()))
     }
 
     /// The new number of task `t`.
     pub fn task(&self, t: u16) -> u16 {
-        self.task.get(usize::from(t)).copied().unwrap_or(t)
+        self.task.get(usize::from(t)).map_or(t, |&n| u16::from(n))
     }
 
     /// The new number of CPU `c`.
@@ -89,14 +90,14 @@ impl Renumbering {
 
 impl std::hash::Hash for TaskId {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let t = Renumbering::current().map_or(self.0, |r| r.task(self.0));
+        let t = Renumbering::with_current(|r| r.map_or(self.0, |r| r.task(self.0)));
         state.write_u16(t);
     }
 }
 
 impl std::hash::Hash for CpuId {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let c = Renumbering::current().map_or(self.0, |r| r.cpu(self.0));
+        let c = Renumbering::with_current(|r| r.map_or(self.0, |r| r.cpu(self.0)));
         state.write_u8(c);
     }
 }
