@@ -239,7 +239,7 @@ fn task_signature(m: &Machine, o: &AbiOracle, t: TaskId) -> u64 {
     if let Some(b) = &task.sve_state {
         b.bytes.hash(&mut h);
     }
-    o.expected_v(t).hash(&mut h);
+    o.hash_task(t, &mut h);
     h.finish()
 }
 

@@ -291,6 +291,12 @@ impl AbiOracle {
         expect.0
     }
 
+    /// Hashes what is promised to `t` (its V0–V31, its frames', a pending instruction) as
+    /// the oracle's `Hash` does.
+    pub(crate) fn hash_task<H: Hasher>(&self, t: TaskId, state: &mut H) {
+        self.tasks[usize::from(t.0)].hash(state);
+    }
+
     /// What the ABI says the guest of `v` reads in V0–V31.
     pub fn expected_guest_v(&self, v: VcpuId) -> [Option<u128>; 32] {
         self.vcpus[usize::from(v.0)].0
