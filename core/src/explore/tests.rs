@@ -262,3 +262,40 @@ fn skipping_the_checks_of_known_clean_states_changes_nothing() {
         assert!(with.0.states > 1_000 && !with.1.is_empty(), "{with:?}");
     }
 }
+
+/// Replaying a path without the checks of the moves recorded clean rebuilds the same
+/// machine and the same promises as replaying it with every check (which may forget
+/// promises): for every state of a search with every family, on a kernel with known bugs
+/// (so some moves did break rules).
+#[test]
+fn replaying_clean_moves_without_their_checks_rebuilds_the_same_state() {
+    let mut e = Explorer::new(ExploreConfig {
+        kernel: crate::model::kernel::Kernel::V6_2,
+        depth: 3,
+        ops: OpSet::all(),
+        threads: 1,
+        ..ExploreConfig::default()
+    })
+    .unwrap();
+    while !e.run(10_000) {}
+    assert!(e.findings().count() > 0);
+    let w = Walker {
+        ctx: e.ctx(),
+        root: e.root.clone(),
+    };
+    let (mut clean, mut broke) = (0, 0);
+    for node in 0..e.nodes.len() as u32 {
+        let fast = w.replay(node);
+        let (mut m, mut o) = e.root.clone();
+        for n in w.path(node) {
+            w.step(&mut m, &mut o, n.mv, false, false);
+            if n.clean {
+                clean += 1;
+            } else {
+                broke += 1;
+            }
+        }
+        assert!(fast.0 == m && fast.1 == o, "node {node}");
+    }
+    assert!(clean > 1_000 && broke > 0, "{clean} {broke}");
+}
