@@ -605,16 +605,6 @@ impl Walker<'_> {
                 continue;
             }
             let violations = judge(kernel, &m2, &mut o2);
-            if violations.is_empty() {
-                if let Some((k, _)) = early {
-                    // Nothing was forgotten: the state is the one keyed.
-                    clean_here.insert(k.clone());
-                    if !self.ctx.seen.contains(&k) || self.ctx.unchecked.contains(&k) {
-                        out.succ.push((node, i as u16, k, true));
-                    }
-                    continue;
-                }
-            }
             // `judge` includes the step's own violations.
             let clean = violations.is_empty();
             if !clean
@@ -624,7 +614,14 @@ impl Walker<'_> {
             {
                 out.hits.push((node, i as u16, violations));
             }
-            let key = key(mode, &m2, &o2, buf);
+            let key = match early {
+                // Nothing was forgotten: the state is the one keyed.
+                Some((k, _)) if clean => k,
+                _ => key(mode, &m2, &o2, buf),
+            };
+            if clean && self.ctx.memo {
+                clean_here.insert(key.clone());
+            }
             if !self.ctx.seen.contains(&key) || (clean && self.ctx.unchecked.contains(&key)) {
                 out.succ.push((node, i as u16, key, clean));
             }

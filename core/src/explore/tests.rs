@@ -164,14 +164,17 @@ fn a_renumbering_follows_the_orders() {
     let r = Renumbering::from_orders(&[0, 1], &[1, 0]).unwrap();
     assert_eq!([r.task(0), r.task(1)], [0, 1]);
     assert_eq!([r.cpu(0), r.cpu(1)], [1, 0]);
-    // In effect only within, and restored after.
+    // A task id hashes as its new number only within, and as its own again after (and
+    // within a nested `None`).
     let id = |t: u16| crate::model::digest::HashBytes::of(&TaskId(t));
-    let within = Renumbering::within(Some(r), || {
-        Renumbering::within(None, || id(0)) == id(0) && id(1) == id(1)
-    });
-    assert!(within);
+    let own = |t: u16| t.to_le_bytes().to_vec();
     let swapped = Renumbering::from_orders(&[1, 0], &[0, 1]);
-    assert_eq!(Renumbering::within(swapped, || id(0)), id(1));
+    let (outer, nested) = Renumbering::within(swapped, || {
+        ((id(0), id(1)), Renumbering::within(None, || id(0)))
+    });
+    assert_eq!(outer, (own(1), own(0)));
+    assert_eq!(nested, own(0));
+    assert_eq!((id(0), id(1)), (own(0), own(1)));
     assert!(Renumbering::with_current(|r| r.is_none()));
 }
 

@@ -9,7 +9,7 @@ use crate::model::event::{Counter, Counters, Event, EventRecord, Sig, SigAction,
 
 use crate::model::kernel::Kernel;
 use crate::model::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
-use crate::model::types::{CpuId, Curr, Format, FpType, Level, Owner, TaskId, VcpuId};
+use crate::model::types::{CpuId, Curr, Format, FpType, Level, Owner, Renumbering, TaskId, VcpuId};
 use crate::model::uapi::SigFrame;
 use crate::model::vcpu::{KvmMode, Vcpu};
 use crate::model::violation::{Cause, Violation};
@@ -253,9 +253,15 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+// Explore's canonical key renumbers every task and CPU a machine can hold.
+const _: () =
+    assert!(Config::MAX_CPUS <= Renumbering::CPUS && Config::MAX_TASKS <= Renumbering::TASKS);
+
 impl Config {
     /// The most CPUs the model runs.
     pub const MAX_CPUS: usize = 8;
+    /// The most tasks a machine holds (exited ones count: ids are never reused).
+    pub const MAX_TASKS: usize = 64;
 
     /// A configuration with `cpus` CPUs supporting vector lengths `vls` (bytes, any order),
     /// the default VL as `find_supported_vector_length(64)` leaves it and the patch-7

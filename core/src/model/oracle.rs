@@ -77,8 +77,9 @@ struct Expect {
     pending: Option<UserInsn>,
 }
 
-/// Tracks what each task and guest should read in V0–V31.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// Tracks what each task and guest should read in V0–V31. Not `Hash`: explore hashes it
+/// with the tasks in canonical order ([`AbiOracle::hash_in_order`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AbiOracle {
     tasks: Vec<Expect>,
     vcpus: Vec<VRegs>,
@@ -137,8 +138,8 @@ impl AbiOracle {
         }
     }
 
-    /// Hashes as `Hash` does, with the tasks' promises in `order` (task `order[i]` first:
-    /// explore's canonical form of a state, where tasks are interchangeable).
+    /// Hashes every promise, the tasks' in `order` (task `order[i]` first: explore's
+    /// canonical form of a state, where tasks are interchangeable).
     pub(crate) fn hash_in_order<H: Hasher>(&self, order: &[usize], state: &mut H) {
         let AbiOracle { tasks, vcpus } = self;
         state.write_usize(tasks.len());
@@ -292,7 +293,7 @@ impl AbiOracle {
     }
 
     /// Hashes what is promised to `t` (its V0–V31, its frames', a pending instruction) as
-    /// the oracle's `Hash` does.
+    /// [`AbiOracle::hash_in_order`] does.
     pub(crate) fn hash_task<H: Hasher>(&self, t: TaskId, state: &mut H) {
         self.tasks[usize::from(t.0)].hash(state);
     }

@@ -15,7 +15,7 @@
 //!   → (KVM sched-in notifier) → the next task resumes where it stopped.
 
 use crate::model::event::Sig;
-use crate::model::machine::{Machine, Resume, Task, TaskState};
+use crate::model::machine::{Config, Machine, Resume, Task, TaskState};
 use crate::model::op::{
     check_name, KvmOp, Next, Op, Outcome, Reg, ReturnPoint, StepError, Syscall, TrapInterrupt,
 };
@@ -38,8 +38,11 @@ impl Machine {
                 "pick another name",
             ));
         }
-        if self.tasks.len() >= 64 {
-            return Err(StepError::new("too many tasks (64)", "use fewer tasks"));
+        if self.tasks.len() >= Config::MAX_TASKS {
+            return Err(StepError::new(
+                format!("too many tasks ({})", Config::MAX_TASKS),
+                "use fewer tasks",
+            ));
         }
         let vl = vl.unwrap_or(self.config.sve_default_vl);
         if !self.config.vls.contains(&vl) {
@@ -396,8 +399,11 @@ impl Machine {
                                 format!("a task or vCPU named {name} already exists"),
                                 "pick another name for the child",
                             ))
-                        } else if self.tasks.len() >= 64 {
-                            Err(StepError::new("too many tasks (64)", "use fewer tasks"))
+                        } else if self.tasks.len() >= Config::MAX_TASKS {
+                            Err(StepError::new(
+                                format!("too many tasks ({})", Config::MAX_TASKS),
+                                "use fewer tasks",
+                            ))
                         } else {
                             Ok(())
                         }

@@ -13,10 +13,6 @@ pub struct CpuId(pub u8);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TaskId(pub u16);
 
-/// Most tasks and CPUs a renumbering covers (the machine's limits).
-const RENUMBER_TASKS: usize = 64;
-const RENUMBER_CPUS: usize = 8;
-
 /// New numbers for tasks and CPUs, in effect for hashing while [`Renumbering::within`]
 /// runs: every [`TaskId`] and [`CpuId`] a `Hash` writes then writes its new number, and so
 /// does the task a register's origin names. Explore keys a state by the hash of its
@@ -25,8 +21,8 @@ const RENUMBER_CPUS: usize = 8;
 /// is, with no list of the fields that hold one to keep up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Renumbering {
-    task: [u8; RENUMBER_TASKS],
-    cpu: [u8; RENUMBER_CPUS],
+    task: [u8; Renumbering::TASKS],
+    cpu: [u8; Renumbering::CPUS],
 }
 
 thread_local! {
@@ -35,6 +31,12 @@ thread_local! {
 }
 
 impl Renumbering {
+    /// Tasks a renumbering covers (a machine holds at most this many: `machine.rs`
+    /// asserts it, since a renumbering of more would not be one-to-one).
+    pub const TASKS: usize = 64;
+    /// CPUs a renumbering covers (likewise).
+    pub const CPUS: usize = 8;
+
     /// Task `order[i]` becomes task `i`, CPU `cpu_order[i]` becomes CPU `i`; `None` when
     /// that changes no number. Ids beyond the orders keep their numbers.
     pub fn from_orders(order: &[usize], cpu_order: &[usize]) -> Option<Renumbering> {
@@ -46,12 +48,12 @@ impl Renumbering {
             task: std::array::from_fn(|i| i as u8),
             cpu: std::array::from_fn(|i| i as u8),
         };
-        for (new, &old) in order.iter().enumerate().take(RENUMBER_TASKS) {
+        for (new, &old) in order.iter().enumerate().take(Renumbering::TASKS) {
             if let Some(t) = r.task.get_mut(old) {
                 *t = new as u8;
             }
         }
-        for (new, &old) in cpu_order.iter().enumerate().take(RENUMBER_CPUS) {
+        for (new, &old) in cpu_order.iter().enumerate().take(Renumbering::CPUS) {
             if let Some(c) = r.cpu.get_mut(old) {
                 *c = new as u8;
             }
