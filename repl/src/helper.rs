@@ -171,7 +171,8 @@ impl ReplHelper {
         if line.starts_with(':') && !line.contains('\n') {
             self.command_candidates(line, pos)
         } else {
-            lang::complete_statement(line, pos, &self.names)
+            let c = lang::complete_statement(line, pos, &self.names);
+            (c.start, c.items)
         }
     }
 }

@@ -11,6 +11,7 @@
 //! module drives programs step by step.
 
 pub mod ast;
+pub mod complete;
 pub mod diag;
 pub mod eval;
 pub mod lower;

@@ -99,7 +99,11 @@ impl Repl {
                 "{mark} {} {} {}\n",
                 self.st.dim(format!("{n:>4}")),
                 self.st.blue("│"),
-                crate::helper::highlight_line(l, &Names::of(self.session.machine()), self.st)
+                crate::helper::highlight_line(
+                    l,
+                    &Names::of_machine(self.session.machine()),
+                    self.st
+                )
             ));
         }
         out.push_str(&format!("{}\n", self.st.dim(self.where_line())));

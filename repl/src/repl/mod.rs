@@ -336,7 +336,7 @@ pub fn main(opts: Options) -> ExitCode {
     loop {
         repl.stop.store(false, Ordering::SeqCst);
         if let Some(h) = rl.helper_mut() {
-            h.names = Names::of(repl.session.machine());
+            h.names = Names::of_machine(repl.session.machine());
             h.stops = repl.stops.iter().map(|s| s.id.to_string()).collect();
         }
         let prompt = repl.prompt();
