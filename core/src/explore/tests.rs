@@ -178,6 +178,58 @@ fn a_renumbering_follows_the_orders() {
     assert!(Renumbering::with_current(|r| r.is_none()));
 }
 
+/// The task tag names the numbering of tasks exactly: equal tags, equal numbers for every
+/// task; a numbering that only moves CPUs has the tag of none at all; one that moves a
+/// task beyond the 16th has no tag (nothing is cached under it).
+#[test]
+fn the_task_tag_names_the_numbering_of_tasks() {
+    use crate::model::types::Renumbering;
+    let tag = |order: &[usize], cpus: &[usize]| {
+        Renumbering::task_tag(Renumbering::from_orders(order, cpus).as_ref())
+    };
+    let none = Renumbering::task_tag(None);
+    assert!(none.is_some());
+    assert_eq!(tag(&[0, 1], &[1, 0]), none, "CPUs only");
+    assert_ne!(tag(&[1, 0], &[0, 1]), none);
+    assert_ne!(tag(&[1, 0, 2], &[0, 1]), tag(&[0, 2, 1], &[0, 1]));
+    assert_eq!(tag(&[1, 0], &[0, 1]), tag(&[1, 0], &[1, 0]));
+    let mut far: Vec<usize> = (0..20).collect();
+    far.swap(3, 17);
+    assert_eq!(tag(&far, &[0]), None);
+    far.swap(3, 17);
+    far.swap(3, 15);
+    assert!(tag(&far, &[0]).is_some());
+}
+
+/// A register file's origins keep their digest only for the task numbering it was taken
+/// under: keyed again under another, they hash as a fresh copy does there (a digest reused
+/// across numberings would merge states that differ in which task wrote a register).
+#[test]
+fn cached_origin_digests_follow_the_task_numbering() {
+    use crate::model::regs::{Origin, RegFile};
+    use crate::model::types::Renumbering;
+    use std::hash::Hash;
+    let mut regs = RegFile::default();
+    regs.origin.z_lo[0] = Origin::Task(TaskId(0));
+    regs.origin.z_lo[1] = Origin::Task(TaskId(1));
+    let fp = |r: &RegFile| {
+        let mut h = crate::model::digest::Fp128::default();
+        r.hash(&mut h);
+        h.finish128()
+    };
+    let swap = || Renumbering::from_orders(&[1, 0], &[0, 1]);
+    let plain = fp(&regs);
+    let swapped = Renumbering::within(swap(), || fp(&regs));
+    assert_ne!(plain, swapped, "task 0 and task 1 trade places");
+    let mut fresh = regs.clone();
+    fresh.origin.z_lo[2] = Origin::Zero; // a copy of its own, with no digest yet
+    assert_eq!(Renumbering::within(swap(), || fp(&fresh)), swapped);
+    assert_eq!(fp(&regs), plain, "back under no renumbering");
+    // A write forgets the digest.
+    regs.origin.z_lo[0] = Origin::Kernel;
+    assert_ne!(fp(&regs), plain);
+}
+
 /// Every move the search can make, including the opt-in families', is written as DSL that
 /// does the same thing: in a state where each applies, the script plus the move's text
 /// ends in the machine the move's operation gives.

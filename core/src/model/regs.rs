@@ -124,6 +124,13 @@ impl OriginBytes {
     }
 }
 
+/// Origins name tasks: their digest holds for the task numbering it was taken under.
+impl crate::model::shared::Digest for Origins {
+    fn numbering() -> Option<u64> {
+        Renumbering::with_current(Renumbering::task_tag)
+    }
+}
+
 /// Hashes as its code ([`Origin::encode`]; explore hashes thousands of origins per state).
 impl Hash for Origin {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -172,8 +179,8 @@ pub struct RegFile {
     pub fpsr: u32,
     /// FPCR.
     pub fpcr: u32,
-    /// Provenance of every register.
-    pub origin: Origins,
+    /// Provenance of every register (copy-on-write, digest cached per task numbering).
+    pub origin: Shared<Origins>,
 }
 
 impl Default for RegFile {
@@ -184,7 +191,7 @@ impl Default for RegFile {
             ffr: [0; PREG_MAX_BYTES],
             fpsr: 0,
             fpcr: 0,
-            origin: Origins::default(),
+            origin: Shared::default(),
         }
     }
 }
@@ -455,8 +462,8 @@ pub struct SveBuf {
     /// Allocation number: a new `kzalloc` gets a new one (so a binding that still names a
     /// freed buffer can be told apart from the current one).
     pub generation: u32,
-    /// Provenance of every register slot.
-    pub origin: Origins,
+    /// Provenance of every register slot (copy-on-write, digest cached per task numbering).
+    pub origin: Shared<Origins>,
 }
 
 /// Every field but the allocation number: it only tells a binding to this buffer from a
@@ -483,14 +490,14 @@ impl SveBuf {
             vq,
             bytes: Shared::new(vec![0; sve_sig_regs_size(vq)]),
             generation,
-            origin: Origins::default(),
+            origin: Shared::default(),
         }
     }
 
     /// `memset(sve_state, 0, size)`.
     pub fn zero(&mut self) {
         self.bytes.fill(0);
-        self.origin = Origins::default();
+        *self.origin = Origins::default();
     }
 
     /// Byte offset of `Zn` (`SVE_SIG_ZREG_OFFSET - SVE_SIG_REGS_OFFSET`).

@@ -16,8 +16,11 @@
 //! The digest: explore keys states by a fingerprint of everything in them. A `Shared`
 //! hashes as the 128-bit digest of its contents ([`Fp128`]), computed at most once per
 //! version of the contents (a write clears it), so an array that did not change costs 16
-//! bytes of hashing instead of kilobytes. Exact keys need the contents themselves: inside
-//! [`hash_contents`], a `Shared` hashes as its contents.
+//! bytes of hashing instead of kilobytes. Contents that name tasks (a register file's
+//! origins: which task wrote each register) hash differently under each of explore's task
+//! renumberings, so their digest is kept with the numbering it was taken under
+//! ([`Digest::numbering`]) and taken again under another. Exact keys need the contents
+//! themselves: inside [`hash_contents`], a `Shared` hashes as its contents.
 
 use crate::model::digest::Fp128;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -26,11 +29,11 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 #[cfg(not(feature = "compare-stateright"))]
-use std::{cell::OnceCell, rc::Rc};
+use std::rc::Rc;
 // The stateright checker moves states between its threads: with the comparison bench's
-// feature the count is atomic.
+// feature the count is atomic, and so is the digest's cell.
 #[cfg(feature = "compare-stateright")]
-use std::sync::{Arc as Rc, OnceLock as OnceCell};
+use std::sync::Arc as Rc;
 
 /// Copy-on-write contents with a cached digest.
 pub struct Shared<T>(Rc<Inner<T>>);
@@ -38,15 +41,73 @@ pub struct Shared<T>(Rc<Inner<T>>);
 #[derive(Clone)]
 struct Inner<T> {
     value: T,
-    digest: OnceCell<u128>,
+    digest: DigestCell,
 }
+
+/// The cached digest and the numbering it was taken under ([`Digest::numbering`]).
+#[cfg(not(feature = "compare-stateright"))]
+#[derive(Clone, Default)]
+struct DigestCell(Cell<Option<(u64, u128)>>);
+
+#[cfg(not(feature = "compare-stateright"))]
+impl DigestCell {
+    fn get(&self) -> Option<(u64, u128)> {
+        self.0.get()
+    }
+    fn set(&self, d: (u64, u128)) {
+        self.0.set(Some(d));
+    }
+    fn clear(&mut self) {
+        *self.0.get_mut() = None;
+    }
+}
+
+#[cfg(feature = "compare-stateright")]
+#[derive(Default)]
+struct DigestCell(std::sync::Mutex<Option<(u64, u128)>>);
+
+#[cfg(feature = "compare-stateright")]
+impl DigestCell {
+    fn get(&self) -> Option<(u64, u128)> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn set(&self, d: (u64, u128)) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
+    }
+    fn clear(&mut self) {
+        *self.0.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+#[cfg(feature = "compare-stateright")]
+impl Clone for DigestCell {
+    fn clone(&self) -> Self {
+        DigestCell(std::sync::Mutex::new(self.get()))
+    }
+}
+
+/// Contents a [`Shared`] can hold: how long a digest of them stays valid.
+pub trait Digest: Hash {
+    /// Under which numbering of tasks the contents hash now: a digest taken under the same
+    /// number is valid (`None`: not one to cache). Register bytes hash alike under every
+    /// numbering (the default); register origins name tasks, whose numbers explore's
+    /// renumbering changes ([`crate::model::types::Renumbering::task_tag`]).
+    fn numbering() -> Option<u64> {
+        Some(0)
+    }
+}
+
+impl<const N: usize, const M: usize> Digest for [[u8; N]; M] {}
+impl<const N: usize> Digest for [u8; N] {}
+impl Digest for Vec<u8> {}
+impl Digest for [u128; 32] {}
 
 impl<T> Shared<T> {
     /// Wraps `value`.
     pub fn new(value: T) -> Shared<T> {
         Shared(Rc::new(Inner {
             value,
-            digest: OnceCell::new(),
+            digest: DigestCell::default(),
         }))
     }
 
@@ -56,14 +117,23 @@ impl<T> Shared<T> {
     }
 }
 
-impl<T: Hash> Shared<T> {
-    /// The 128-bit digest of the contents (what `Hash` writes).
+impl<T: Digest> Shared<T> {
+    /// The 128-bit digest of the contents (what `Hash` writes), under the numbering in
+    /// effect.
     pub fn digest(&self) -> u128 {
-        *self.0.digest.get_or_init(|| {
-            let mut h = Fp128::default();
-            self.0.value.hash(&mut h);
-            h.finish128()
-        })
+        let numbering = T::numbering();
+        match (self.0.digest.get(), numbering) {
+            (Some((n, d)), Some(now)) if n == now => d,
+            _ => {
+                let mut h = Fp128::default();
+                self.0.value.hash(&mut h);
+                let d = h.finish128();
+                if let Some(now) = numbering {
+                    self.0.digest.set((now, d));
+                }
+                d
+            }
+        }
     }
 }
 
@@ -78,7 +148,7 @@ impl<T: Clone> DerefMut for Shared<T> {
     /// Copies the contents first if another machine shares them; forgets the digest.
     fn deref_mut(&mut self) -> &mut T {
         let inner = Rc::make_mut(&mut self.0);
-        inner.digest.take();
+        inner.digest.clear();
         &mut inner.value
     }
 }
@@ -127,7 +197,7 @@ pub fn hash_contents<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-impl<T: Hash> Hash for Shared<T> {
+impl<T: Digest> Hash for Shared<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         if CONTENTS.with(Cell::get) {
             self.0.value.hash(state);

@@ -183,7 +183,7 @@ impl Machine {
                 st.origin.iter_mut().for_each(retag);
             }
             if let Some(buf) = f.sve.as_mut().and_then(|s| s.payload.as_mut()) {
-                let o = &mut buf.origin;
+                let o = &mut *buf.origin;
                 o.z_lo
                     .iter_mut()
                     .chain(o.z_hi.iter_mut())

@@ -23,6 +23,8 @@ pub struct TaskId(pub u16);
 pub struct Renumbering {
     task: [u8; Renumbering::TASKS],
     cpu: [u8; Renumbering::CPUS],
+    /// The task numbering as one number ([`Renumbering::task_tag`]).
+    task_tag: Option<u64>,
 }
 
 thread_local! {
@@ -47,6 +49,7 @@ impl Renumbering {
         let mut r = Renumbering {
             task: std::array::from_fn(|i| i as u8),
             cpu: std::array::from_fn(|i| i as u8),
+            task_tag: None,
         };
         for (new, &old) in order.iter().enumerate().take(Renumbering::TASKS) {
             if let Some(t) = r.task.get_mut(old) {
@@ -58,7 +61,29 @@ impl Renumbering {
                 *c = new as u8;
             }
         }
+        r.task_tag = r.task[16..]
+            .iter()
+            .enumerate()
+            .all(|(i, &n)| usize::from(n) == i + 16)
+            .then(|| Renumbering::pack(|i| r.task[i]));
         Some(r)
+    }
+
+    /// The numbers of tasks 0–15, four bits each: with every task from 16 on keeping its
+    /// number, it says exactly how task ids hash.
+    fn pack(new: impl Fn(usize) -> u8) -> u64 {
+        (0..16).fold(0, |tag, i| tag | (u64::from(new(i)) << (4 * i)))
+    }
+
+    /// One number for how task ids hash under `r` (`None`: no renumbering): equal tags,
+    /// equal numbering of every task. `None` when the numbering does not fit one number
+    /// (a task beyond the 16th moves). A value whose hash names tasks (register origins)
+    /// keeps its digest with this tag ([`crate::model::shared::Digest`]).
+    pub fn task_tag(r: Option<&Renumbering>) -> Option<u64> {
+        match r {
+            None => Some(Renumbering::pack(|i| i as u8)),
+            Some(r) => r.task_tag,
+        }
     }
 
     /// Runs `f` with `r` in effect on this thread (nothing is renumbered with `None`); the

@@ -283,7 +283,7 @@ impl Machine {
         let task = self.task(t);
         let cpu = self.cpu(c);
         let vq = task.vq();
-        let mut origin = cpu.regs.origin.clone();
+        let mut origin = (*cpu.regs.origin).clone();
         origin.z_hi = [crate::model::regs::Origin::Zero; 32];
         origin.p = [crate::model::regs::Origin::Zero; 16];
         origin.ffr = crate::model::regs::Origin::Zero;
@@ -319,7 +319,7 @@ impl Machine {
             ffr: cpu.regs.ffr[..vq * 2].to_vec(),
             fpsr: cpu.regs.fpsr,
             fpcr: cpu.regs.fpcr,
-            origin: cpu.regs.origin.clone(),
+            origin: (*cpu.regs.origin).clone(),
         }
     }
 
