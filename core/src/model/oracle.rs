@@ -18,6 +18,7 @@
 
 use crate::model::machine::{Machine, Resume, TaskState};
 use crate::model::op::{KvmOp, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, UserInsn};
+use crate::model::shared::{Digest, Shared};
 use crate::model::types::{Owner, TaskId, VcpuId};
 use crate::model::vcpu::FpOwner;
 use crate::model::violation::{Cause, RegSlot, Rule, Violation};
@@ -45,6 +46,8 @@ impl std::ops::DerefMut for VRegs {
     }
 }
 
+impl Digest for VRegs {}
+
 /// Hashes as two masks (promised, promised nonzero) and the nonzero values, in one write
 /// (explore keys every state by its oracle too; most promises are zero).
 impl Hash for VRegs {
@@ -70,7 +73,9 @@ impl Hash for VRegs {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 struct Expect {
-    v: VRegs,
+    /// Copy-on-write: explore copies the oracle with every successor state, and a step
+    /// changes the promises of one task at most.
+    v: Shared<VRegs>,
     /// Per signal frame: V at delivery, and the instruction that runs after sigreturn.
     frames: Vec<(VRegs, Option<UserInsn>)>,
     /// An SVE instruction whose trap was preempted: it executes when the task resumes.
@@ -82,7 +87,7 @@ struct Expect {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AbiOracle {
     tasks: Vec<Expect>,
-    vcpus: Vec<VRegs>,
+    vcpus: Vec<Shared<VRegs>>,
 }
 
 fn low128(w: &RegWrite, t: TaskId) -> Option<u128> {
@@ -91,7 +96,9 @@ fn low128(w: &RegWrite, t: TaskId) -> Option<u128> {
     Some(u128::from_le_bytes(b))
 }
 
-fn apply_writes(v: &mut VRegs, insn: &UserInsn, t: TaskId) {
+/// (The promises are written only where an instruction writes V or Z: the others leave
+/// them shared with the oracle's other copies.)
+fn apply_writes(v: &mut Shared<VRegs>, insn: &UserInsn, t: TaskId) {
     for w in &insn.writes {
         if let Reg::Z(n) | Reg::V(n) = w.reg {
             v[usize::from(n)] = low128(w, t);
@@ -121,20 +128,20 @@ impl AbiOracle {
                 Some(p) => {
                     let pe = &self.tasks[usize::from(p.0)];
                     Expect {
-                        v: pe.v,
+                        v: pe.v.clone(),
                         frames: pe.frames.clone(),
                         pending: None,
                     }
                 }
                 None => Expect {
-                    v: VRegs::ZERO,
+                    v: Shared::new(VRegs::ZERO),
                     ..Expect::default()
                 },
             };
             self.tasks.push(e);
         }
         while self.vcpus.len() < m.vcpus.len() {
-            self.vcpus.push(VRegs::ZERO);
+            self.vcpus.push(Shared::new(VRegs::ZERO));
         }
     }
 
@@ -173,7 +180,7 @@ impl AbiOracle {
                 let e = &mut self.tasks[usize::from(task.0)];
                 match call {
                     Syscall::Exec => {
-                        e.v = VRegs::ZERO;
+                        *e.v = VRegs::ZERO;
                         e.frames.clear();
                     }
                     Syscall::Sigreturn(_) => {
@@ -181,7 +188,7 @@ impl AbiOracle {
                         // the kernel must reject ends in SIGSEGV, and the task is gone.
                         if let Some((f, insn)) = e.frames.pop() {
                             if after.task(*task).alive() {
-                                e.v = f;
+                                *e.v = f;
                                 // The PC returns to an interrupted instruction, which runs.
                                 if let Some(insn) = insn {
                                     if after.running_on(*task).is_some() {
@@ -231,7 +238,7 @@ impl AbiOracle {
                         if supported {
                             if *partial {
                                 // sve.rst §7: "the effect of a partial write is unspecified".
-                                e.v = VRegs::NONE;
+                                *e.v = VRegs::NONE;
                             }
                             for w in writes {
                                 if let Reg::Z(n) = w.reg {
@@ -262,7 +269,7 @@ impl AbiOracle {
                 // A frame built while an instruction was being retried takes it along.
                 let takes = t.frames[e.frames.len()].retry.is_some();
                 let insn = if takes { e.pending.take() } else { None };
-                e.frames.push((e.v, insn));
+                e.frames.push((*e.v, insn));
             }
             e.frames.truncate(t.frames.len());
         }
@@ -285,7 +292,7 @@ impl AbiOracle {
     /// What the ABI says `t` reads in V0–V31 now (`None`: unspecified).
     pub fn expected_v(&self, t: TaskId) -> [Option<u128>; 32] {
         let e = &self.tasks[usize::from(t.0)];
-        let mut expect = e.v;
+        let mut expect = e.v.clone();
         if let Some(insn) = &e.pending {
             apply_writes(&mut expect, insn, t);
         }
@@ -307,7 +314,7 @@ impl AbiOracle {
     /// known kernel bug corrupted its state, later mismatches are consequences, not news.
     pub fn forget_task(&mut self, t: TaskId) {
         if let Some(e) = self.tasks.get_mut(usize::from(t.0)) {
-            e.v = VRegs::NONE;
+            *e.v = VRegs::NONE;
             for f in &mut e.frames {
                 f.0 = VRegs::NONE;
             }
