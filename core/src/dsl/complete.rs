@@ -69,7 +69,12 @@ impl Names {
                     StmtKind::Task { name, .. } => n.tasks.push(name.name.clone()),
                     StmtKind::Vcpu { name, .. } => n.vcpus.push(name.name.clone()),
                     StmtKind::Cpus(c) => *cpus = usize::from(*c),
-                    StmtKind::Vls(bits) => n.vls = bits.iter().map(u32::to_string).collect(),
+                    StmtKind::Vls(bits) => {
+                        n.vls.clear();
+                        for b in bits {
+                            n.vls.push(b.to_string());
+                        }
+                    }
                     StmtKind::Repeat { body, .. } => walk(body, n, cpus),
                     _ => {}
                 }
@@ -102,11 +107,12 @@ impl Names {
 
     /// Every object name a path may start with.
     pub fn heads(&self) -> Vec<String> {
-        let mut v = self.tasks.clone();
-        v.extend(self.vcpus.iter().cloned());
-        v.extend(self.cpus.iter().cloned());
-        v.extend(PATH_HEADS.map(String::from));
-        v
+        let mut v = List::default();
+        v.names("", &self.tasks)
+            .names("", &self.vcpus)
+            .names("", &self.cpus)
+            .words("", &PATH_HEADS, "");
+        v.done()
     }
 }
 
@@ -129,235 +135,308 @@ pub enum Head {
     Machine,
 }
 
-fn own(words: &[&str]) -> Vec<String> {
-    words.iter().map(|w| w.to_string()).collect()
-}
+/// A candidate list, built in order with plain loops (every iterator chain would be code of
+/// its own in the playground's bundle), each word once.
+#[derive(Default)]
+struct List(Vec<String>);
 
-/// Register names: the SVE registers (`z0`…, `p0`…, `ffr`), the FP registers (`v0`…),
-/// then `fpsr` and `fpcr`.
-fn regs(sve: bool, fp: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    if sve {
-        out.extend((0..32).map(|n| format!("z{n}")));
-        out.extend((0..16).map(|n| format!("p{n}")));
-        out.push("ffr".into());
+impl List {
+    fn word(&mut self, w: String) {
+        if !self.0.contains(&w) {
+            self.0.push(w);
+        }
     }
-    if fp {
-        out.extend((0..32).map(|n| format!("v{n}")));
+
+    /// `prefix` then each of `words`, then `suffix`.
+    fn words(&mut self, prefix: &str, words: &[&str], suffix: &str) -> &mut Self {
+        for w in words {
+            self.word(format!("{prefix}{w}{suffix}"));
+        }
+        self
     }
-    out.push("fpsr".into());
-    out.push("fpcr".into());
-    out
+
+    /// Each of the names `n` has, after `prefix`.
+    fn names(&mut self, prefix: &str, names: &[String]) -> &mut Self {
+        for w in names {
+            self.word(format!("{prefix}{w}"));
+        }
+        self
+    }
+
+    /// Register names after `prefix`, with `suffix`: the SVE registers (`z0`…, `p0`…,
+    /// `ffr`), the FP registers (`v0`…), the control registers (`fpsr`, `fpcr`).
+    fn regs(
+        &mut self,
+        prefix: &str,
+        sve: bool,
+        fp: bool,
+        control: bool,
+        suffix: &str,
+    ) -> &mut Self {
+        if sve {
+            for (name, count) in [("z", 32), ("p", 16)] {
+                for n in 0..count {
+                    self.word(format!("{prefix}{name}{n}{suffix}"));
+                }
+            }
+            self.word(format!("{prefix}ffr{suffix}"));
+        }
+        if fp {
+            for n in 0..32 {
+                self.word(format!("{prefix}v{n}{suffix}"));
+            }
+        }
+        if control {
+            self.words(prefix, &["fpsr", "fpcr"], suffix);
+        }
+        self
+    }
+
+    fn counters(&mut self) -> &mut Self {
+        for c in Counter::ALL {
+            self.word(c.name().to_string());
+        }
+        self
+    }
+
+    fn done(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.0)
+    }
 }
 
-/// The SVE registers of a buffer, under `prefix` (`sve_state.z0`…).
-fn sve_buffer_regs(prefix: &str) -> impl Iterator<Item = String> + '_ {
-    regs(true, false)
-        .into_iter()
-        .filter(|r| !r.starts_with("fp"))
-        .map(move |r| format!("{prefix}{r}"))
-}
-
-fn counters() -> impl Iterator<Item = String> {
-    Counter::ALL.iter().map(|c| c.name().to_string())
-}
-
-/// Every field under an object of kind `h` (dotted, without the head), in natural order
-/// (`z2` before `z10`).
+/// Every field under an object of kind `h` (dotted, without the head): in the order `show`
+/// lists them, then the registers in number order, then the counters.
 pub fn fields(h: Head) -> Vec<String> {
-    let mut v = match h {
+    let mut v = List::default();
+    match h {
         Head::Task => {
-            let mut v = own(&TASK_FIELDS);
-            v.extend(own(&["frame.x0", "frame.fpsimd", "load_format"]));
-            v.extend(regs(true, true));
-            v.extend(sve_buffer_regs("sve_state."));
-            v.extend(own(&[
-                "sve_state.vq",
-                "sve_state.vl",
-                "sve_state.generation",
-                "sve_state.size",
-                "sve_state.origin.z0",
-            ]));
-            v.extend((0..32).map(|n| format!("fpsimd_state.v{n}")));
-            v.extend(own(&[
-                "fpsimd_state.fpsr",
-                "fpsimd_state.fpcr",
-                "fpsimd_state.origin.v0",
-            ]));
-            v.extend(counters());
-            v
+            v.words("", &TASK_FIELDS, "")
+                .words("", &["frame.x0", "frame.fpsimd", "load_format"], "")
+                .regs("", true, true, true, "")
+                .regs("sve_state.", true, false, false, "")
+                .words(
+                    "sve_state.",
+                    &["vq", "vl", "generation", "size", "origin.z0"],
+                    "",
+                )
+                .regs("fpsimd_state.", false, true, true, "")
+                .words("fpsimd_state.", &["origin.v0"], "")
+                .counters();
         }
         Head::Cpu => {
-            let mut v = own(&CPU_FIELDS);
-            v.extend(regs(true, true));
-            v.extend(own(&["origin.z0", "origin.z0_hi"]));
-            v.extend(counters());
-            v
+            v.words("", &CPU_FIELDS, "")
+                .regs("", true, true, true, "")
+                .words("origin.", &["z0", "z0_hi"], "")
+                .counters();
         }
         Head::Vcpu => {
-            let mut v = own(&VCPU_FIELDS);
-            v.extend(sve_buffer_regs("sve_state."));
-            v.extend((0..32).map(|n| format!("fp_regs.v{n}")));
-            v.push("fp_regs.fpcr".into());
-            v
+            v.words("", &VCPU_FIELDS, "")
+                .regs("sve_state.", true, false, false, "")
+                .regs("fp_regs.", false, true, false, "")
+                .words("fp_regs.", &["fpcr"], "");
         }
         Head::Config => {
-            let mut v = own(&CONFIG_FIELDS);
-            v.push("min_vl".into());
-            v
+            v.words("", &CONFIG_FIELDS, "").words("", &["min_vl"], "");
         }
-        Head::Total => counters().collect(),
-        Head::Tracer => own(&[
-            "task", "vl", "max_vl", "size", "max_size", "flags", "format", "z0", "v0", "fpsr",
-        ]),
-        Head::Machine => own(&["warned_once", "tasks", "vcpus"]),
-    };
-    v.sort_by_key(|a| natural(a));
-    v.dedup();
-    v
-}
-
-/// Sort key that puts `z2` before `z10`.
-fn natural(s: &str) -> (String, u32, String) {
-    let alpha: String = s.chars().take_while(|c| !c.is_ascii_digit()).collect();
-    let rest = &s[alpha.len()..];
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let tail = rest[digits.len()..].to_string();
-    (alpha, digits.parse().unwrap_or(0), tail)
+        Head::Total => {
+            v.counters();
+        }
+        Head::Tracer => {
+            v.words(
+                "",
+                &[
+                    "task", "vl", "max_vl", "size", "max_size", "flags", "format", "z0", "v0",
+                    "fpsr",
+                ],
+                "",
+            );
+        }
+        Head::Machine => {
+            v.words("", &["warned_once", "tasks", "vcpus"], "");
+        }
+    }
+    v.done()
 }
 
 /// Path completions for `cur`: object names, or `head.field` once a dot is typed.
 pub fn paths(cur: &str, n: &Names) -> Vec<String> {
+    let mut v = List::default();
     match cur.split_once('.') {
-        None => n.heads().into_iter().map(|h| format!("{h}.")).collect(),
-        Some((head, _)) => match n.kind(head) {
-            Some(k) => fields(k)
-                .into_iter()
-                .map(|f| format!("{head}.{f}"))
-                .collect(),
-            None => Vec::new(),
-        },
+        None => {
+            for h in n.heads() {
+                v.word(format!("{h}."));
+            }
+        }
+        Some((head, _)) => {
+            if let Some(k) = n.kind(head) {
+                for f in fields(k) {
+                    v.word(format!("{head}.{f}"));
+                }
+            }
+        }
     }
+    v.done()
 }
 
 /// What word `words.len()` of a statement may be, `words` being those before it (the
 /// keyword first) and `cur` what is typed of it so far (the candidates are not filtered
 /// by it; `cur` only says whether a register's `=` or a path's `.` is typed yet).
 pub fn candidates(words: &[&str], cur: &str, n: &Names) -> Vec<String> {
-    let tasks = || n.tasks.clone();
-    let cpus = || n.cpus.clone();
-    let vcpus = || n.vcpus.clone();
-    let next = || {
-        let mut v = n.tasks.clone();
-        v.extend(own(&["idle", "kthread"]));
-        v
-    };
-    let vl_words = || n.vls.iter().map(|b| format!("vl={b}")).collect::<Vec<_>>();
     let i = words.len(); // the index of the word being completed
     let kw = words.first().copied().unwrap_or("");
     let prev = words.last().copied().unwrap_or("");
-    let writes = |sve: bool, fp: bool| -> Vec<String> {
-        if let Some((reg, _)) = cur.split_once('=') {
-            return VALUE_FORMS.iter().map(|v| format!("{reg}={v}")).collect();
-        }
-        regs(sve, fp).into_iter().map(|r| format!("{r}=")).collect()
+    let mut v = List::default();
+    // A register write: the registers, then the value forms once `=` is typed.
+    let writes = |v: &mut List, sve: bool, fp: bool| {
+        match cur.split_once('=') {
+            Some((reg, _)) => v.words(&format!("{reg}="), &VALUE_FORMS, ""),
+            None => v.regs("", sve, fp, true, "="),
+        };
     };
-    let path_or = |words: &[&str]| {
-        let mut v = paths(cur, n);
+    let paths_or = |v: &mut List, words: &[&str]| {
+        v.0 = paths(cur, n);
         if !cur.contains('.') {
-            v.extend(own(words));
+            v.words("", words, "");
         }
-        v
     };
+    const NEXT: [&str; 2] = ["idle", "kthread"];
     match (kw, i) {
-        ("kernel", 1) => kernel_names(),
-        ("kvm-mode", 1) => own(&["vhe", "nvhe"]),
-        ("sysctl", 1) => Sysctl::ALL
-            .iter()
-            .map(|x| format!("{}=", x.name()))
-            .collect(),
-        ("task", i) if i >= 2 => {
-            if cur.starts_with("on=") {
-                n.cpus.iter().map(|c| format!("on={c}")).collect()
-            } else if cur.starts_with("vl=") {
-                vl_words()
-            } else {
-                own(&["vl=", "on="])
+        ("kernel", 1) => v.0 = kernel_names(),
+        ("kvm-mode", 1) => {
+            v.words("", &["vhe", "nvhe"], "");
+        }
+        ("sysctl", 1) => {
+            for x in Sysctl::ALL {
+                v.word(format!("{}=", x.name()));
             }
         }
-        ("vcpu", 2) => own(&["sve", "nosve"]),
-        ("vcpu", 3) if prev == "sve" => vl_words(),
+        ("task", i) if i >= 2 => {
+            if cur.starts_with("on=") {
+                v.names("on=", &n.cpus);
+            } else if cur.starts_with("vl=") {
+                v.names("vl=", &n.vls);
+            } else {
+                v.words("", &["vl=", "on="], "");
+            }
+        }
+        ("vcpu", 2) => {
+            v.words("", &["sve", "nosve"], "");
+        }
+        ("vcpu", 3) if prev == "sve" => {
+            v.names("vl=", &n.vls);
+        }
         (
             "sve-op" | "fp-op" | "svc" | "migrate" | "signal" | "ptrace" | "kvm-enter"
             | "frame-write",
             1,
-        ) => tasks(),
-        ("sve-op", _) if prev == "preempt" => own(&["->"]),
-        ("sve-op", _) if prev == "->" => next(),
-        ("sve-op", _) => {
-            let mut v = writes(true, false);
-            if !cur.contains('=') {
-                v.extend(own(&["preempt", "softirq-neon"]));
-            }
-            v
+        ) => {
+            v.names("", &n.tasks);
         }
-        ("fp-op", _) => writes(false, true),
-        ("svc", 2) => own(&SVC_CALLS),
+        ("sve-op", _) if prev == "preempt" => {
+            v.words("", &["->"], "");
+        }
+        ("sve-op", _) if prev == "->" => {
+            v.names("", &n.tasks).words("", &NEXT, "");
+        }
+        ("sve-op", _) => {
+            writes(&mut v, true, false);
+            if !cur.contains('=') {
+                v.words("", &["preempt", "softirq-neon"], "");
+            }
+        }
+        ("fp-op", _) | ("guest-fp-op", _) if i >= 2 => writes(&mut v, false, true),
+        ("svc", 2) => {
+            v.words("", &SVC_CALLS, "");
+        }
         ("svc", _) => match (words.get(2).copied().unwrap_or(""), i) {
-            ("yield", 3) => own(&["->"]),
-            ("yield", 4) => next(),
-            ("prctl-set-vl", 3) => n.vls.clone(),
-            ("prctl-set-vl", _) => own(&["inherit", "onexec"]),
-            ("sigreturn", 3) => own(&EDITS),
-            ("kill", 3) => tasks(),
-            ("kill", 4) => own(&SIGNALS),
-            ("kvm-run", 3) => vcpus(),
-            _ => Vec::new(),
+            ("yield", 3) => {
+                v.words("", &["->"], "");
+            }
+            ("yield", 4) => {
+                v.names("", &n.tasks).words("", &NEXT, "");
+            }
+            ("prctl-set-vl", 3) => {
+                v.names("", &n.vls);
+            }
+            ("prctl-set-vl", _) => {
+                v.words("", &["inherit", "onexec"], "");
+            }
+            ("sigreturn", 3) => {
+                v.words("", &EDITS, "");
+            }
+            ("kill", 3) => {
+                v.names("", &n.tasks);
+            }
+            ("kill", 4) => {
+                v.words("", &SIGNALS, "");
+            }
+            ("kvm-run", 3) => {
+                v.names("", &n.vcpus);
+            }
+            _ => {}
         },
-        ("ctxsw", 1) => cpus(),
-        ("ctxsw", 2) => next(),
-        ("migrate", 2) => cpus(),
-        ("signal", 2) => own(&SIGNALS),
-        ("ptrace", 2) => own(&["get", "set"]),
-        ("ptrace", 3) => own(&["NT_PRFPREG", "NT_ARM_SVE"]),
+        ("ctxsw" | "cpu-pm" | "cpu-offline" | "cpu-online", 1) | ("migrate", 2) => {
+            v.names("", &n.cpus);
+        }
+        ("ctxsw", 2) => {
+            v.names("", &n.tasks).words("", &NEXT, "");
+        }
+        ("signal", 2) => {
+            v.words("", &SIGNALS, "");
+        }
+        ("ptrace", 2) => {
+            v.words("", &["get", "set"], "");
+        }
+        ("ptrace", 3) => {
+            v.words("", &["NT_PRFPREG", "NT_ARM_SVE"], "");
+        }
         ("ptrace", _) if words.get(2) == Some(&"set") => {
             let sve = words.get(3) == Some(&"NT_ARM_SVE");
-            let mut v = writes(sve, !sve);
+            writes(&mut v, sve, !sve);
             if sve && !cur.contains('=') {
-                v.extend(own(&[
-                    "fpsimd", "sve", "header", "partial", "inherit", "onexec",
-                ]));
-                v.extend(vl_words());
+                v.words(
+                    "",
+                    &["fpsimd", "sve", "header", "partial", "inherit", "onexec"],
+                    "",
+                )
+                .names("vl=", &n.vls);
             }
-            v
         }
         ("kernel-neon", 1) => {
-            let mut v = cpus();
-            v.extend(tasks());
-            v
+            v.names("", &n.cpus).names("", &n.tasks);
         }
-        ("cpu-pm" | "cpu-offline" | "cpu-online", 1) => cpus(),
         ("kvm-enter", 2) | ("guest-sve-op" | "guest-fp-op" | "guest-zcr" | "kvm-exit", 1) => {
-            vcpus()
+            v.names("", &n.vcpus);
         }
-        ("guest-zcr", 2) => vl_words(),
-        ("guest-sve-op", _) => writes(true, false),
-        ("guest-fp-op", _) => writes(false, true),
-        ("kvm-exit", 2) => own(&["to-user"]),
-        ("expect", 1) => path_or(&["no-violations", "violation"]),
-        ("expect", 2) if prev == "violation" => own(&RULE_CODES),
-        ("expect", 2) => own(&CMP_OPS),
+        ("guest-zcr", 2) => {
+            v.names("vl=", &n.vls);
+        }
+        ("guest-sve-op", _) => writes(&mut v, true, false),
+        ("kvm-exit", 2) => {
+            v.words("", &["to-user"], "");
+        }
+        ("expect", 1) => paths_or(&mut v, &["no-violations", "violation"]),
+        ("expect", 2) if prev == "violation" => {
+            v.words("", &RULE_CODES, "");
+        }
+        ("expect", 2) => {
+            v.words("", &CMP_OPS, "");
+        }
         ("expect", 3) => {
-            let mut v = path_or(&VALUE_FORMS);
+            paths_or(&mut v, &VALUE_FORMS);
             if !cur.contains('.') {
-                v.extend(vocab::comparison_words().map(String::from));
-                v.extend(kernel_names());
+                for w in vocab::comparison_words() {
+                    v.word(w.to_string());
+                }
+                for k in kernel_names() {
+                    v.word(k);
+                }
             }
-            v
         }
-        ("show", 1) => path_or(&SHOW_WORDS),
-        _ => Vec::new(),
+        ("show", 1) => paths_or(&mut v, &SHOW_WORDS),
+        _ => {}
     }
+    v.done()
 }
 
 /// The candidates for the word at a position of a script ([`complete_statement`]).
@@ -391,13 +470,16 @@ pub fn complete_statement(text: &str, pos: usize, n: &Names) -> Completions {
     let word_start = stmt.rfind(char::is_whitespace).map_or(0, |i| i + 1);
     let cur = &stmt[word_start..];
     let words: Vec<&str> = stmt[..word_start].split_whitespace().collect();
-    let cands = if words.is_empty() {
-        STATEMENTS.iter().map(|s| s.keyword.to_string()).collect()
+    let mut items = if words.is_empty() {
+        let mut v = List::default();
+        for s in &STATEMENTS {
+            v.word(s.keyword.to_string());
+        }
+        v.done()
     } else {
         candidates(&words, cur, n)
     };
-    let mut items: Vec<String> = cands.into_iter().filter(|c| c.starts_with(cur)).collect();
-    items.dedup();
+    items.retain(|c| c.starts_with(cur));
     Completions {
         start: start + word_start,
         keyword: words.is_empty(),
