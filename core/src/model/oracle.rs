@@ -46,7 +46,12 @@ impl std::ops::DerefMut for VRegs {
     }
 }
 
-impl Digest for VRegs {}
+/// Promised values name no task.
+impl Digest for VRegs {
+    fn numbering() -> Option<u64> {
+        crate::model::shared::ANY_NUMBERING
+    }
+}
 
 /// Hashes as two masks (promised, promised nonzero) and the nonzero values, in one write
 /// (explore keys every state by its oracle too; most promises are zero).

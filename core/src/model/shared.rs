@@ -86,21 +86,44 @@ impl Clone for DigestCell {
     }
 }
 
-/// Contents a [`Shared`] can hold: how long a digest of them stays valid.
+/// Contents a [`Shared`] can hold: how long a digest of them stays valid. Every kind of
+/// contents says it (there is no default), so contents that name a task or a CPU cannot
+/// be cached across explore's renumberings by mistake.
 pub trait Digest: Hash {
     /// Under which numbering of tasks the contents hash now: a digest taken under the same
-    /// number is valid (`None`: not one to cache). Register bytes hash alike under every
-    /// numbering (the default); register origins name tasks, whose numbers explore's
-    /// renumbering changes ([`crate::model::types::Renumbering::task_tag`]).
+    /// number is valid (`None`: not one to cache). Bytes name no task and hash alike under
+    /// every numbering ([`ANY_NUMBERING`]); register origins name tasks, whose numbers
+    /// explore's renumbering changes ([`crate::model::types::Renumbering::task_tag`]).
+    fn numbering() -> Option<u64>;
+}
+
+/// The numbering of contents that name no task or CPU: every numbering.
+pub const ANY_NUMBERING: Option<u64> = Some(0);
+
+impl<const N: usize, const M: usize> Digest for [[u8; N]; M] {
     fn numbering() -> Option<u64> {
-        Some(0)
+        ANY_NUMBERING
     }
 }
 
-impl<const N: usize, const M: usize> Digest for [[u8; N]; M] {}
-impl<const N: usize> Digest for [u8; N] {}
-impl Digest for Vec<u8> {}
-impl Digest for [u128; 32] {}
+impl<const N: usize> Digest for [u8; N] {
+    fn numbering() -> Option<u64> {
+        ANY_NUMBERING
+    }
+}
+
+impl Digest for Vec<u8> {
+    fn numbering() -> Option<u64> {
+        ANY_NUMBERING
+    }
+}
+
+/// V0–V31 values.
+impl Digest for [u128; 32] {
+    fn numbering() -> Option<u64> {
+        ANY_NUMBERING
+    }
+}
 
 impl<T> Shared<T> {
     /// Wraps `value`.
