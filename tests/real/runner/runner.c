@@ -564,7 +564,14 @@ static void open_alg(struct slot *t)
 	t->alg_fd = (s32)op;
 }
 
-static u8 neon_buf[1024];
+/*
+ * One SHA-256 block, aligned so that it never straddles a page: the arm64 SHA-256
+ * transform (sha2-ce) may stop between blocks when a reschedule is pending (cond_yield),
+ * and the glue then calls kernel_neon_begin() again for the rest, so a longer write
+ * counts one call or more depending on timing. After its only block the transform
+ * returns without checking, so one write is exactly one kernel_neon_begin().
+ */
+static u8 neon_buf[64] __attribute__((aligned(64)));
 
 static void worker_exec_self(u32 next);
 
@@ -630,7 +637,7 @@ static int run_step(u32 i)
 		t->done = i + 1;
 		sys_exit(0);
 	case OP_READ_NEON:
-		/* MSG_MORE: one hash update, no final, so one kernel_neon_begin() per call */
+		/* MSG_MORE: one hash update of one block, no final: one kernel_neon_begin() */
 		t->x0 = t->alg_fd < 0 ? -97 : sys6(__NR_sendto, t->alg_fd, (s64)neon_buf, sizeof(neon_buf), 0x8000 /* MSG_MORE */, 0, 0);
 		break;
 	case OP_GUEST_PUSH: {
