@@ -201,12 +201,12 @@ fn the_task_tag_names_the_numbering_of_tasks() {
     assert!(tag(&far, &[0]).is_some());
 }
 
-/// A register file's origins keep their digest only for the task numbering it was taken
-/// under: keyed again under another, they hash as a fresh copy does there (a digest reused
+/// A register file's origins (and a task's saved V origins) keep their digest only for the
+/// task numbering it was taken under: keyed again under another, they hash as a fresh copy does there (a digest reused
 /// across numberings would merge states that differ in which task wrote a register).
 #[test]
 fn cached_origin_digests_follow_the_task_numbering() {
-    use crate::model::regs::{Origin, RegFile};
+    use crate::model::regs::{Origin, RegFile, UserFpsimdState};
     use crate::model::types::Renumbering;
     use std::hash::Hash;
     let mut regs = RegFile::default();
@@ -228,6 +228,22 @@ fn cached_origin_digests_follow_the_task_numbering() {
     // A write forgets the digest.
     regs.origin.z_lo[0] = Origin::Kernel;
     assert_ne!(fp(&regs), plain);
+    // Likewise the origins of a task's saved V registers.
+    let mut st = UserFpsimdState::default();
+    st.origin[0] = Origin::Task(TaskId(0));
+    st.origin[1] = Origin::Task(TaskId(1));
+    let fp = |s: &UserFpsimdState| {
+        let mut h = crate::model::digest::Fp128::default();
+        s.hash(&mut h);
+        h.finish128()
+    };
+    let plain = fp(&st);
+    let swapped = Renumbering::within(swap(), || fp(&st));
+    assert_ne!(plain, swapped);
+    let mut fresh = st.clone();
+    fresh.origin[2] = Origin::Zero;
+    assert_eq!(Renumbering::within(swap(), || fp(&fresh)), swapped);
+    assert_eq!(fp(&st), plain);
 }
 
 /// Every move the search can make, including the opt-in families', is written as DSL that

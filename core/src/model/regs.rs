@@ -287,7 +287,7 @@ impl RegFile {
         for (n, v) in vregs.iter_mut().enumerate() {
             *v = self.v(n);
         }
-        st.origin = self.origin.z_lo;
+        st.origin.0 = self.origin.z_lo;
         st.fpsr = self.fpsr;
         st.fpcr = self.fpcr;
     }
@@ -299,7 +299,7 @@ impl RegFile {
             z[..16].copy_from_slice(&v.to_le_bytes());
             z[16..].fill(0);
         }
-        self.origin.z_lo = st.origin;
+        self.origin.z_lo = st.origin.0;
         self.origin.z_hi = [Origin::Zero; 32];
         self.fpsr = st.fpsr;
         self.fpcr = st.fpcr;
@@ -432,11 +432,42 @@ pub struct UserFpsimdState {
     pub fpsr: u32,
     /// FPCR.
     pub fpcr: u32,
-    /// Provenance of each V register.
-    pub origin: [Origin; 32],
+    /// Provenance of each V register (copy-on-write, digest cached per task numbering).
+    pub origin: Shared<VOrigins>,
 }
 
-/// Every field, the origins in one write.
+/// The origins of V0–V31: hash as one write of their codes, like [`Origins`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VOrigins(pub [Origin; 32]);
+
+impl std::ops::Deref for VOrigins {
+    type Target = [Origin; 32];
+    fn deref(&self) -> &[Origin; 32] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for VOrigins {
+    fn deref_mut(&mut self) -> &mut [Origin; 32] {
+        &mut self.0
+    }
+}
+
+impl Hash for VOrigins {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        OriginBytes::hash(&[&self.0], state);
+    }
+}
+
+/// Like [`Origins`]: they name tasks.
+impl crate::model::shared::Digest for VOrigins {
+    fn numbering() -> Option<u64> {
+        Renumbering::with_current(Renumbering::task_tag)
+    }
+}
+
+/// Every field; the values and the origins as their cached digests.
 impl Hash for UserFpsimdState {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let UserFpsimdState {
@@ -448,7 +479,7 @@ impl Hash for UserFpsimdState {
         vregs.hash(state);
         fpsr.hash(state);
         fpcr.hash(state);
-        OriginBytes::hash(&[origin], state);
+        origin.hash(state);
     }
 }
 
