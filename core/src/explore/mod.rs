@@ -236,7 +236,7 @@ struct Node {
 const _: () = assert!(std::mem::size_of::<Node>() == 8);
 
 /// A visited state's key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Key {
     Fingerprint(u128),
     Exact(Box<[u8]>),
@@ -477,7 +477,7 @@ impl Ctx<'_> {
     /// oracle's promises) read only what the key keeps, up to renumbering tasks and CPUs,
     /// so a state with that key passes them again, and the step leads to that state.
     fn known_clean(&self, k: &Key) -> bool {
-        self.memo && self.seen.contains(k) && !self.unchecked.contains(k)
+        self.seen.contains(k) && !self.unchecked.contains(k)
     }
 }
 
@@ -548,7 +548,8 @@ impl Walker<'_> {
         let mut out = Expansion::default();
         let mut parent: Option<(u32, Machine, AbiOracle)> = None;
         let mut buf = HashBytes::default();
-        let mut clean = HashSet::new();
+        // States of this run found clean (not in `seen` until the run is merged).
+        let mut clean = Seen::empty(self.ctx.cfg.keys);
         for &node in run {
             let (m, o) = if node == ROOT {
                 self.root.clone()
@@ -580,7 +581,7 @@ impl Walker<'_> {
         m: &Machine,
         o: &AbiOracle,
         buf: &mut HashBytes,
-        clean_here: &mut HashSet<Key>,
+        clean_here: &mut Seen,
         out: &mut Expansion,
     ) {
         out.expanded += 1;

@@ -127,7 +127,7 @@ impl OriginBytes {
 /// Origins name tasks: their digest holds for the task numbering it was taken under.
 impl crate::model::shared::Digest for Origins {
     fn numbering() -> Option<u64> {
-        Renumbering::with_current(Renumbering::task_tag)
+        Renumbering::current_task_tag()
     }
 }
 
@@ -463,7 +463,7 @@ impl Hash for VOrigins {
 /// Like [`Origins`]: they name tasks.
 impl crate::model::shared::Digest for VOrigins {
     fn numbering() -> Option<u64> {
-        Renumbering::with_current(Renumbering::task_tag)
+        Renumbering::current_task_tag()
     }
 }
 

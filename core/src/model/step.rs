@@ -23,19 +23,14 @@ use crate::model::regs::sve_vq_from_vl;
 use crate::model::types::{CpuId, Curr, Level, TaskId, VcpuId};
 
 impl Machine {
-    /// Creates a task as `execve()` leaves it, with VL `vl` bytes (default: the system
-    /// default), optionally switching it in on `on`.
-    pub fn add_task(
-        &mut self,
-        name: &str,
-        vl: Option<u16>,
-        on: Option<CpuId>,
-    ) -> Result<TaskId, StepError> {
+    /// Can a task named `name` be created (by `task` or `fork`)? A valid name no task or
+    /// vCPU has (`taken` is the hint when one has it), and room for one more task.
+    fn check_new_task(&self, name: &str, taken: &str) -> Result<(), StepError> {
         check_name(name)?;
         if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
             return Err(StepError::new(
                 format!("a task or vCPU named {name} already exists"),
-                "pick another name",
+                taken,
             ));
         }
         if self.tasks.len() >= Config::MAX_TASKS {
@@ -44,6 +39,18 @@ impl Machine {
                 "use fewer tasks",
             ));
         }
+        Ok(())
+    }
+
+    /// Creates a task as `execve()` leaves it, with VL `vl` bytes (default: the system
+    /// default), optionally switching it in on `on`.
+    pub fn add_task(
+        &mut self,
+        name: &str,
+        vl: Option<u16>,
+        on: Option<CpuId>,
+    ) -> Result<TaskId, StepError> {
+        self.check_new_task(name, "pick another name")?;
         let vl = vl.unwrap_or(self.config.sve_default_vl);
         if !self.config.vls.contains(&vl) {
             return Err(StepError::new(
@@ -392,21 +399,7 @@ impl Machine {
                         self.check_next(c, *next)
                     }
                     Syscall::Fork(name) => {
-                        if let Err(e) = check_name(name) {
-                            Err(e)
-                        } else if self.task_id(name).is_some() || self.vcpu_id(name).is_some() {
-                            Err(StepError::new(
-                                format!("a task or vCPU named {name} already exists"),
-                                "pick another name for the child",
-                            ))
-                        } else if self.tasks.len() >= Config::MAX_TASKS {
-                            Err(StepError::new(
-                                format!("too many tasks ({})", Config::MAX_TASKS),
-                                "use fewer tasks",
-                            ))
-                        } else {
-                            Ok(())
-                        }
+                        self.check_new_task(name, "pick another name for the child")
                     }
                     Syscall::Kill(target, _) => self.check_alive(*target),
                     Syscall::KvmRun(v) => self.validate_kvm_run(*task, *v),

@@ -86,6 +86,11 @@ impl Renumbering {
         }
     }
 
+    /// [`Renumbering::task_tag`] of the renumbering in effect.
+    pub fn current_task_tag() -> Option<u64> {
+        Renumbering::with_current(Renumbering::task_tag)
+    }
+
     /// Runs `f` with `r` in effect on this thread (nothing is renumbered with `None`); the
     /// renumbering in effect before is restored after, also if `f` panics.
     pub fn within<R>(r: Option<Renumbering>, f: impl FnOnce() -> R) -> R {
