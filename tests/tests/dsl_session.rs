@@ -203,6 +203,106 @@ fn json_round_trips_with_a_version() {
     }
 }
 
+/// Rewrites every register row of every CPU in a machine document: `f(kind, row)` returns
+/// the new hex string ("z" or "p" rows).
+fn rewrite_rows(doc: &str, mut f: impl FnMut(&str, &str) -> String) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(doc).expect("json");
+    let m = v.pointer_mut("/data/machine").is_some();
+    let cpus = if m {
+        "/data/machine/cpus"
+    } else {
+        "/data/cpus"
+    };
+    for cpu in v
+        .pointer_mut(cpus)
+        .and_then(|c| c.as_array_mut())
+        .expect("cpus")
+    {
+        for kind in ["z", "p"] {
+            for row in cpu["regs"][kind].as_array_mut().expect("rows") {
+                *row = f(kind, row.as_str().expect("hex")).into();
+            }
+        }
+    }
+    v.to_string()
+}
+
+#[test]
+fn register_files_are_as_wide_as_the_largest_vl_and_wider_older_files_still_load() {
+    // Largest VL 512 bits: Z rows of 64 bytes, P rows of 8, in memory and in the file.
+    let (mut s, _) = Session::from_source(
+        "vls 128,256,512\ntask A vl=512 on=cpu0\nsve-op A z0=pattern(1) p3=0xff\n",
+    );
+    let _ = s.trace(1000);
+    let m = s.machine();
+    assert_eq!(
+        (m.cpus[0].regs.z.width(), m.cpus[0].regs.p.width()),
+        (64, 8)
+    );
+    let doc = machine_to_json(m);
+    let widths = |doc: &str| {
+        let mut w = Vec::new();
+        rewrite_rows(doc, |k, r| {
+            w.push((k.to_string(), r.len() / 2));
+            r.to_string()
+        });
+        w
+    };
+    assert!(widths(&doc)
+        .iter()
+        .all(|(k, w)| *w == if k == "z" { 64 } else { 8 }));
+    // Earlier builds wrote every row at the architectural maximum (2048 bits): zero beyond the
+    // largest VL. Such a file loads as the same machine, and so does a trace holding it.
+    let widen = |k: &str, r: &str| {
+        let full = if k == "z" { 512 } else { 64 };
+        format!("{r}{}", "0".repeat(full - r.len()))
+    };
+    let old = rewrite_rows(&doc, widen);
+    assert!(widths(&old).iter().all(|(_, w)| *w == 256 || *w == 32));
+    assert_eq!(&machine_from_json(&old).expect("format 2 rows"), m);
+    let t = s.trace(1000);
+    let old_trace = rewrite_rows(&trace_to_json(&t), widen);
+    assert_eq!(trace_from_json(&old_trace).expect("format 2 rows"), t);
+    // A value beyond the largest VL, or rows narrower than it, is a damaged file (stepping
+    // such a machine would read past its registers), with the CPU named.
+    let beyond = rewrite_rows(&doc, |k, r| {
+        let full = if k == "z" { 512 } else { 64 };
+        format!("{r}{}1", "0".repeat(full - r.len() - 1))
+    });
+    let narrow = rewrite_rows(&doc, |_, r| r[..r.len() / 2].to_string());
+    for bad in [beyond, narrow] {
+        match machine_from_json(&bad) {
+            Err(LoadError::Damaged(e)) => {
+                assert!(e.contains("cpu0's Z") && e.contains("gives 64"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let narrow_trace = rewrite_rows(&trace_to_json(&t), |_, r| r[..r.len() / 2].to_string());
+    assert!(matches!(
+        trace_from_json(&narrow_trace),
+        Err(LoadError::Damaged(_))
+    ));
+    // Rows of unequal width, or wider than the architecture allows, do not parse.
+    let mut first = true;
+    let ragged = rewrite_rows(&doc, |_, r| match std::mem::take(&mut first) {
+        true => format!("{r}00"),
+        false => r.to_string(),
+    });
+    assert!(matches!(
+        machine_from_json(&ragged),
+        Err(LoadError::Damaged(_))
+    ));
+    let huge = rewrite_rows(&doc, |k, r| match k {
+        "z" => format!("{r}{}", "0".repeat(600)),
+        _ => r.to_string(),
+    });
+    match machine_from_json(&huge) {
+        Err(LoadError::Damaged(e)) => assert!(e.contains("1 to 256"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn run_without_a_callback_counts_failed_expects() {
     let (mut s, d) =

@@ -209,7 +209,7 @@ fn cached_origin_digests_follow_the_task_numbering() {
     use crate::model::regs::{Origin, RegFile, UserFpsimdState};
     use crate::model::types::Renumbering;
     use std::hash::Hash;
-    let mut regs = RegFile::default();
+    let mut regs = RegFile::new(64);
     regs.origin.z_lo[0] = Origin::Task(TaskId(0));
     regs.origin.z_lo[1] = Origin::Task(TaskId(1));
     let fp = |r: &RegFile| {

@@ -426,7 +426,7 @@ impl Machine {
         // at the shortest.
         let vq = sve_vq_from_vl(config.min_vl()).max(1);
         let cpu = Cpu {
-            regs: RegFile::default(),
+            regs: RegFile::new(config.max_vl()),
             zcr_len: (vq - 1) as u8,
             cpacr_zen_el0en: false,
             last: LastState::default(),

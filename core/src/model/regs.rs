@@ -1,8 +1,8 @@
 //! Registers and register buffers, with real values.
 //!
-//! * [`RegFile`]: a CPU's FP/SIMD/SVE register file (Arm ARM names): `Z0`–`Z31` up to the
-//!   architectural maximum of 2048 bits, `V0`–`V31` as bits [127:0] of the Z registers,
-//!   `P0`–`P15`, `FFR`, `FPSR`, `FPCR`.
+//! * [`RegFile`]: a CPU's FP/SIMD/SVE register file (Arm ARM names): `Z0`–`Z31` as long as
+//!   the CPU's largest vector length (at most the architectural 2048 bits), `V0`–`V31` as
+//!   bits [127:0] of the Z registers, `P0`–`P15`, `FFR`, `FPSR`, `FPCR`.
 //! * [`UserFpsimdState`]: `struct user_fpsimd_state` (uapi `asm/ptrace.h`): 32 × 128-bit
 //!   `vregs`, `fpsr`, `fpcr`, 8 reserved bytes — 528 bytes.
 //! * [`SveBuf`]: a task's or vCPU's `sve_state`, in the signal-frame register layout of
@@ -15,7 +15,7 @@
 
 use crate::model::shared::Shared;
 use crate::model::types::{Renumbering, TaskId, VcpuId};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::hash::{Hash, Hasher};
 
 /// Largest vector length the architecture allows, in bytes (2048 bits).
@@ -159,20 +159,157 @@ impl Hash for Origins {
     }
 }
 
+/// Registers of one kind at a CPU's largest vector length, back to back: `COUNT` rows of
+/// equal width, at most `MAX` bytes each. Row `n` indexes as a byte slice.
+///
+/// A CPU's Z registers are as long as the largest vector length it implements, not the
+/// architecture's: a machine whose longest VL is 512 bits has 32 × 64 bytes of Z (2 KiB),
+/// which a copy on write copies and a digest reads, where the architectural maximum would
+/// be 8 KiB.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Rows<const COUNT: usize, const MAX: usize> {
+    bytes: Box<[u8]>,
+}
+
+/// Z0–Z31: `max_vl` bytes each.
+pub type ZRows = Rows<32, ZREG_MAX_BYTES>;
+/// P0–P15: `max_vl / 8` bytes each.
+pub type PRows = Rows<16, PREG_MAX_BYTES>;
+
+impl<const COUNT: usize, const MAX: usize> Rows<COUNT, MAX> {
+    /// `COUNT` zero rows of `width` bytes (1 to `MAX`).
+    pub fn zeroed(width: usize) -> Self {
+        debug_assert!((1..=MAX).contains(&width), "row width {width}");
+        Rows {
+            bytes: vec![0; COUNT * width].into_boxed_slice(),
+        }
+    }
+
+    /// Bytes per register.
+    pub fn width(&self) -> usize {
+        self.bytes.len() / COUNT
+    }
+
+    /// The registers in order.
+    pub fn iter(&self) -> std::slice::ChunksExact<'_, u8> {
+        let w = self.width();
+        self.bytes.chunks_exact(w)
+    }
+
+    /// The registers in order, for writing.
+    pub fn iter_mut(&mut self) -> std::slice::ChunksExactMut<'_, u8> {
+        let w = self.width();
+        self.bytes.chunks_exact_mut(w)
+    }
+
+    /// Narrows the rows to `width` bytes, which a machine's largest vector length sets (a
+    /// machine file may hold them wider: earlier builds wrote the architectural maximum). Fails
+    /// if they are narrower, or a byte beyond `width` is not zero: no vector length of the
+    /// machine reaches it, so it cannot hold a value.
+    pub fn fit(&mut self, width: usize) -> Result<(), String> {
+        let have = self.width();
+        if have == width {
+            return Ok(());
+        }
+        if have < width || self.iter().any(|r| r[width..].iter().any(|&b| b != 0)) {
+            return Err(format!(
+                "registers of {have} bytes where the largest vector length gives {width}, \
+                 with nonzero bytes beyond it"
+            ));
+        }
+        let mut narrow = Self::zeroed(width);
+        for (n, r) in narrow.iter_mut().zip(self.iter()) {
+            n.copy_from_slice(&r[..width]);
+        }
+        *self = narrow;
+        Ok(())
+    }
+}
+
+impl<const COUNT: usize, const MAX: usize> std::ops::Index<usize> for Rows<COUNT, MAX> {
+    type Output = [u8];
+    fn index(&self, n: usize) -> &[u8] {
+        let w = self.width();
+        &self.bytes[n * w..(n + 1) * w]
+    }
+}
+
+impl<const COUNT: usize, const MAX: usize> std::ops::IndexMut<usize> for Rows<COUNT, MAX> {
+    fn index_mut(&mut self, n: usize) -> &mut [u8] {
+        let w = self.width();
+        &mut self.bytes[n * w..(n + 1) * w]
+    }
+}
+
+/// The width, then each row (a row's zero tail is cheap for [`crate::model::digest::Fp128`]).
+impl<const COUNT: usize, const MAX: usize> Hash for Rows<COUNT, MAX> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.width());
+        for r in self.iter() {
+            state.write(r);
+        }
+    }
+}
+
+/// Register bytes name no task.
+impl<const COUNT: usize, const MAX: usize> crate::model::shared::Digest for Rows<COUNT, MAX> {
+    fn numbering() -> Option<u64> {
+        crate::model::shared::ANY_NUMBERING
+    }
+}
+
+/// One hex string per register.
+impl<const COUNT: usize, const MAX: usize> std::fmt::Debug for Rows<COUNT, MAX> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(hex_row::encode))
+            .finish()
+    }
+}
+
+/// `COUNT` hex strings of equal length, one per register.
+impl<const COUNT: usize, const MAX: usize> Serialize for Rows<COUNT, MAX> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(hex_row::encode))
+    }
+}
+
+impl<'de, const COUNT: usize, const MAX: usize> Deserialize<'de> for Rows<COUNT, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let rows = Vec::<String>::deserialize(d)?;
+        if rows.len() != COUNT {
+            return Err(D::Error::custom(format!(
+                "expected {COUNT} registers, found {}",
+                rows.len()
+            )));
+        }
+        let width = rows[0].len() / 2;
+        if !(1..=MAX).contains(&width) {
+            return Err(D::Error::custom(format!(
+                "a register of {width} bytes: they have 1 to {MAX}"
+            )));
+        }
+        let mut out = Self::zeroed(width);
+        for (o, r) in out.iter_mut().zip(&rows) {
+            hex_row::decode_into(r, o).map_err(D::Error::custom)?;
+        }
+        Ok(out)
+    }
+}
+
 /// A CPU's FP/SIMD/SVE register file.
 ///
-/// Storage covers the architectural maximum; bytes at and above the current vector length
-/// are inaccessible. Arm leaves them UNKNOWN when the vector length grows again; the model
-/// zeroes them whenever `ZCR_EL1.LEN` changes (see [`RegFile::set_vq`]).
+/// Z and P hold the CPU's largest vector length ([`Rows`]); bytes at and above the current
+/// vector length are inaccessible. Arm leaves them UNKNOWN when the vector length grows
+/// again; the model zeroes them whenever `ZCR_EL1.LEN` changes (see [`RegFile::set_vq`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RegFile {
     /// Z0–Z31, byte i = bits [8i+7:8i] (copy-on-write: clones share it until a write).
-    #[serde(with = "shared_hex_rows")]
-    pub z: Shared<[[u8; ZREG_MAX_BYTES]; 32]>,
+    pub z: Shared<ZRows>,
     /// P0–P15 (copy-on-write).
-    #[serde(with = "shared_hex_rows")]
-    pub p: Shared<[[u8; PREG_MAX_BYTES]; 16]>,
-    /// FFR.
+    pub p: Shared<PRows>,
+    /// FFR (at the architectural maximum: 32 bytes, kept inline).
     #[serde(with = "hex_row")]
     pub ffr: [u8; PREG_MAX_BYTES],
     /// FPSR.
@@ -183,20 +320,32 @@ pub struct RegFile {
     pub origin: Shared<Origins>,
 }
 
-impl Default for RegFile {
-    fn default() -> Self {
+impl RegFile {
+    /// A zeroed register file of a CPU whose largest vector length is `max_vl` bytes.
+    pub fn new(max_vl: u16) -> RegFile {
+        let w = usize::from(max_vl);
         RegFile {
-            z: Shared::new([[0; ZREG_MAX_BYTES]; 32]),
-            p: Shared::new([[0; PREG_MAX_BYTES]; 16]),
+            z: Shared::new(ZRows::zeroed(w)),
+            p: Shared::new(PRows::zeroed(w / 8)),
             ffr: [0; PREG_MAX_BYTES],
             fpsr: 0,
             fpcr: 0,
             origin: Shared::default(),
         }
     }
-}
 
-impl RegFile {
+    /// Narrows Z and P to a largest vector length of `max_vl` bytes ([`Rows::fit`]).
+    pub fn fit(&mut self, max_vl: u16) -> Result<(), String> {
+        let w = usize::from(max_vl);
+        if self.z.width() != w {
+            self.z.fit(w).map_err(|e| format!("Z: {e}"))?;
+        }
+        if self.p.width() != w / 8 {
+            self.p.fit(w / 8).map_err(|e| format!("P: {e}"))?;
+        }
+        Ok(())
+    }
+
     /// `Vn`: bits [127:0] of `Zn`.
     pub fn v(&self, n: usize) -> u128 {
         let mut b = [0u8; 16];
@@ -253,7 +402,7 @@ impl RegFile {
         if vq > 1 {
             // The common vector lengths get a fill of a fixed size, which the compiler
             // unrolls (the getpid loop runs this at every trap); the others a loop.
-            fn zero_high<const END: usize>(z: &mut [[u8; ZREG_MAX_BYTES]; 32]) {
+            fn zero_high<const END: usize>(z: &mut ZRows) {
                 for r in z.iter_mut() {
                     r[16..END].fill(0);
                 }
@@ -342,7 +491,7 @@ impl RegFile {
 
     /// Power loss (CPU PM, hotplug): the model zeroes the register file.
     pub fn lose_power(&mut self) {
-        *self = RegFile::default();
+        *self = RegFile::new(self.z.width() as u16);
     }
 }
 
@@ -354,15 +503,19 @@ mod hex_row {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
-    pub fn decode<const N: usize>(s: &str) -> Result<[u8; N], String> {
-        if s.len() != 2 * N || !s.is_ascii() {
-            return Err(format!("expected {} hex digits, found {}", 2 * N, s.len()));
+    /// Decodes `s`, two hex digits a byte, into all of `out`.
+    pub fn decode_into(s: &str, out: &mut [u8]) -> Result<(), String> {
+        if s.len() != 2 * out.len() || !s.is_ascii() {
+            return Err(format!(
+                "expected {} hex digits, found {}",
+                2 * out.len(),
+                s.len()
+            ));
         }
-        let mut out = [0u8; N];
         for (i, o) in out.iter_mut().enumerate() {
             *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
         }
-        Ok(out)
+        Ok(())
     }
 
     pub fn serialize<S: Serializer, const N: usize>(v: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
@@ -372,54 +525,9 @@ mod hex_row {
     pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
         d: D,
     ) -> Result<[u8; N], D::Error> {
-        decode(&String::deserialize(d)?).map_err(D::Error::custom)
-    }
-}
-
-mod hex_rows {
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer, const N: usize, const M: usize>(
-        v: &[[u8; N]; M],
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(|r| super::hex_row::encode(r)))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize, const M: usize>(
-        d: D,
-    ) -> Result<[[u8; N]; M], D::Error> {
-        let rows = Vec::<String>::deserialize(d)?;
-        if rows.len() != M {
-            return Err(D::Error::custom(format!(
-                "expected {M} registers, found {}",
-                rows.len()
-            )));
-        }
-        let mut out = [[0u8; N]; M];
-        for (o, r) in out.iter_mut().zip(&rows) {
-            *o = super::hex_row::decode(r).map_err(D::Error::custom)?;
-        }
+        let mut out = [0u8; N];
+        decode_into(&String::deserialize(d)?, &mut out).map_err(D::Error::custom)?;
         Ok(out)
-    }
-}
-
-/// [`hex_rows`] for copy-on-write arrays.
-mod shared_hex_rows {
-    use super::Shared;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer, const N: usize, const M: usize>(
-        v: &Shared<[[u8; N]; M]>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        super::hex_rows::serialize(v, s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize, const M: usize>(
-        d: D,
-    ) -> Result<Shared<[[u8; N]; M]>, D::Error> {
-        super::hex_rows::deserialize(d).map(Shared::new)
     }
 }
 
@@ -695,8 +803,37 @@ mod tests {
     }
 
     #[test]
+    fn a_register_file_is_as_wide_as_the_largest_vl_and_narrows_only_over_zeros() {
+        let mut r = RegFile::new(32);
+        assert_eq!((r.z.width(), r.p.width()), (32, 4));
+        assert_eq!(r.z.iter().count(), 32);
+        assert_eq!(r.p.iter().count(), 16);
+        r.write_z(31, &[0x77; 32], Origin::Kernel);
+        assert_eq!(r.z[31], [0x77; 32]);
+        assert!(r.z[30].iter().all(|&b| b == 0), "rows do not overlap");
+        // Widths are part of the hash: equal bytes at another width are another file.
+        let wide = RegFile::new(64);
+        assert_ne!(
+            crate::model::digest::HashBytes::of(&*wide.z),
+            crate::model::digest::HashBytes::of(&*RegFile::new(32).z)
+        );
+        // Narrowing keeps what is below the new width; a value beyond it refuses.
+        let mut w = wide.clone();
+        w.write_z(2, &[0x11; 16], Origin::Kernel);
+        w.write_p(1, &[0x22; 2], Origin::Kernel);
+        w.fit(16).expect("zeros beyond 16 bytes");
+        assert_eq!((w.z.width(), w.p.width()), (16, 2));
+        assert_eq!((&w.z[2], &w.p[1]), (&[0x11; 16][..], &[0x22; 2][..]));
+        let mut v = wide.clone();
+        v.write_z(0, &[0x11; 64], Origin::Kernel);
+        let e = v.fit(32).expect_err("a value beyond 32 bytes");
+        assert!(e.contains("Z: registers of 64 bytes"), "{e}");
+        assert!(RegFile::new(16).fit(32).is_err(), "narrower than asked");
+    }
+
+    #[test]
     fn a_v_write_zeroes_the_rest_of_z() {
-        let mut r = RegFile::default();
+        let mut r = RegFile::new(64);
         r.write_z(3, &[0xaa; 64], Origin::Kernel);
         r.write_v(3, 0x1234, Origin::Kernel);
         assert_eq!(r.v(3), 0x1234);
@@ -706,7 +843,7 @@ mod tests {
 
     #[test]
     fn sve_flush_live_keeps_v_and_skips_z_at_vq_1() {
-        let mut r = RegFile::default();
+        let mut r = RegFile::new(64);
         r.write_z(0, &[0x55; 16], Origin::Kernel);
         r.write_p(0, &[0xff; 2], Origin::Kernel);
         r.write_ffr(&[0xff; 2], Origin::Kernel);

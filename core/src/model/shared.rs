@@ -1,7 +1,8 @@
 //! Copy-on-write storage for the large register arrays, with a cached content digest.
 //!
-//! A machine holds kilobytes of register contents (a CPU's Z registers are 8 KiB at the
-//! architectural maximum; a `sve_state` buffer is `546·VQ` bytes), and most operations
+//! A machine holds kilobytes of register contents (a CPU's Z registers are `32·VL` bytes at
+//! its largest VL, 2 KiB at 512 bits and 8 KiB at the architectural maximum; a `sve_state`
+//! buffer is `546·VQ` bytes), and most operations
 //! change one or two of those arrays. A [`Shared`] makes cloning a machine (the session's
 //! checkpoints, explore's successor states, the oracle's "what would the task read"
 //! simulation) a reference-count increment per array; the first write to a shared array
@@ -99,12 +100,6 @@ pub trait Digest: Hash {
 
 /// The numbering of contents that name no task or CPU: every numbering.
 pub const ANY_NUMBERING: Option<u64> = Some(0);
-
-impl<const N: usize, const M: usize> Digest for [[u8; N]; M] {
-    fn numbering() -> Option<u64> {
-        ANY_NUMBERING
-    }
-}
 
 impl<const N: usize> Digest for [u8; N] {
     fn numbering() -> Option<u64> {

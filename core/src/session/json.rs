@@ -138,7 +138,16 @@ pub fn machine_to_json(m: &Machine) -> String {
 
 /// Loads a machine written by [`machine_to_json`].
 pub fn machine_from_json(text: &str) -> Result<Machine, LoadError> {
-    let m: Machine = from_json("svelab-machine", text)?;
+    let mut m: Machine = from_json("svelab-machine", text)?;
+    check_machine(&mut m)?;
+    Ok(m)
+}
+
+/// The rules a machine read from a file obeys before anything reads it: a configuration a
+/// script could make, as many CPUs as it says, and register files as wide as its largest
+/// vector length (earlier builds wrote them at the architectural maximum: the bytes
+/// beyond, always zero, are dropped).
+fn check_machine(m: &mut Machine) -> Result<(), LoadError> {
     m.config
         .check()
         .map_err(|e| LoadError::Damaged(format!("impossible configuration: {e}")))?;
@@ -149,7 +158,13 @@ pub fn machine_from_json(text: &str) -> Result<Machine, LoadError> {
             m.config.cpus
         )));
     }
-    Ok(m)
+    let max_vl = m.config.max_vl();
+    for (i, cpu) in m.cpus.iter_mut().enumerate() {
+        cpu.regs
+            .fit(max_vl)
+            .map_err(|e| LoadError::Damaged(format!("cpu{i}'s {e}")))?;
+    }
+    Ok(())
 }
 
 /// A step report as JSON.
@@ -169,5 +184,7 @@ pub fn trace_to_json(t: &Trace) -> String {
 
 /// Loads a trace written by [`trace_to_json`].
 pub fn trace_from_json(text: &str) -> Result<Trace, LoadError> {
-    from_json("svelab-trace", text)
+    let mut t: Trace = from_json("svelab-trace", text)?;
+    check_machine(&mut t.machine)?;
+    Ok(t)
 }
