@@ -586,10 +586,17 @@ impl Walker<'_> {
     ) {
         out.expanded += 1;
         let (kernel, mode) = (self.ctx.cfg.kernel, self.ctx.cfg.keys);
+        // The successors' event lists: the key leaves events out and nothing here reads
+        // them, so one list's allocation serves every successor in turn.
+        let mut events = Vec::new();
         for (i, mv) in moves(m, o, self.ctx.cfg.ops, false).iter().enumerate() {
             out.transitions += 1;
             let mut m2 = m.clone();
-            if m2.apply(&mv.op).is_err() {
+            events.clear();
+            m2.events = std::mem::take(&mut events);
+            let applied = m2.apply(&mv.op);
+            events = std::mem::take(&mut m2.events);
+            if applied.is_err() {
                 out.rejected += 1;
                 continue;
             }

@@ -370,3 +370,36 @@ fn replaying_clean_moves_without_their_checks_rebuilds_the_same_state() {
     }
     assert!(clean > 1_000 && broke > 0, "{clean} {broke}");
 }
+
+/// The digest cache holds the last two numberings: cycling through three task orders
+/// (evicting each in turn), every digest equals that of a fresh copy with nothing cached.
+#[test]
+fn the_digest_cache_keeps_two_numberings_and_takes_a_third_again() {
+    use crate::model::regs::{Origin, RegFile};
+    use crate::model::types::Renumbering;
+    use std::hash::Hash;
+    let mut regs = RegFile::new(64);
+    for t in 0..3 {
+        regs.origin.z_lo[t] = Origin::Task(TaskId(t as u16));
+    }
+    let fp = |r: &RegFile| {
+        let mut h = crate::model::digest::Fp128::default();
+        r.hash(&mut h);
+        h.finish128()
+    };
+    let orders: [[usize; 3]; 3] = [[0, 1, 2], [1, 0, 2], [2, 0, 1]];
+    let mut seen = std::collections::HashSet::new();
+    for i in [0, 1, 0, 2, 1, 0, 2, 2, 1] {
+        let under = || Renumbering::from_orders(&orders[i], &[0, 1]);
+        let cached = Renumbering::within(under(), || fp(&regs));
+        let mut fresh = regs.clone();
+        fresh.origin.z_lo[3] = Origin::Zero; // its own copy: nothing cached
+        assert_eq!(
+            cached,
+            Renumbering::within(under(), || fp(&fresh)),
+            "order {i}"
+        );
+        seen.insert((i, cached));
+    }
+    assert_eq!(seen.len(), 3, "three orders, three digests");
+}

@@ -20,8 +20,9 @@
 //! bytes of hashing instead of kilobytes. Contents that name tasks (a register file's
 //! origins: which task wrote each register) hash differently under each of explore's task
 //! renumberings, so their digest is kept with the numbering it was taken under
-//! ([`Digest::numbering`]) and taken again under another. Exact keys need the contents
-//! themselves: inside [`hash_contents`], a `Shared` hashes as its contents.
+//! ([`Digest::numbering`]), for the last two numberings, and taken again under another.
+//! Exact keys need the contents themselves: inside [`hash_contents`], a `Shared` hashes as
+//! its contents.
 
 use crate::model::digest::Fp128;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -45,45 +46,68 @@ struct Inner<T> {
     digest: DigestCell,
 }
 
-/// The cached digest and the numbering it was taken under ([`Digest::numbering`]).
+/// The digests taken under the last two numberings ([`Digest::numbering`]), newest
+/// first: contents that name tasks are keyed under one renumbering or another (with two
+/// tasks, the identity or the swap), and a state and its mirror image alternate.
+type Slots = [Option<(u64, u128)>; 2];
+
+/// The one place the slots are read and written, whatever holds them.
+fn lookup(slots: &Slots, numbering: u64) -> Option<u128> {
+    slots
+        .iter()
+        .flatten()
+        .find(|(n, _)| *n == numbering)
+        .map(|(_, d)| *d)
+}
+
+fn remember(slots: &mut Slots, numbering: u64, digest: u128) {
+    slots[1] = slots[0];
+    slots[0] = Some((numbering, digest));
+}
+
 #[cfg(not(feature = "compare-stateright"))]
 #[derive(Clone, Default)]
-struct DigestCell(Cell<Option<(u64, u128)>>);
+struct DigestCell(Cell<Slots>);
 
 #[cfg(not(feature = "compare-stateright"))]
 impl DigestCell {
-    fn get(&self) -> Option<(u64, u128)> {
-        self.0.get()
+    fn get(&self, numbering: u64) -> Option<u128> {
+        lookup(&self.0.get(), numbering)
     }
-    fn set(&self, d: (u64, u128)) {
-        self.0.set(Some(d));
+    fn set(&self, numbering: u64, digest: u128) {
+        let mut slots = self.0.get();
+        remember(&mut slots, numbering, digest);
+        self.0.set(slots);
     }
     fn clear(&mut self) {
-        *self.0.get_mut() = None;
+        *self.0.get_mut() = [None; 2];
     }
 }
 
 #[cfg(feature = "compare-stateright")]
 #[derive(Default)]
-struct DigestCell(std::sync::Mutex<Option<(u64, u128)>>);
+struct DigestCell(std::sync::Mutex<Slots>);
 
 #[cfg(feature = "compare-stateright")]
 impl DigestCell {
-    fn get(&self) -> Option<(u64, u128)> {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    fn slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
-    fn set(&self, d: (u64, u128)) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
+    fn get(&self, numbering: u64) -> Option<u128> {
+        lookup(&self.slots(), numbering)
+    }
+    fn set(&self, numbering: u64, digest: u128) {
+        remember(&mut self.slots(), numbering, digest);
     }
     fn clear(&mut self) {
-        *self.0.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.0.get_mut().unwrap_or_else(|e| e.into_inner()) = [None; 2];
     }
 }
 
 #[cfg(feature = "compare-stateright")]
 impl Clone for DigestCell {
     fn clone(&self) -> Self {
-        DigestCell(std::sync::Mutex::new(self.get()))
+        DigestCell(std::sync::Mutex::new(*self.slots()))
     }
 }
 
@@ -140,18 +164,16 @@ impl<T: Digest> Shared<T> {
     /// effect.
     pub fn digest(&self) -> u128 {
         let numbering = T::numbering();
-        match (self.0.digest.get(), numbering) {
-            (Some((n, d)), Some(now)) if n == now => d,
-            _ => {
-                let mut h = Fp128::default();
-                self.0.value.hash(&mut h);
-                let d = h.finish128();
-                if let Some(now) = numbering {
-                    self.0.digest.set((now, d));
-                }
-                d
-            }
+        if let Some(d) = numbering.and_then(|now| self.0.digest.get(now)) {
+            return d;
         }
+        let mut h = Fp128::default();
+        self.0.value.hash(&mut h);
+        let d = h.finish128();
+        if let Some(now) = numbering {
+            self.0.digest.set(now, d);
+        }
+        d
     }
 }
 
