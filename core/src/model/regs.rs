@@ -211,10 +211,16 @@ impl<const COUNT: usize, const MAX: usize> Rows<COUNT, MAX> {
         if have == width {
             return Ok(());
         }
-        if have < width || self.iter().any(|r| r[width..].iter().any(|&b| b != 0)) {
+        if have < width {
             return Err(format!(
-                "registers of {have} bytes where the largest vector length gives {width}, \
-                 with nonzero bytes beyond it"
+                "registers of {have} bytes, narrower than the {width} bytes of the largest \
+                 vector length"
+            ));
+        }
+        if let Some(n) = self.iter().position(|r| r[width..].iter().any(|&b| b != 0)) {
+            return Err(format!(
+                "register {n} holds a value beyond the {width} bytes of the largest vector \
+                 length (in bytes {width}..{have})"
             ));
         }
         let mut narrow = Self::zeroed(width);
@@ -827,8 +833,15 @@ mod tests {
         let mut v = wide.clone();
         v.write_z(0, &[0x11; 64], Origin::Kernel);
         let e = v.fit(32).expect_err("a value beyond 32 bytes");
-        assert!(e.contains("Z: registers of 64 bytes"), "{e}");
-        assert!(RegFile::new(16).fit(32).is_err(), "narrower than asked");
+        assert!(
+            e.contains("Z: register 0 holds a value beyond the 32 bytes"),
+            "{e}"
+        );
+        let e = RegFile::new(16).fit(32).expect_err("narrower than asked");
+        assert!(
+            e.contains("Z: registers of 16 bytes, narrower than the 32"),
+            "{e}"
+        );
     }
 
     #[test]
