@@ -165,11 +165,33 @@ impl Hasher for Fp128 {
         self.push(x as u64, 8);
         self.push((x >> 64) as u64, 8);
     }
+    #[inline]
     fn write_usize(&mut self, x: usize) {
-        self.push(x as u64, usize::BITS / 8);
+        // short_code(), pushed directly.
+        if x < 255 {
+            self.push(x as u64, 1);
+        } else {
+            self.push(255, 1);
+            self.push(x as u64, 8);
+        }
     }
+    #[inline]
     fn write_isize(&mut self, x: isize) {
-        self.push(x as u64, isize::BITS / 8);
+        self.write_usize(x as usize);
+    }
+}
+
+/// How a `usize` or `isize` is written into a key: lengths and enum discriminants, which is
+/// what derived `Hash` writes them for, and which are almost always small. Below 255 it is
+/// one byte; otherwise the byte 255 and the 8 bytes of the value (little-endian). A prefix
+/// code, so a key still determines every value written into it, in half the bytes of the
+/// fixed 8 (explore's keys are about 900 bytes with them, over half of it lengths and
+/// discriminants). Returns the code as words to append (a byte, then 8 bytes) and how many.
+fn short_code(x: u64) -> ([u64; 2], usize) {
+    if x < 255 {
+        ([x, 0], 1)
+    } else {
+        ([255, x], 2)
     }
 }
 
@@ -196,6 +218,16 @@ impl Hasher for HashBytes {
     }
     fn write(&mut self, bytes: &[u8]) {
         self.0.extend_from_slice(bytes);
+    }
+    fn write_usize(&mut self, x: usize) {
+        let (code, n) = short_code(x as u64);
+        self.0.push(code[0] as u8);
+        if n > 1 {
+            self.0.extend_from_slice(&code[1].to_le_bytes());
+        }
+    }
+    fn write_isize(&mut self, x: isize) {
+        self.write_usize(x as usize);
     }
 }
 
@@ -260,6 +292,31 @@ mod tests {
             }
             assert_eq!(h.finish128(), byte_by_byte.finish128(), "{pre} {used}");
         }
+    }
+
+    /// Lengths and discriminants are written short, the same way by both hashers, and
+    /// still apart: a small value, the escape byte's own value and a large one all differ,
+    /// and so do a short length followed by data and a long one.
+    #[test]
+    fn sizes_are_written_as_a_prefix_code_by_both_hashers() {
+        for x in [0usize, 1, 254, 255, 256, 1 << 40, usize::MAX] {
+            let mut h = Fp128::default();
+            h.write_usize(x);
+            let bytes = HashBytes::of(&x);
+            assert_eq!(bytes.len(), if x < 255 { 1 } else { 9 }, "{x}");
+            assert_eq!(h.finish128(), fingerprint(&bytes), "{x}");
+        }
+        let key = |len: usize, then: &[u8]| {
+            let mut h = HashBytes::default();
+            h.write_usize(len);
+            h.write(then);
+            h.0
+        };
+        // 254 then [255, ...] must not read as the escape of a larger value, and back.
+        assert_ne!(key(254, &[255, 1, 0, 0, 0, 0, 0, 0, 0]), key(255, &[1]));
+        assert_ne!(key(255, &[]), key(254, &[255]));
+        assert_eq!(HashBytes::of(&-1isize), HashBytes::of(&usize::MAX));
+        assert_eq!(HashBytes::of(&vec![7u8; 3]), vec![3, 7, 7, 7]);
     }
 
     #[test]
