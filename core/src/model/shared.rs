@@ -1,13 +1,13 @@
 //! Copy-on-write storage for the large register arrays, with a cached content digest.
 //!
 //! A machine holds kilobytes of register contents (a CPU's Z registers are `32·VL` bytes at
-//! its largest VL, 2 KiB at 512 bits and 8 KiB at the architectural maximum; a `sve_state`
-//! buffer is `546·VQ` bytes), and most operations
-//! change one or two of those arrays. A [`Shared`] makes cloning a machine (the session's
-//! checkpoints, explore's successor states, the oracle's "what would the task read"
-//! simulation) a reference-count increment per array; the first write to a shared array
-//! copies it (`Rc::make_mut`). Reading goes through `Deref`, writing through `DerefMut`,
-//! so model code indexes a `Shared` like the array it holds.
+//! its largest VL: 2 KiB at 512 bits, 8 KiB at the architectural maximum; a `sve_state`
+//! buffer is `546·VQ` bytes), and most operations change one or two of those arrays. A
+//! [`Shared`] makes cloning a machine (the session's checkpoints, explore's successor
+//! states, the oracle's "what would the task read" simulation) a reference-count increment
+//! per array; the first write to a shared array copies it (`Rc::make_mut`). Reading goes
+//! through `Deref`, writing through `DerefMut`, so model code indexes a `Shared` like the
+//! array it holds.
 //!
 //! The count is not atomic (a write checks it, and the model writes registers at every
 //! step): a machine lives on one thread, and explore's workers each build their own. (The
