@@ -340,7 +340,8 @@ impl RegFile {
         }
     }
 
-    /// Narrows Z and P to a largest vector length of `max_vl` bytes ([`Rows::fit`]).
+    /// Narrows Z and P to a largest vector length of `max_vl` bytes ([`Rows::fit`]); FFR
+    /// stays at 2048 bits but may not hold a value beyond it either.
     pub fn fit(&mut self, max_vl: u16) -> Result<(), String> {
         let w = usize::from(max_vl);
         if self.z.width() != w {
@@ -348,6 +349,13 @@ impl RegFile {
         }
         if self.p.width() != w / 8 {
             self.p.fit(w / 8).map_err(|e| format!("P: {e}"))?;
+        }
+        if let Some(i) = self.ffr[w / 8..].iter().position(|&b| b != 0) {
+            return Err(format!(
+                "FFR holds a value beyond the {} bytes of the largest vector length (in byte {})",
+                w / 8,
+                w / 8 + i
+            ));
         }
         Ok(())
     }
@@ -837,6 +845,11 @@ mod tests {
             e.contains("Z: register 0 holds a value beyond the 32 bytes"),
             "{e}"
         );
+        // FFR is kept at 2048 bits, but a value beyond the largest VL is refused alike.
+        let mut f = wide.clone();
+        f.ffr[4] = 1;
+        let e = f.fit(32).expect_err("an FFR value beyond 32 bytes / 8");
+        assert!(e.contains("FFR holds a value beyond the 4 bytes"), "{e}");
         let e = RegFile::new(16).fit(32).expect_err("narrower than asked");
         assert!(
             e.contains("Z: registers of 16 bytes, narrower than the 32"),
