@@ -25,7 +25,7 @@ fn config(kernel: Kernel, vl: u16, cpus: usize) -> Config {
     Config {
         kernel,
         cpus,
-        vls: vec![16, vl],
+        vls: vec![16, vl].into(),
         sve_default_vl: vl,
         ..Config::default()
     }

@@ -45,8 +45,8 @@ impl Names {
     /// The names of machine `m`.
     pub fn of_machine(m: &Machine) -> Names {
         Names {
-            tasks: m.tasks.iter().map(|t| t.name.clone()).collect(),
-            vcpus: m.vcpus.iter().map(|v| v.name.clone()).collect(),
+            tasks: m.tasks.iter().map(|t| t.name.to_string()).collect(),
+            vcpus: m.vcpus.iter().map(|v| v.name.to_string()).collect(),
             cpus: cpu_names(m.cpus.len()),
             vls: vl_bits(&m.config.vls),
         }

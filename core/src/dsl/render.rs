@@ -9,13 +9,13 @@ use crate::model::violation::Violation;
 fn tname(m: &Machine, t: TaskId) -> String {
     m.tasks
         .get(usize::from(t.0))
-        .map_or(format!("task#{}", t.0), |x| x.name.clone())
+        .map_or(format!("task#{}", t.0), |x| x.name.to_string())
 }
 
 fn vname(m: &Machine, v: VcpuId) -> String {
     m.vcpus
         .get(usize::from(v.0))
-        .map_or(format!("vcpu#{}", v.0), |x| x.name.clone())
+        .map_or(format!("vcpu#{}", v.0), |x| x.name.to_string())
 }
 
 fn oname(m: &Machine, o: crate::model::types::Owner) -> String {
@@ -218,7 +218,7 @@ pub fn show_task(m: &Machine, t: TaskId) -> String {
         let vals = eval::reg_names()
             .filter(|r| !r.starts_with("fp"))
             .map(|r| {
-                let v = resolve(m, &[name.clone(), "sve_state".into(), r.clone()])
+                let v = resolve(m, &[name.to_string(), "sve_state".into(), r.clone()])
                     .unwrap_or(Val::Int(0));
                 (r, v)
             })
@@ -292,7 +292,7 @@ pub fn show_vcpu(m: &Machine, v: VcpuId) -> String {
         let vals = eval::reg_names()
             .filter(|r| !r.starts_with("fp"))
             .map(|r| {
-                let val = resolve(m, &[vc.name.clone(), "sve_state".into(), r.clone()])
+                let val = resolve(m, &[vc.name.to_string(), "sve_state".into(), r.clone()])
                     .unwrap_or(Val::Int(0));
                 (r, val)
             })

@@ -25,7 +25,7 @@
 //! numbers. Any order is sound (renumbering consistently never merges two states that
 //! differ); the signature only makes mirror states meet.
 
-use crate::model::machine::{Cpu, LastState, Machine, Task};
+use crate::model::machine::{Config, Cpu, LastState, Machine, Task};
 use crate::model::oracle::AbiOracle;
 use crate::model::shared::hash_contents;
 use crate::model::types::{CpuId, Renumbering, TaskId};
@@ -175,18 +175,44 @@ pub(super) fn key_bytes(m: &Machine, o: &AbiOracle) -> Vec<u8> {
 
 /// The canonical order of the tasks and of the CPUs: sorted by a signature that does not
 /// depend on their numbers (ties keep the numbers' order).
-fn orders(m: &Machine, o: &AbiOracle) -> (Vec<usize>, Vec<usize>) {
-    let nt = m.tasks.len();
-    let nc = m.cpus.len();
-    let tsig: Vec<u64> = (0..nt)
-        .map(|i| task_signature(m, o, TaskId(i as u16)))
-        .collect();
-    let csig: Vec<u64> = (0..nc).map(|i| cpu_signature(m, CpuId(i as u8))).collect();
-    let mut torder: Vec<usize> = (0..nt).collect();
-    torder.sort_by_key(|&i| (tsig[i], i));
-    let mut corder: Vec<usize> = (0..nc).collect();
-    corder.sort_by_key(|&i| (csig[i], i));
+fn orders(
+    m: &Machine,
+    o: &AbiOracle,
+) -> (Order<{ Config::MAX_TASKS }>, Order<{ Config::MAX_CPUS }>) {
+    let torder = Order::by(m.tasks.len(), |i| task_signature(m, o, TaskId(i as u16)));
+    let corder = Order::by(m.cpus.len(), |i| cpu_signature(m, CpuId(i as u8)));
     (torder, corder)
+}
+
+/// The indices `0..len` sorted by a signature, ties by index: an order kept on the stack,
+/// because every key computes two. `N` is the most a machine holds (`Config::MAX_TASKS`,
+/// `Config::MAX_CPUS`; `Machine::apply` refuses a task more).
+struct Order<const N: usize> {
+    ix: [usize; N],
+    len: usize,
+}
+
+impl<const N: usize> Order<N> {
+    fn by(len: usize, signature: impl Fn(usize) -> u64) -> Order<N> {
+        let len = len.min(N);
+        let mut sig = [(0u64, 0usize); N];
+        for (i, s) in sig.iter_mut().enumerate().take(len) {
+            *s = (signature(i), i);
+        }
+        sig[..len].sort_unstable();
+        let mut ix = [0; N];
+        for (x, (_, i)) in ix.iter_mut().zip(&sig[..len]) {
+            *x = *i;
+        }
+        Order { ix, len }
+    }
+}
+
+impl<const N: usize> std::ops::Deref for Order<N> {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.ix[..self.len]
+    }
 }
 
 /// A fast mixing hasher for the ordering signatures (the FxHash step).

@@ -206,7 +206,7 @@ impl Machine {
     pub fn origin_name(&self, o: Origin) -> String {
         match o {
             Origin::Zero => "zero".into(),
-            Origin::Task(t) => self.task(t).name.clone(),
+            Origin::Task(t) => self.task(t).name.to_string(),
             Origin::Vcpu(v) => format!("vCPU {}", self.vcpu(v).name),
             Origin::Kernel => "kernel-mode NEON".into(),
         }
@@ -255,7 +255,7 @@ mod tests {
     fn a_leak_names_its_register_slot() {
         let mut m = Machine::new(Config {
             kernel: Kernel::V6_2,
-            vls: vec![16, 64],
+            vls: vec![16, 64].into(),
             ..Config::default()
         });
         let a = m.add_task("A", Some(64), Some(CpuId(0))).unwrap();

@@ -60,7 +60,7 @@ impl Machine {
         let vq = sve_vq_from_vl(vl);
         let id = VcpuId(self.vcpus.len() as u16);
         self.vcpus.push(Vcpu {
-            name: name.to_string(),
+            name: name.into(),
             has_sve: sve,
             sve_max_vl: if sve { vl } else { 0 },
             fp_regs: UserFpsimdState::default(),

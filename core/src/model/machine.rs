@@ -9,7 +9,10 @@ use crate::model::event::{Counter, Counters, Event, EventRecord, Sig, SigAction,
 
 use crate::model::kernel::Kernel;
 use crate::model::regs::{sve_vq_from_vl, RegFile, SveBuf, UserFpsimdState};
-use crate::model::types::{CpuId, Curr, Format, FpType, Level, Owner, Renumbering, TaskId, VcpuId};
+use crate::model::shared::Rc;
+use crate::model::types::{
+    CpuId, Curr, Format, FpType, Level, Name, Owner, Renumbering, TaskId, VcpuId,
+};
 use crate::model::uapi::SigFrame;
 use crate::model::vcpu::{KvmMode, Vcpu};
 use crate::model::violation::{Cause, Violation};
@@ -111,7 +114,7 @@ pub enum TaskState {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Task {
     /// Name used by scripts.
-    pub name: String,
+    pub name: Name,
     /// `TIF_FOREIGN_FPSTATE`.
     pub tif_foreign_fpstate: bool,
     /// `TIF_SVE`.
@@ -168,7 +171,7 @@ impl Task {
     /// A task as `execve()` leaves it: zeroed FPSIMD state, no SVE state, not loaded.
     pub fn new(name: &str, vl: u16) -> Task {
         Task {
-            name: name.to_string(),
+            name: name.into(),
             tif_foreign_fpstate: true,
             tif_sve: false,
             tif_sve_vl_inherit: false,
@@ -220,8 +223,9 @@ pub struct Config {
     pub kernel: Kernel,
     /// Number of CPUs (1–8).
     pub cpus: usize,
-    /// Supported vector lengths in bytes, ascending (`vq_map`), shared by every CPU.
-    pub vls: Vec<u16>,
+    /// Supported vector lengths in bytes, ascending (`vq_map`), shared by every CPU (and
+    /// by every copy of the machine: a copy costs no allocation).
+    pub vls: Rc<[u16]>,
     /// `abi.sve_default_vector_length` (bytes).
     pub sve_default_vl: u16,
     /// `abi.sve_syscall_clear_regs` (patch 7 only).
@@ -235,7 +239,7 @@ impl Default for Config {
         Config {
             kernel: Kernel::V5_19Rc1,
             cpus: 2,
-            vls: vec![16, 32, 64],
+            vls: Rc::from([16, 32, 64]),
             sve_default_vl: 64,
             sve_syscall_clear_regs: false,
             kvm_mode: KvmMode::Vhe,
@@ -277,7 +281,7 @@ impl Config {
         let mut c = Config {
             kernel,
             cpus,
-            vls,
+            vls: vls.into(),
             sve_default_vl: 16,
             sve_syscall_clear_regs: false,
             kvm_mode,

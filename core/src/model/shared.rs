@@ -30,12 +30,14 @@ use std::cell::Cell;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
+/// The reference count of everything a machine's copies share (this storage, names, the
+/// configuration's vector lengths).
 #[cfg(not(feature = "compare-stateright"))]
-use std::rc::Rc;
+pub(crate) use std::rc::Rc;
 // The stateright checker moves states between its threads: with the comparison bench's
 // feature the count is atomic, and so is the digest's cell.
 #[cfg(feature = "compare-stateright")]
-use std::sync::Arc as Rc;
+pub(crate) use std::sync::Arc as Rc;
 
 /// Copy-on-write contents with a cached digest.
 pub struct Shared<T>(Rc<Inner<T>>);

@@ -157,7 +157,7 @@ impl Machine {
         self.fpsimd_preserve_current_state(c);
         let child = TaskId(self.tasks.len() as u16);
         let mut task = self.task(parent).clone();
-        task.name = name.to_string();
+        task.name = name.into();
         // dst->thread.sve_state = NULL; clear_tsk_thread_flag(dst, TIF_SVE).
         task.sve_state = None;
         task.tif_sve = false;

@@ -143,7 +143,7 @@ mod tests {
     fn config(kernel: Kernel) -> Config {
         Config {
             kernel,
-            vls: vec![16, 32, 64],
+            vls: vec![16, 32, 64].into(),
             ..Config::default()
         }
     }

@@ -235,3 +235,101 @@ pub enum Curr {
     /// A user task.
     Task(TaskId),
 }
+
+/// A task's or vCPU's name, as scripts use it. Copies of a machine share it: a copy costs
+/// no allocation for it (the explorer copies a machine for every transition). Serialised
+/// as the plain string.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Name(crate::model::shared::Rc<str>);
+
+impl Name {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// As the string, with width and alignment (`{:<8}` pads it).
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name(s.into())
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name(s.into())
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<&Name> for String {
+    fn from(n: &Name) -> String {
+        n.as_str().to_owned()
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> String {
+        n.as_str().to_owned()
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Name;
+
+    /// A name reads, prints, pads and serialises as the string it holds, so scripts,
+    /// panels and files written before names were shared see no difference; copies share
+    /// the text.
+    #[test]
+    fn a_name_is_its_string_and_copies_share_it() {
+        let a = Name::from("A");
+        assert_eq!(a, "A");
+        assert_eq!(a.as_str(), "A");
+        assert_eq!(format!("[{a:<4}]"), "[A   ]");
+        assert_eq!(format!("{a:?}"), "\"A\"");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"A\"");
+        assert_eq!(serde_json::from_str::<Name>("\"VMM\"").unwrap(), "VMM");
+        assert_eq!(String::from(&a), "A");
+        let b = a.clone();
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+    }
+}

@@ -52,7 +52,7 @@ impl FpOwner {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Vcpu {
     /// Name used by scripts.
-    pub name: String,
+    pub name: crate::model::types::Name,
     /// `vcpu_has_sve()` (`GUEST_HAS_SVE`).
     pub has_sve: bool,
     /// `sve_max_vl` in bytes.

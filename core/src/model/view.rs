@@ -328,7 +328,7 @@ impl Machine {
         match self.cpu(c).curr {
             Curr::Idle => "idle".into(),
             Curr::Kthread => "kthread".into(),
-            Curr::Task(t) => self.task(t).name.clone(),
+            Curr::Task(t) => self.task(t).name.to_string(),
         }
     }
 

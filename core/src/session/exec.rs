@@ -166,7 +166,7 @@ impl Session {
                         let base = tasks.get(i).copied().unwrap_or_default();
                         let d = t.counters.since(&base);
                         let nonzero = d.nonzero().next().is_some();
-                        nonzero.then(|| (t.name.clone(), d))
+                        nonzero.then(|| (t.name.to_string(), d))
                     })
                     .collect();
                 (d, tc)

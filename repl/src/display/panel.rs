@@ -359,7 +359,7 @@ fn task_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String
 /// the host's state first, though `fpsimd_last_state` may still name the task).
 fn guest_holds(m: &Machine, t: TaskId) -> Option<String> {
     m.guest_holding_regs_of(t)
-        .map(|(_, v)| m.vcpu(v).name.clone())
+        .map(|(_, v)| m.vcpu(v).name.to_string())
 }
 
 fn vcpu_rows(before: Option<&Machine>, m: &Machine, st: Style) -> Vec<Vec<String>> {

@@ -64,7 +64,7 @@ impl Repl {
             self.note(format!("a vCPU's registers are in its buffers: `:show {target}`, or `:regs cpuN` while it runs"));
             return;
         }
-        let mut names: Vec<String> = m.tasks.iter().map(|t| t.name.clone()).collect();
+        let mut names: Vec<String> = m.tasks.iter().map(|t| t.name.to_string()).collect();
         names.extend((0..m.cpus.len()).map(|i| format!("cpu{i}")));
         let line = format!(":regs {target}");
         let d = Diagnostic::error(

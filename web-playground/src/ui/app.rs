@@ -656,7 +656,12 @@ impl App {
             }
         });
         let all = self.s.all_regs;
-        let tasks: Vec<String> = a.machine().tasks.iter().map(|t| t.name.clone()).collect();
+        let tasks: Vec<String> = a
+            .machine()
+            .tasks
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
         let focus = self.s.diagram_task().map(|x| x.1);
         let on_focus = link.callback(|e: Event| {
             let s: web_sys::HtmlSelectElement = e.target_unchecked_into();

@@ -280,11 +280,11 @@ fn origin_name(m: &Machine, o: Origin) -> String {
         Origin::Task(t) => m
             .tasks
             .get(usize::from(t.0))
-            .map_or("?".into(), |x| x.name.clone()),
+            .map_or("?".into(), |x| x.name.to_string()),
         Origin::Vcpu(v) => m
             .vcpus
             .get(usize::from(v.0))
-            .map_or("?".into(), |x| x.name.clone()),
+            .map_or("?".into(), |x| x.name.to_string()),
     }
 }
 
@@ -376,11 +376,11 @@ impl Snapshot {
                 let binding = match m.reg_owner(c) {
                     RegOwner::Nobody => Binding::Nobody,
                     RegOwner::Task { task, current } => Binding::Task {
-                        name: m.task(task).name.clone(),
+                        name: m.task(task).name.to_string(),
                         current,
                     },
                     RegOwner::Vcpu(v) => Binding::Vcpu {
-                        name: m.vcpu(v).name.clone(),
+                        name: m.vcpu(v).name.to_string(),
                     },
                 };
                 let owner = |o: Owner| match o {
@@ -418,7 +418,7 @@ impl Snapshot {
                 let t = TaskId(i as u16);
                 let task = m.task(t);
                 TaskSnap {
-                    name: task.name.clone(),
+                    name: task.name.to_string(),
                     alive: task.alive(),
                     running: task.state == TaskState::Running,
                     place: m.task_where(t),
@@ -433,7 +433,7 @@ impl Snapshot {
                     home: match (m.guest_holding_regs_of(t), m.state_home(t)) {
                         (Some((c, v)), _) => Home::SavedForGuest {
                             cpu: c.to_string(),
-                            vcpu: m.vcpu(v).name.clone(),
+                            vcpu: m.vcpu(v).name.to_string(),
                         },
                         (None, StateHome::Live(c)) => Home::Live(c.to_string()),
                         (None, StateHome::Memory(f)) => Home::Memory(f),
@@ -452,7 +452,7 @@ impl Snapshot {
                 let v = VcpuId(i as u16);
                 let vc = m.vcpu(v);
                 VcpuSnap {
-                    name: vc.name.clone(),
+                    name: vc.name.to_string(),
                     has_sve: vc.has_sve,
                     sve_max_vl: vc.sve_max_vl,
                     zcr_el1: vc.zcr_el1,
@@ -460,7 +460,7 @@ impl Snapshot {
                     fp_owner: fp_owner_text(vc.fp_owner, k, m.vcpu_loaded_on(v).is_some()),
                     host_sve_enabled: vc.host_sve_enabled,
                     fp_foreign_fpstate: (!tristate).then_some(vc.fp_foreign_fpstate),
-                    vmm: vc.vmm.map(|t| m.task(t).name.clone()),
+                    vmm: vc.vmm.map(|t| m.task(t).name.to_string()),
                     in_guest: vc.in_guest,
                     loaded_on: m.vcpu_loaded_on(v).map(|(c, _)| c.to_string()),
                     sve_state: vc.sve_state.as_ref().map(|b| buf(m, b)),

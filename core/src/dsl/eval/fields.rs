@@ -156,8 +156,8 @@ pub fn resolve(m: &Machine, segs: &[String]) -> Result<Val, EvalError> {
             ),
         },
         _ => {
-            let mut names: Vec<String> = m.tasks.iter().map(|t| t.name.clone()).collect();
-            names.extend(m.vcpus.iter().map(|v| v.name.clone()));
+            let mut names: Vec<String> = m.tasks.iter().map(|t| t.name.to_string()).collect();
+            names.extend(m.vcpus.iter().map(|v| v.name.to_string()));
             err(
                 format!("unknown name `{head}`"),
                 if names.is_empty() {
@@ -339,9 +339,9 @@ pub(super) fn cpu_field(m: &Machine, c: CpuId, rest: &[&str]) -> Result<Val, Eva
             RegOwner::Task {
                 task,
                 current: true,
-            } => m.task(task).name.clone(),
+            } => m.task(task).name.to_string(),
             RegOwner::Task { current: false, .. } => "nobody".to_string(),
-            RegOwner::Vcpu(v) => m.vcpu(v).name.clone(),
+            RegOwner::Vcpu(v) => m.vcpu(v).name.to_string(),
         }),
         ("ZCR_EL1", ["LEN"]) | ("zcr_len", []) => Val::Int(i128::from(cpu.zcr_len)),
         ("vl", []) => bits(m.rdvl(c)),
@@ -419,7 +419,7 @@ pub(super) fn vcpu_field(
         ("fp_foreign_fpstate", []) => b(vc.fp_foreign_fpstate),
         ("vmm", []) => w(vc
             .vmm
-            .map_or("none".to_string(), |t| m.task(t).name.clone())),
+            .map_or("none".to_string(), |t| m.task(t).name.to_string())),
         ("in_guest", []) => b(vc.in_guest),
         ("loaded_on", []) => w(m
             .vcpu_loaded_on(v)

@@ -136,16 +136,16 @@ fn format_word(f: Format) -> Val {
 /// The name of an owner (task or vCPU).
 pub fn owner_name(m: &Machine, o: Owner) -> String {
     match o {
-        Owner::Task(t) => m.task(t).name.clone(),
-        Owner::Vcpu(v) => m.vcpu(v).name.clone(),
+        Owner::Task(t) => m.task(t).name.to_string(),
+        Owner::Vcpu(v) => m.vcpu(v).name.to_string(),
     }
 }
 
 fn origin_word(m: &Machine, o: Origin) -> Val {
     w(match o {
         Origin::Zero => "zero".to_string(),
-        Origin::Task(t) => m.task(t).name.clone(),
-        Origin::Vcpu(v) => m.vcpu(v).name.clone(),
+        Origin::Task(t) => m.task(t).name.to_string(),
+        Origin::Vcpu(v) => m.vcpu(v).name.to_string(),
         Origin::Kernel => "kernel".to_string(),
     })
 }

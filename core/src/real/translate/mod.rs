@@ -303,7 +303,7 @@ impl Tr<'_> {
         }
         let i = self.prog.tasks.len() as u8;
         self.prog.tasks.push(RealTask {
-            name: m.task(t).name.clone(),
+            name: m.task(t).name.to_string(),
         });
         self.index.insert(t, i);
         self.wh.push(Where::NotStarted);

@@ -584,7 +584,7 @@ impl State {
             .as_ref()
             .and_then(|r| r.events.iter().find_map(|e| e.task));
         let t = from_events.or_else(|| (!m.tasks.is_empty()).then_some(TaskId(0)))?;
-        Some((t, m.task(t).name.clone()))
+        Some((t, m.task(t).name.to_string()))
     }
 
     /// The kernel compare mode's key switches to: off when on, else the other side of
