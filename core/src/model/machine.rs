@@ -379,11 +379,11 @@ pub struct Machine {
     pub(crate) step_violations: Vec<Violation>,
     /// Context of the code now running: for event attribution.
     pub(crate) ctx: (Option<CpuId>, Option<TaskId>),
-    /// A reschedule armed for the next return to user of a task (set by
-    /// `Op::CtxswPreemptReturn` for the duration of the step).
     /// The instruction a successful sigreturn resumes at (transient, within a step).
     #[serde(skip)]
     pub(crate) sigreturn_retry: Option<crate::model::op::UserInsn>,
+    /// A reschedule armed for the next return to user of a task (set by
+    /// `Op::CtxswPreemptReturn` for the duration of the step).
     #[serde(skip)]
     pub(crate) return_preempt: Option<(
         TaskId,
