@@ -194,6 +194,7 @@ struct Order<const N: usize> {
 
 impl<const N: usize> Order<N> {
     fn by(len: usize, signature: impl Fn(usize) -> u64) -> Order<N> {
+        debug_assert!(len <= N, "{len} ids, at most {N}");
         let len = len.min(N);
         let mut sig = [(0u64, 0usize); N];
         for (i, s) in sig.iter_mut().enumerate().take(len) {
