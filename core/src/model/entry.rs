@@ -1,7 +1,9 @@
 //! Entries from EL0 and the way back: a user instruction (and the SVE access trap
 //! `el0_sve_acc`), an IRQ from EL0 (a softirq, a signal's IPI), and the return to user,
 //! `exit_to_user_mode()` → `do_notify_resume()` (`arch/arm64/kernel/signal.c` up to v6.2,
-//! `arch/arm64/kernel/entry-common.c` in 6.12): signals one per pass, then the FP restore.
+//! `arch/arm64/kernel/entry-common.c` in 6.12): signals one per pass, then the FP restore;
+//! a reschedule pass does nothing else, except on 6.12, where the pass goes on after
+//! `schedule()` with the flags read at its top.
 
 use crate::model::event::{Event, Sig, SigAction};
 use crate::model::machine::{Machine, Resume};
@@ -27,6 +29,20 @@ impl Machine {
         }
     }
 
+    /// Where a task switched out by a reschedule pass resumes: a new pass (up to 6.2, 6.1),
+    /// or the rest of this one with the flags `top` read at its top (6.12).
+    fn return_resume(&self, retry: Option<&UserInsn>, top: (bool, bool)) -> Resume {
+        if self.kernel().notify_resume_schedules_within_the_pass() {
+            Resume::ReturnPass {
+                retry: retry.cloned(),
+                signal: top.0,
+                foreign: top.1,
+            }
+        } else {
+            Resume::Return(retry.cloned())
+        }
+    }
+
     /// [`Machine::ret_to_user`] for a task that will retry `retry` once back at EL0.
     pub(crate) fn ret_to_user_retry(
         &mut self,
@@ -34,25 +50,72 @@ impl Machine {
         t: TaskId,
         retry: Option<&UserInsn>,
     ) -> bool {
+        self.ret_to_user_from(c, t, retry, None)
+    }
+
+    /// The rest of a `do_notify_resume()` pass whose `schedule()` switched `t` out (6.12):
+    /// the signal and the restore the flags read at its top (`signal`, `foreign`) asked
+    /// for, then the loop.
+    pub(crate) fn ret_to_user_rest_of_pass(
+        &mut self,
+        c: CpuId,
+        t: TaskId,
+        retry: Option<&UserInsn>,
+        signal: bool,
+        foreign: bool,
+    ) -> bool {
+        self.ret_to_user_from(c, t, retry, Some((signal, foreign)))
+    }
+
+    /// The return loop, from the top of a pass or (`rest`) after the `schedule()` of one.
+    fn ret_to_user_from(
+        &mut self,
+        c: CpuId,
+        t: TaskId,
+        retry: Option<&UserInsn>,
+        mut rest: Option<(bool, bool)>,
+    ) -> bool {
         self.enter(Some(c), Some(t));
         // Borrowed: cloned only where it is kept (a frame, a switch), not on every return.
         let mut retry = retry;
         let had_retry = retry.is_some();
+        // Up to 6.2 and in 6.1 a pass with _TIF_NEED_RESCHED calls schedule() and nothing
+        // else; in 6.12 it goes on with the flags read at its top.
+        let within = self.kernel().notify_resume_schedules_within_the_pass();
         // do_notify_resume(): each pass of its loop delivers at most one signal
         // (do_signal() → get_signal() → handle_signal() → setup_rt_frame()) and then, in the
         // same pass, reloads the FP state if the flags read at the top of the pass had
         // TIF_FOREIGN_FPSTATE; it reads the flags again and loops while work is left. So a
         // second pending signal's frame is built after the first pass's reload.
         loop {
-            if !self.task(t).pending.is_empty() {
-                if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeSignal) {
-                    // A reschedule pass: schedule() alone, before do_signal().
-                    self.context_switch(c, next, Resume::Return(retry.cloned()));
-                    return false;
+            let (signal_at_top, foreign_at_top) = match rest.take() {
+                Some(flags) => flags,
+                None => {
+                    let top = (
+                        !self.task(t).pending.is_empty(),
+                        self.task(t).tif_foreign_fpstate,
+                    );
+                    // A reschedule pass: schedule() first (6.12: also before the restore,
+                    // which is later in the same pass).
+                    let points: &[ReturnPoint] = if within {
+                        &[ReturnPoint::BeforeSignal, ReturnPoint::BeforeRestore]
+                    } else {
+                        &[ReturnPoint::BeforeSignal]
+                    };
+                    for &point in points {
+                        if point == ReturnPoint::BeforeSignal && !top.0 {
+                            continue;
+                        }
+                        if let Some(next) = self.take_return_preempt(t, point) {
+                            let resume = self.return_resume(retry, top);
+                            self.context_switch(c, next, resume);
+                            return false;
+                        }
+                    }
+                    top
                 }
-            }
-            let foreign_at_top = self.task(t).tif_foreign_fpstate;
-            if !self.task(t).pending.is_empty() {
+            };
+            if signal_at_top && !self.task(t).pending.is_empty() {
                 // do_signal(): forget_syscall() before get_signal().
                 self.task_mut(t).in_syscall = false;
                 let sig = self.task_mut(t).pending.remove(0);
@@ -71,19 +134,34 @@ impl Machine {
                     }
                 }
             }
-            if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeRestore) {
-                self.context_switch(c, next, Resume::Return(retry.cloned()));
-                return false;
+            if !within {
+                if let Some(next) = self.take_return_preempt(t, ReturnPoint::BeforeRestore) {
+                    self.context_switch(c, next, Resume::Return(retry.cloned()));
+                    return false;
+                }
             }
             if foreign_at_top {
                 self.fpsimd_restore_current_state(c, t);
             }
             if let Some(next) = self.take_return_preempt(t, ReturnPoint::AfterRestore) {
-                self.context_switch(c, next, Resume::Return(retry.cloned()));
+                // An IRQ set _TIF_NEED_RESCHED: the next pass opens with schedule() (6.12:
+                // and goes on with the flags it read).
+                let top = (
+                    !self.task(t).pending.is_empty(),
+                    self.task(t).tif_foreign_fpstate,
+                );
+                let resume = self.return_resume(retry, top);
+                self.context_switch(c, next, resume);
                 return false;
             }
+            // 6.12: a reschedule asked for before the restore, on a task that resumed in
+            // the middle of a pass (so past the top of it), comes with the next pass: the
+            // loop goes on while _TIF_NEED_RESCHED is set.
+            let armed = within
+                && matches!(self.return_preempt,
+                    Some((x, ReturnPoint::BeforeRestore, _)) if x == t);
             let task = self.task(t);
-            if task.pending.is_empty() && !task.tif_foreign_fpstate {
+            if task.pending.is_empty() && !task.tif_foreign_fpstate && !armed {
                 break;
             }
         }

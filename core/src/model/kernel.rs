@@ -368,6 +368,16 @@ impl Kernel {
         matches!(self, Kernel::V6_12)
     }
 
+    /// `do_notify_resume()` with no `else`: a pass whose flags have `_TIF_NEED_RESCHED` calls
+    /// `schedule()` and then goes on, with the flags read at its top, to `do_signal()` and
+    /// `fpsimd_restore_current_state()`; the flags are read again only at the bottom. Up to
+    /// v6.2 (`kernel/signal.c`, read in v5.19 and v6.2.1) and in 6.1.192 the reschedule
+    /// pass does nothing else. 6.12 only (Debian 6.12.118,
+    /// `kernel/entry-common.c:do_notify_resume`).
+    pub fn notify_resume_schedules_within_the_pass(self) -> bool {
+        matches!(self, Kernel::V6_12)
+    }
+
     /// "arm64/fpsimd: Ensure SME storage is allocated after SVE VL changes" (v6.5; Debian
     /// 6.1.52, 6.4.11): after `task_set_vl()`, `vec_set_vector_length()` does
     /// `sve_free(task); sve_alloc(task, true)`, so a real VL change leaves a zeroed buffer

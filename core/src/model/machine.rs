@@ -97,6 +97,17 @@ pub enum Resume {
     /// Switched out inside `do_notify_resume()` on its way back to EL0 (a reschedule in
     /// the return loop); resumes the loop, then retries the instruction, if any.
     Return(Option<crate::model::op::UserInsn>),
+    /// 6.12: switched out by the `schedule()` that opens a `do_notify_resume()` pass
+    /// ([`Kernel::notify_resume_schedules_within_the_pass`]); resumes the rest of that pass
+    /// with the flags read at its top, then the loop, then retries the instruction, if any.
+    ReturnPass {
+        /// The instruction retried at EL0.
+        retry: Option<crate::model::op::UserInsn>,
+        /// `_TIF_SIGPENDING` was set at the top of the pass: `do_signal()` follows.
+        signal: bool,
+        /// `_TIF_FOREIGN_FPSTATE` was set at the top: `fpsimd_restore_current_state()`.
+        foreign: bool,
+    },
 }
 
 /// A task's scheduling state.

@@ -283,7 +283,11 @@ impl AbiOracle {
             let t = TaskId(i as u16);
             let still_pending = matches!(
                 after.task(t).state,
-                TaskState::Stopped(Resume::SveTrap(_) | Resume::Return(Some(_)))
+                TaskState::Stopped(
+                    Resume::SveTrap(_)
+                        | Resume::Return(Some(_))
+                        | Resume::ReturnPass { retry: Some(_), .. }
+                )
             );
             if e.pending.is_some() && !still_pending {
                 let insn = e.pending.take().expect("checked");

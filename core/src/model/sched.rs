@@ -79,6 +79,17 @@ impl Machine {
                     }
                 }
             }
+            Resume::ReturnPass {
+                retry,
+                signal,
+                foreign,
+            } => {
+                if self.ret_to_user_rest_of_pass(c, n, retry.as_ref(), signal, foreign) {
+                    if let Some(insn) = retry {
+                        self.execute_insn(c, n, &insn, 1);
+                    }
+                }
+            }
             Resume::KvmRunEntry(v) => {
                 // KVM_RUN goes on: kvm_arch_vcpu_run_map_fp(), vcpu_load(), the run loop.
                 self.kvm_run_enter(c, n, v);

@@ -362,6 +362,17 @@ impl Machine {
                 crate::model::machine::Resume::Return(_) => {
                     "switched out on its way back to user space".into()
                 }
+                crate::model::machine::Resume::ReturnPass {
+                    signal, foreign, ..
+                } => format!(
+                    "switched out on its way back to user space; the rest of the pass {}",
+                    match (signal, foreign) {
+                        (true, true) => "delivers a signal, then restores the FP state",
+                        (true, false) => "delivers a signal",
+                        (false, true) => "restores the FP state",
+                        (false, false) => "has nothing left to do",
+                    }
+                ),
                 crate::model::machine::Resume::KvmRunEntry(v) => format!(
                     "switched out inside KVM_RUN before vcpu_load (vCPU {})",
                     self.vcpu(*v).name

@@ -7,8 +7,8 @@ use svelab_core::model::fpsimd::{KERNEL_NEON_VALUE, PR_SVE_SET_VL_ONEXEC, PR_SVE
 use svelab_core::model::kernel::{Kernel, Patch};
 use svelab_core::model::machine::Machine;
 use svelab_core::model::op::{
-    FrameEdit, Next, Op, PtraceReq, Reg, RegWrite, SvePayload, Syscall, TrapInterrupt, UserInsn,
-    Value,
+    FrameEdit, Next, Op, PtraceReq, Reg, RegWrite, ReturnPoint, SvePayload, Syscall, TrapInterrupt,
+    UserInsn, Value,
 };
 use svelab_core::model::regs::sve_sig_regs_size;
 use svelab_core::model::types::{CpuId, Format, FpType, Owner, TaskId};

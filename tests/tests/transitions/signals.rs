@@ -179,6 +179,88 @@ fn do_notify_resume_delivers_one_signal_per_pass_with_the_fp_reload_between() {
     }
 }
 
+/// A reschedule in `do_notify_resume()` and the rest of its pass. Up to v6.2 and in 6.1.192
+/// (`arch/arm64/kernel/signal.c`) a pass with `_TIF_NEED_RESCHED` calls `schedule()` and
+/// nothing else: the next pass reads the flags again. In 6.12.118
+/// (`arch/arm64/kernel/entry-common.c`, read in Debian's source package) the pass calls
+/// `schedule()` and goes on with the flags read at its top: the signal and the FP restore
+/// those flags asked for, and only then the flags again.
+///
+/// A is switched back in on CPU 0 (its registers foreign) and rescheduled on its way back
+/// to EL0, before the restore; a signal comes while it is out. When A runs again, up to
+/// v6.2 and on 6.1 the new pass delivers the signal and then reloads; on 6.12 the rest of
+/// the old pass reloads (its flags had `_TIF_FOREIGN_FPSTATE`, not `_TIF_SIGPENDING`), and
+/// the next pass delivers the signal from the live registers.
+#[test]
+fn a_reschedule_on_the_way_back_ends_the_pass_except_on_6_12() {
+    for k in Kernel::ALL {
+        let (mut m, a, b) = two(k);
+        step(&mut m, sve_write(a, 0, 0x31));
+        step(
+            &mut m,
+            Op::Ctxsw {
+                cpu: CpuId(0),
+                next: Next::Task(b),
+            },
+        );
+        step(&mut m, fp_write(b, 0, 0x77));
+        step(
+            &mut m,
+            Op::Ctxsw {
+                cpu: CpuId(0),
+                next: Next::Idle,
+            },
+        );
+        step(
+            &mut m,
+            Op::CtxswPreemptReturn {
+                cpu: CpuId(0),
+                task: a,
+                point: ReturnPoint::BeforeRestore,
+                then: Next::Idle,
+            },
+        );
+        assert!(
+            m.task(a).tif_foreign_fpstate,
+            "{k}: A is out before its reload"
+        );
+        step(
+            &mut m,
+            Op::Signal {
+                task: a,
+                sig: Sig::Usr1,
+            },
+        );
+        assert_eq!(m.task(a).frames.len(), 0, "{k}: A is not running");
+        step(
+            &mut m,
+            Op::Ctxsw {
+                cpu: CpuId(0),
+                next: Next::Task(a),
+            },
+        );
+        let fs = functions(&m);
+        let frame = fs.iter().position(|f| f == "setup_rt_frame");
+        let load = fs.iter().position(|f| f == "task_fpsimd_load");
+        let (frame, load) = (frame.unwrap(), load.unwrap());
+        if k.notify_resume_schedules_within_the_pass() {
+            assert!(
+                load < frame,
+                "{k}: the old pass reloads, the next signals: {fs:?}"
+            );
+        } else {
+            assert!(
+                frame < load,
+                "{k}: a new pass signals, then reloads: {fs:?}"
+            );
+        }
+        // Either way A gets its own registers back, and the frame holds them.
+        assert_eq!(m.task(a).frames.len(), 1, "{k}");
+        let v0 = m.task(a).frames[0].fpsimd.as_ref().unwrap().vregs[0];
+        assert_eq!(v0, u128::from_le_bytes([0x31; 16]), "{k}: the frame's V0");
+    }
+}
+
 /// The handler edits its frame; `rt_sigreturn()` restores what the frame holds, and
 /// Documentation/arm64/sve.rst's rule holds: Z[127:0] (V) come from the `fpsimd_context`
 /// record, the bits above from `sve_context`. `arch/arm64/kernel/signal.c:

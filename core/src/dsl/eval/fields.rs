@@ -217,7 +217,7 @@ pub(super) fn task_field(m: &Machine, t: TaskId, rest: &[&str]) -> Result<Val, E
                 Resume::Fork => "fork",
                 Resume::KvmRun(_) => "kvm-run",
                 Resume::KvmRunEntry(_) => "kvm-run-entry",
-                Resume::Return(_) => "return",
+                Resume::Return(_) | Resume::ReturnPass { .. } => "return",
             },
             _ => "none",
         }),
