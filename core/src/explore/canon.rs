@@ -25,7 +25,7 @@
 //! numbers. Any order is sound (renumbering consistently never merges two states that
 //! differ); the signature only makes mirror states meet.
 
-use crate::model::machine::{Config, Cpu, LastState, Machine, Task};
+use crate::model::machine::{Cpu, LastState, Machine, Task};
 use crate::model::oracle::AbiOracle;
 use crate::model::shared::hash_contents;
 use crate::model::types::{CpuId, Renumbering, TaskId};
@@ -175,44 +175,54 @@ pub(super) fn key_bytes(m: &Machine, o: &AbiOracle) -> Vec<u8> {
 
 /// The canonical order of the tasks and of the CPUs: sorted by a signature that does not
 /// depend on their numbers (ties keep the numbers' order).
-fn orders(
-    m: &Machine,
-    o: &AbiOracle,
-) -> (Order<{ Config::MAX_TASKS }>, Order<{ Config::MAX_CPUS }>) {
+fn orders(m: &Machine, o: &AbiOracle) -> (Order, Order) {
     let torder = Order::by(m.tasks.len(), |i| task_signature(m, o, TaskId(i as u16)));
     let corder = Order::by(m.cpus.len(), |i| cpu_signature(m, CpuId(i as u8)));
     (torder, corder)
 }
 
-/// The indices `0..len` sorted by a signature, ties by index: an order kept on the stack,
-/// because every key computes two. `N` is the most a machine holds (`Config::MAX_TASKS`,
-/// `Config::MAX_CPUS`; `Machine::apply` refuses a task more).
-struct Order<const N: usize> {
-    ix: [usize; N],
-    len: usize,
+/// The indices `0..len` sorted by a signature, ties by index. Every key computes two, so
+/// an order of up to [`Order::INLINE`] ids (every machine explore builds) stays on the
+/// stack; a larger one is a vector.
+enum Order {
+    Inline([usize; Order::INLINE], usize),
+    Heap(Vec<usize>),
 }
 
-impl<const N: usize> Order<N> {
-    fn by(len: usize, signature: impl Fn(usize) -> u64) -> Order<N> {
-        debug_assert!(len <= N, "{len} ids, at most {N}");
-        let len = len.min(N);
-        let mut sig = [(0u64, 0usize); N];
-        for (i, s) in sig.iter_mut().enumerate().take(len) {
-            *s = (signature(i), i);
+impl Order {
+    const INLINE: usize = 8;
+
+    fn by(len: usize, signature: impl Fn(usize) -> u64) -> Order {
+        // (signature, index) pairs sorted in `pairs`, the indices then written to `ix`.
+        let sort = |pairs: &mut [(u64, usize)], ix: &mut [usize]| {
+            for (i, p) in pairs.iter_mut().enumerate() {
+                *p = (signature(i), i);
+            }
+            pairs.sort_unstable();
+            for (x, (_, i)) in ix.iter_mut().zip(pairs.iter()) {
+                *x = *i;
+            }
+        };
+        if len <= Order::INLINE {
+            let mut pairs = [(0, 0); Order::INLINE];
+            let mut ix = [0; Order::INLINE];
+            sort(&mut pairs[..len], &mut ix[..len]);
+            Order::Inline(ix, len)
+        } else {
+            let mut ix = vec![0; len];
+            sort(&mut vec![(0, 0); len], &mut ix);
+            Order::Heap(ix)
         }
-        sig[..len].sort_unstable();
-        let mut ix = [0; N];
-        for (x, (_, i)) in ix.iter_mut().zip(&sig[..len]) {
-            *x = *i;
-        }
-        Order { ix, len }
     }
 }
 
-impl<const N: usize> std::ops::Deref for Order<N> {
+impl std::ops::Deref for Order {
     type Target = [usize];
     fn deref(&self) -> &[usize] {
-        &self.ix[..self.len]
+        match self {
+            Order::Inline(ix, len) => &ix[..*len],
+            Order::Heap(ix) => ix,
+        }
     }
 }
 
@@ -304,4 +314,23 @@ pub(super) fn compress(bytes: &[u8]) -> Box<[u8]> {
         }
     }
     out.into_boxed_slice()
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::Order;
+
+    /// On the stack or in a vector, an order is the indices sorted by signature, ties by
+    /// index.
+    #[test]
+    fn an_order_sorts_by_signature_then_index_at_any_size() {
+        for len in [0, 1, 3, Order::INLINE, Order::INLINE + 1, 20] {
+            let sig = |i: usize| ((i * 7) % 5) as u64;
+            let mut want: Vec<usize> = (0..len).collect();
+            want.sort_by_key(|&i| (sig(i), i));
+            let got = Order::by(len, sig);
+            assert_eq!(&*got, &want[..], "{len} ids");
+            assert_eq!(matches!(got, Order::Inline(..)), len <= Order::INLINE);
+        }
+    }
 }

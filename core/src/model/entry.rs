@@ -53,18 +53,21 @@ impl Machine {
         self.ret_to_user_from(c, t, retry, None)
     }
 
-    /// The rest of a `do_notify_resume()` pass whose `schedule()` switched `t` out (6.12):
-    /// the signal and the restore the flags read at its top (`signal`, `foreign`) asked
-    /// for, then the loop.
-    pub(crate) fn ret_to_user_rest_of_pass(
+    /// A task switched out inside `do_notify_resume()` runs again: the loop goes on (from
+    /// a new pass, or with `rest`, the flags read at the top of the pass whose `schedule()`
+    /// switched it out: 6.12), then the instruction it retries, if any, runs at EL0.
+    pub(crate) fn resume_return(
         &mut self,
         c: CpuId,
         t: TaskId,
-        retry: Option<&UserInsn>,
-        signal: bool,
-        foreign: bool,
-    ) -> bool {
-        self.ret_to_user_from(c, t, retry, Some((signal, foreign)))
+        retry: Option<UserInsn>,
+        rest: Option<(bool, bool)>,
+    ) {
+        if self.ret_to_user_from(c, t, retry.as_ref(), rest) {
+            if let Some(insn) = retry {
+                self.execute_insn(c, t, &insn, 1);
+            }
+        }
     }
 
     /// The return loop, from the top of a pass or (`rest`) after the `schedule()` of one.

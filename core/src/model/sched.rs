@@ -72,24 +72,12 @@ impl Machine {
                     self.execute_insn(c, n, &insn, 1);
                 }
             }
-            Resume::Return(insn) => {
-                if self.ret_to_user_retry(c, n, insn.as_ref()) {
-                    if let Some(insn) = insn {
-                        self.execute_insn(c, n, &insn, 1);
-                    }
-                }
-            }
+            Resume::Return(retry) => self.resume_return(c, n, retry, None),
             Resume::ReturnPass {
                 retry,
                 signal,
                 foreign,
-            } => {
-                if self.ret_to_user_rest_of_pass(c, n, retry.as_ref(), signal, foreign) {
-                    if let Some(insn) = retry {
-                        self.execute_insn(c, n, &insn, 1);
-                    }
-                }
-            }
+            } => self.resume_return(c, n, retry, Some((signal, foreign))),
             Resume::KvmRunEntry(v) => {
                 // KVM_RUN goes on: kvm_arch_vcpu_run_map_fp(), vcpu_load(), the run loop.
                 self.kvm_run_enter(c, n, v);

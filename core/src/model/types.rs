@@ -294,12 +294,6 @@ impl PartialEq<&str> for Name {
     }
 }
 
-impl From<&Name> for String {
-    fn from(n: &Name) -> String {
-        n.as_str().to_owned()
-    }
-}
-
 impl From<Name> for String {
     fn from(n: Name) -> String {
         n.as_str().to_owned()
@@ -328,7 +322,7 @@ mod tests {
         assert_eq!(format!("{a:?}"), "\"A\"");
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"A\"");
         assert_eq!(serde_json::from_str::<Name>("\"VMM\"").unwrap(), "VMM");
-        assert_eq!(String::from(&a), "A");
+        assert_eq!(String::from(a.clone()), "A");
         let b = a.clone();
         assert!(std::ptr::eq(a.as_str(), b.as_str()));
     }
